@@ -1,0 +1,14 @@
+DROP TABLE outbox;
+DROP TABLE events;
+DROP TABLE anchors;
+DROP TABLE note_reports;
+DROP TABLE note_versions;
+DROP TABLE correction_notes;
+DROP TABLE reports;
+DROP TABLE revisions;
+DROP TABLE articles;
+DROP TABLE publication_origins;
+DROP TABLE publications;
+DROP TABLE api_tokens;
+DROP TABLE users;
+DROP TABLE settings;

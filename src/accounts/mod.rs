@@ -1,0 +1,313 @@
+//! People and machines that act in Errata: users with a role, their argon2id passwords, and API
+//! tokens with scopes. Which role may hold which scope is decided here, once.
+
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use rand::RngCore;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::db::schema::{api_tokens, users};
+use crate::db::{self, Conn};
+use crate::error::{Error, Result};
+use crate::time::now;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Reviewer,
+    Editor,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Admin, Role::Editor, Role::Reviewer];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Editor => "editor",
+            Role::Reviewer => "reviewer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Editors and admins may resolve, reopen and publish; reviewers may not.
+    pub fn can_publish(self) -> bool {
+        self >= Role::Editor
+    }
+
+    /// The scopes a token of a user with this role may carry.
+    pub fn allowed_scopes(self) -> &'static [Scope] {
+        match self {
+            Role::Reviewer => &[Scope::ReportsRead, Scope::ReportsWrite],
+            Role::Editor | Role::Admin => &Scope::ALL,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Scope {
+    #[serde(rename = "articles:write")]
+    ArticlesWrite,
+    #[serde(rename = "reports:read")]
+    ReportsRead,
+    #[serde(rename = "reports:write")]
+    ReportsWrite,
+    #[serde(rename = "corrections:write")]
+    CorrectionsWrite,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 4] = [
+        Scope::ArticlesWrite,
+        Scope::ReportsRead,
+        Scope::ReportsWrite,
+        Scope::CorrectionsWrite,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::ArticlesWrite => "articles:write",
+            Scope::ReportsRead => "reports:read",
+            Scope::ReportsWrite => "reports:write",
+            Scope::CorrectionsWrite => "corrections:write",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    #[serde(skip)]
+    pub role: String,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+}
+
+impl User {
+    pub fn role(&self) -> Role {
+        // The column has a CHECK constraint; an unknown value can only come from a hand-edited
+        // database, and then the least privilege is the safe reading.
+        Role::parse(&self.role).unwrap_or(Role::Reviewer)
+    }
+}
+
+pub fn hash_password(password: &str) -> Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| Error::internal(format!("password hashing failed: {e}")))
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A random secret of `bytes` bytes, URL-safe.
+pub fn random_secret(bytes: usize) -> String {
+    use base64::Engine;
+    let mut buf = vec![0u8; bytes];
+    rand::thread_rng().fill_bytes(&mut buf);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
+}
+
+pub fn sha256_hex(data: &str) -> String {
+    hex::encode(Sha256::digest(data.as_bytes()))
+}
+
+pub fn normalise_email(email: &str) -> Result<String> {
+    let email = email.trim();
+    email
+        .parse::<lettre::Address>()
+        .map_err(|_| Error::invalid("email", format!("`{email}` is not an email address")))?;
+    Ok(email.to_lowercase())
+}
+
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub role: Role,
+    pub password: &'a str,
+}
+
+pub fn create_user(conn: &mut Conn, new: NewUser<'_>) -> Result<User> {
+    let email = normalise_email(new.email)?;
+    let name = new.name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(Error::invalid("name", "a name of 1 to 200 characters is required"));
+    }
+    if new.password.chars().count() < 12 {
+        return Err(Error::invalid("password", "a password needs at least 12 characters"));
+    }
+    let hash = hash_password(new.password)?;
+    db::write(conn, |conn| {
+        let taken: i64 = users::table
+            .filter(users::email.eq(&email))
+            .count()
+            .get_result(conn)?;
+        if taken > 0 {
+            return Err(Error::conflict("email_taken", format!("a user with {email} exists")));
+        }
+        Ok(diesel::insert_into(users::table)
+            .values((
+                users::email.eq(&email),
+                users::name.eq(name),
+                users::role.eq(new.role.as_str()),
+                users::password_hash.eq(&hash),
+                users::active.eq(true),
+                users::created_at.eq(now()),
+            ))
+            .returning(User::as_returning())
+            .get_result(conn)?)
+    })
+}
+
+pub fn list_users(conn: &mut Conn) -> Result<Vec<User>> {
+    Ok(users::table
+        .order(users::id.asc())
+        .select(User::as_select())
+        .load(conn)?)
+}
+
+pub fn find_user(conn: &mut Conn, id: i64) -> Result<Option<User>> {
+    Ok(users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find_user_by_email(conn: &mut Conn, email: &str) -> Result<Option<User>> {
+    Ok(users::table
+        .filter(users::email.eq(email.trim().to_lowercase()))
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// An API token as stored: the secret itself is shown once and only its sha256 is kept.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = api_tokens)]
+pub struct ApiToken {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub scopes: String,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: Option<NaiveDateTime>,
+}
+
+impl ApiToken {
+    pub fn scopes(&self) -> Vec<Scope> {
+        self.scopes.split_whitespace().filter_map(Scope::parse).collect()
+    }
+}
+
+/// Creates a token for `user`; an empty `scopes` means every scope the role allows. Returns the
+/// secret, which is not stored.
+pub fn create_token(conn: &mut Conn, user: &User, name: &str, scopes: &[Scope]) -> Result<(ApiToken, String)> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(Error::invalid("name", "a token name of 1 to 100 characters is required"));
+    }
+    let allowed = user.role().allowed_scopes();
+    let scopes: Vec<Scope> = if scopes.is_empty() { allowed.to_vec() } else { scopes.to_vec() };
+    if let Some(s) = scopes.iter().find(|s| !allowed.contains(s)) {
+        return Err(Error::invalid(
+            "scope",
+            format!("a {} may not hold the scope {}", user.role().as_str(), s.as_str()),
+        ));
+    }
+    let secret = format!("errata_{}", random_secret(32));
+    let scope_text = scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ");
+    let token = diesel::insert_into(api_tokens::table)
+        .values((
+            api_tokens::user_id.eq(user.id),
+            api_tokens::name.eq(name),
+            api_tokens::scopes.eq(scope_text),
+            api_tokens::token_hash.eq(sha256_hex(&secret)),
+            api_tokens::created_at.eq(now()),
+        ))
+        .returning(ApiToken::as_returning())
+        .get_result(conn)?;
+    Ok((token, secret))
+}
+
+/// The active user and token behind a bearer secret, recording its use.
+pub fn authenticate_token(conn: &mut Conn, secret: &str) -> Result<Option<(User, ApiToken)>> {
+    let found: Option<(ApiToken, User)> = api_tokens::table
+        .inner_join(users::table)
+        .filter(api_tokens::token_hash.eq(sha256_hex(secret)))
+        .select((ApiToken::as_select(), User::as_select()))
+        .first(conn)
+        .optional()?;
+    let Some((token, user)) = found else {
+        return Ok(None);
+    };
+    if !user.active {
+        return Ok(None);
+    }
+    // Recording last use is best effort: a busy database must not fail a read request.
+    let stale = token
+        .last_used_at
+        .is_none_or(|t| now() - t > chrono::Duration::minutes(1));
+    if stale {
+        let _ = diesel::update(api_tokens::table.find(token.id))
+            .set(api_tokens::last_used_at.eq(now()))
+            .execute(conn);
+    }
+    Ok(Some((user, token)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reviewers_cannot_hold_publishing_scopes() {
+        assert!(!Role::Reviewer.allowed_scopes().contains(&Scope::CorrectionsWrite));
+        assert!(!Role::Reviewer.allowed_scopes().contains(&Scope::ArticlesWrite));
+        assert!(Role::Editor.allowed_scopes().contains(&Scope::CorrectionsWrite));
+        assert!(!Role::Reviewer.can_publish());
+        assert!(Role::Admin.can_publish());
+    }
+
+    #[test]
+    fn passwords_round_trip() {
+        let hash = hash_password("correct horse battery").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery", &hash));
+        assert!(!verify_password("wrong horse battery", &hash));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn scopes_parse_their_names() {
+        for s in Scope::ALL {
+            assert_eq!(Scope::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(Scope::parse("reports:delete"), None);
+    }
+}

@@ -1,0 +1,432 @@
+//! Publications, articles and their revisions. An article is known by its canonical URL; a new
+//! revision is stored only when the canonical text changes, and then every open anchor on the
+//! article is moved to it.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::accounts::sha256_hex;
+use crate::db::schema::{articles, publication_origins, publications, revisions};
+use crate::db::{self, Conn};
+use crate::error::{Error, Result};
+use crate::text;
+use crate::time::now;
+
+/// Query parameters that only track a click; they never name a different article.
+const TRACKING_PARAMS: &[&str] = &["fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "ref", "cmpid"];
+
+/// The one spelling of an article URL: http(s) only, lower-case scheme and host, no default port,
+/// no fragment, no tracking parameters, no trailing slash on a non-root path.
+pub fn canonical_url(raw: &str) -> std::result::Result<String, String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Err("a URL is required".into());
+    }
+    let mut url = url::Url::parse(raw).map_err(|e| format!("`{raw}` is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("`{raw}` is not an http(s) URL"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("`{raw}` has no host"));
+    }
+    url.set_fragment(None);
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| !k.starts_with("utm_") && !TRACKING_PARAMS.contains(&k.as_ref()))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if kept.is_empty() {
+        url.set_query(None);
+    } else {
+        url.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    let path = url.path().to_owned();
+    if path.len() > 1 && path.ends_with('/') {
+        url.set_path(path.trim_end_matches('/'));
+    }
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    Ok(url.to_string())
+}
+
+/// `scheme://host[:port]` of a URL, as browsers send it in `Origin`.
+pub fn origin_of(raw: &str) -> Option<String> {
+    let url = url::Url::parse(raw.trim()).ok()?;
+    match url.origin() {
+        url::Origin::Tuple(..) => Some(url.origin().ascii_serialization()),
+        url::Origin::Opaque(_) => None,
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = publications)]
+pub struct Publication {
+    pub id: i64,
+    pub name: String,
+    pub base_url: String,
+    pub host: String,
+    pub contact_email: Option<String>,
+    pub policy_url: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+/// Registers a site; its own origin is always allowed to file reports, plus any in `origins`.
+pub fn create_publication(conn: &mut Conn, name: &str, base_url: &str, origins: &[String]) -> Result<Publication> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(Error::invalid("name", "a publication name of 1 to 200 characters is required"));
+    }
+    let base = canonical_url(base_url).map_err(|m| Error::invalid("url", m))?;
+    let host = url::Url::parse(&base)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_lowercase))
+        .unwrap_or_default();
+    let mut all_origins = vec![origin_of(&base).unwrap_or_default()];
+    for o in origins {
+        let origin = origin_of(o).ok_or_else(|| Error::invalid("origin", format!("`{o}` is not an origin")))?;
+        if !all_origins.contains(&origin) {
+            all_origins.push(origin);
+        }
+    }
+    db::write(conn, |conn| {
+        let exists: i64 = publications::table
+            .filter(publications::base_url.eq(&base))
+            .count()
+            .get_result(conn)?;
+        if exists > 0 {
+            return Err(Error::conflict("publication_exists", format!("{base} is already registered")));
+        }
+        let publication = diesel::insert_into(publications::table)
+            .values((
+                publications::name.eq(name),
+                publications::base_url.eq(&base),
+                publications::host.eq(&host),
+                publications::created_at.eq(now()),
+            ))
+            .returning(Publication::as_returning())
+            .get_result(conn)?;
+        for origin in &all_origins {
+            diesel::insert_into(publication_origins::table)
+                .values((
+                    publication_origins::publication_id.eq(publication.id),
+                    publication_origins::origin.eq(origin),
+                ))
+                .execute(conn)?;
+        }
+        Ok(publication)
+    })
+}
+
+pub fn list_publications(conn: &mut Conn) -> Result<Vec<(Publication, Vec<String>)>> {
+    let pubs = publications::table
+        .order(publications::id.asc())
+        .select(Publication::as_select())
+        .load(conn)?;
+    let mut out = Vec::with_capacity(pubs.len());
+    for p in pubs {
+        let origins = publication_origins::table
+            .filter(publication_origins::publication_id.eq(p.id))
+            .select(publication_origins::origin)
+            .load(conn)?;
+        out.push((p, origins));
+    }
+    Ok(out)
+}
+
+/// Whether any publication allows writes from this browser origin (for CORS).
+pub fn origin_allowed(conn: &mut Conn, origin: &str) -> Result<bool> {
+    let n: i64 = publication_origins::table
+        .filter(publication_origins::origin.eq(origin))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// The publication an article URL belongs to: the longest base URL that prefixes it, else one on
+/// the same host; failing both, a publication is registered for the URL's site so a CMS can push
+/// articles before an admin has named the site.
+fn publication_for(conn: &mut Conn, article_url: &str) -> Result<i64> {
+    let parsed = url::Url::parse(article_url).map_err(|e| Error::invalid("url", e.to_string()))?;
+    let host = parsed.host_str().unwrap_or_default().to_lowercase();
+    let same_host: Vec<Publication> = publications::table
+        .filter(publications::host.eq(&host))
+        .select(Publication::as_select())
+        .load(conn)?;
+    let best = same_host
+        .iter()
+        .filter(|p| article_url.starts_with(p.base_url.trim_end_matches('/')))
+        .max_by_key(|p| p.base_url.len())
+        .or_else(|| same_host.first());
+    if let Some(p) = best {
+        return Ok(p.id);
+    }
+    let origin = parsed.origin().ascii_serialization();
+    let id = diesel::insert_into(publications::table)
+        .values((
+            publications::name.eq(&host),
+            publications::base_url.eq(format!("{origin}/")),
+            publications::host.eq(&host),
+            publications::created_at.eq(now()),
+        ))
+        .returning(publications::id)
+        .get_result(conn)?;
+    diesel::insert_into(publication_origins::table)
+        .values((publication_origins::publication_id.eq(id), publication_origins::origin.eq(origin)))
+        .execute(conn)?;
+    Ok(id)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = articles)]
+pub struct Article {
+    pub id: i64,
+    pub publication_id: i64,
+    pub url: String,
+    pub title: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub current_revision_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = revisions)]
+pub struct Revision {
+    pub id: i64,
+    pub article_id: i64,
+    pub number: i64,
+    pub title: String,
+    pub canonical_text: String,
+    pub sha256: String,
+    pub seen_at: NaiveDateTime,
+}
+
+/// A revision without its text, for listings.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = revisions)]
+pub struct RevisionSummary {
+    pub id: i64,
+    pub number: i64,
+    pub title: String,
+    pub sha256: String,
+    pub seen_at: NaiveDateTime,
+}
+
+/// The body of an article as the CMS sends it.
+#[derive(Debug, Clone)]
+pub enum Body {
+    Text(String),
+    Html(String),
+}
+
+impl Body {
+    pub fn canonical(&self) -> String {
+        match self {
+            Body::Text(t) => text::canonical_from_text(t),
+            Body::Html(h) => text::canonical_from_html(h),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ArticleInput {
+    pub url: String,
+    pub title: String,
+    pub body: Body,
+    pub published_at: Option<NaiveDateTime>,
+}
+
+pub const MAX_TITLE: usize = 500;
+
+impl ArticleInput {
+    /// Checks every field; returns the canonical URL and canonical text.
+    pub fn validate(&self) -> Result<(String, String)> {
+        let url = canonical_url(&self.url).map_err(|m| Error::invalid("url", m))?;
+        let title = self.title.trim();
+        if title.is_empty() {
+            return Err(Error::invalid("title", "title must not be empty"));
+        }
+        if title.chars().count() > MAX_TITLE {
+            return Err(Error::invalid("title", format!("title must be at most {MAX_TITLE} characters")));
+        }
+        let field = match self.body {
+            Body::Text(_) => "body_text",
+            Body::Html(_) => "body_html",
+        };
+        let canonical = self.body.canonical();
+        if canonical.is_empty() {
+            return Err(Error::invalid(field, "the article body has no text"));
+        }
+        Ok((url, canonical))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Upserted {
+    pub article: Article,
+    pub revision: Revision,
+    pub created: bool,
+    pub changed: bool,
+}
+
+/// Creates or updates an article by canonical URL. A new revision is stored only when the
+/// canonical text changed; then every open anchor on the article is moved to it, in the same
+/// transaction.
+pub fn upsert(conn: &mut Conn, input: &ArticleInput) -> Result<Upserted> {
+    let (url, canonical) = input.validate()?;
+    let sha = sha256_hex(&canonical);
+    let title = input.title.trim().to_owned();
+    db::write(conn, |conn| {
+        let t = now();
+        let existing: Option<Article> = articles::table
+            .filter(articles::url.eq(&url))
+            .select(Article::as_select())
+            .first(conn)
+            .optional()?;
+        let Some(article) = existing else {
+            let publication_id = publication_for(conn, &url)?;
+            let article: Article = diesel::insert_into(articles::table)
+                .values((
+                    articles::publication_id.eq(publication_id),
+                    articles::url.eq(&url),
+                    articles::title.eq(&title),
+                    articles::published_at.eq(input.published_at),
+                    articles::created_at.eq(t),
+                    articles::updated_at.eq(t),
+                ))
+                .returning(Article::as_returning())
+                .get_result(conn)?;
+            let revision = insert_revision(conn, article.id, 1, &title, &canonical, &sha)?;
+            let article = set_current(conn, article.id, revision.id, &title, input.published_at)?;
+            return Ok(Upserted { article, revision, created: true, changed: true });
+        };
+        let current = current_revision(conn, &article)?;
+        if current.sha256 == sha {
+            let article = if article.title != title || (input.published_at.is_some() && input.published_at != article.published_at) {
+                diesel::update(articles::table.find(article.id))
+                    .set((
+                        articles::title.eq(&title),
+                        articles::published_at.eq(input.published_at.or(article.published_at)),
+                        articles::updated_at.eq(t),
+                    ))
+                    .returning(Article::as_returning())
+                    .get_result(conn)?
+            } else {
+                article
+            };
+            return Ok(Upserted { article, revision: current, created: false, changed: false });
+        }
+        let revision = insert_revision(conn, article.id, current.number + 1, &title, &canonical, &sha)?;
+        let article = set_current(conn, article.id, revision.id, &title, input.published_at.or(article.published_at))?;
+        crate::anchoring::reanchor_article(conn, &article, &current, &revision)?;
+        Ok(Upserted { article, revision, created: false, changed: true })
+    })
+}
+
+fn insert_revision(conn: &mut Conn, article_id: i64, number: i64, title: &str, text: &str, sha: &str) -> Result<Revision> {
+    Ok(diesel::insert_into(revisions::table)
+        .values((
+            revisions::article_id.eq(article_id),
+            revisions::number.eq(number),
+            revisions::title.eq(title),
+            revisions::canonical_text.eq(text),
+            revisions::sha256.eq(sha),
+            revisions::seen_at.eq(now()),
+        ))
+        .returning(Revision::as_returning())
+        .get_result(conn)?)
+}
+
+fn set_current(conn: &mut Conn, article_id: i64, revision_id: i64, title: &str, published_at: Option<NaiveDateTime>) -> Result<Article> {
+    Ok(diesel::update(articles::table.find(article_id))
+        .set((
+            articles::current_revision_id.eq(revision_id),
+            articles::title.eq(title),
+            articles::published_at.eq(published_at),
+            articles::updated_at.eq(now()),
+        ))
+        .returning(Article::as_returning())
+        .get_result(conn)?)
+}
+
+pub fn find(conn: &mut Conn, id: i64) -> Result<Option<Article>> {
+    Ok(articles::table
+        .find(id)
+        .select(Article::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find_by_url(conn: &mut Conn, raw_url: &str) -> Result<Option<Article>> {
+    let Ok(url) = canonical_url(raw_url) else {
+        return Ok(None);
+    };
+    Ok(articles::table
+        .filter(articles::url.eq(url))
+        .select(Article::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn current_revision(conn: &mut Conn, article: &Article) -> Result<Revision> {
+    let id = article
+        .current_revision_id
+        .ok_or_else(|| Error::internal(format!("article {} has no revision", article.id)))?;
+    revision_by_id(conn, id)
+}
+
+pub fn revision_by_id(conn: &mut Conn, id: i64) -> Result<Revision> {
+    Ok(revisions::table
+        .find(id)
+        .select(Revision::as_select())
+        .first(conn)?)
+}
+
+pub fn revision_by_number(conn: &mut Conn, article_id: i64, number: i64) -> Result<Option<Revision>> {
+    Ok(revisions::table
+        .filter(revisions::article_id.eq(article_id))
+        .filter(revisions::number.eq(number))
+        .select(Revision::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn list_revisions(conn: &mut Conn, article_id: i64) -> Result<Vec<RevisionSummary>> {
+    Ok(revisions::table
+        .filter(revisions::article_id.eq(article_id))
+        .order(revisions::number.asc())
+        .select(RevisionSummary::as_select())
+        .load(conn)?)
+}
+
+pub fn publication(conn: &mut Conn, id: i64) -> Result<Publication> {
+    Ok(publications::table
+        .find(id)
+        .select(Publication::as_select())
+        .first(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_urls_drop_what_does_not_name_the_article() {
+        assert_eq!(
+            canonical_url("HTTPS://News.Example.COM:443/a/b/?utm_source=x&id=3#top").unwrap(),
+            "https://news.example.com/a/b?id=3"
+        );
+        assert_eq!(canonical_url("http://example.com").unwrap(), "http://example.com/");
+        assert!(canonical_url("ftp://example.com/x").is_err());
+        assert!(canonical_url("not a url").is_err());
+        assert!(canonical_url("").is_err());
+    }
+
+    #[test]
+    fn origins_are_scheme_host_port() {
+        assert_eq!(origin_of("https://a.example/x?y").as_deref(), Some("https://a.example"));
+        assert_eq!(origin_of("http://a.example:8080/").as_deref(), Some("http://a.example:8080"));
+        assert_eq!(origin_of("data:text/plain,hi"), None);
+    }
+}

@@ -1,0 +1,156 @@
+//! Typed settings, read from `Rocket.toml` and `ROCKET_<KEY>` variables through Rocket's figment,
+//! and checked once at start-up: an invalid value stops the server with a message naming the key.
+
+use std::path::PathBuf;
+
+use rocket::figment::Figment;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Path of the SQLite file (or `:memory:` is refused: the pool needs one shared file).
+    pub database_url: String,
+    /// Where readers and editors reach this server; used in links in emails and API answers.
+    pub public_url: String,
+    /// `smtp://host:port`, `smtps://user:pass@host` ... ; unset writes `.eml` files to `mail_dir`.
+    pub smtp_url: Option<String>,
+    pub mail_dir: PathBuf,
+    pub mail_from: String,
+    /// Seed a demo publication, article, editor and reports into an empty database.
+    pub demo: bool,
+    pub pool_size: u32,
+    /// How often the mail worker looks for due messages, in milliseconds (it is also woken at once
+    /// when a request queues mail).
+    pub mail_poll_ms: u64,
+    /// Reports one sender (by hashed IP) may file per hour; 0 turns the limit off.
+    pub report_rate_limit: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            database_url: "errata.db".into(),
+            public_url: "http://127.0.0.1:8000".into(),
+            smtp_url: None,
+            mail_dir: PathBuf::from("mail"),
+            mail_from: "Errata <errata@localhost>".into(),
+            demo: false,
+            pool_size: 8,
+            mail_poll_ms: 5000,
+            report_rate_limit: 30,
+        }
+    }
+}
+
+/// A setting that cannot be used, with the key it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub key: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "invalid configuration value for `{}`: {}", self.key, self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn bad(key: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        key: key.into(),
+        message: message.into(),
+    }
+}
+
+impl Settings {
+    /// Extracts and validates the settings from Rocket's figment.
+    pub fn from_figment(figment: &Figment) -> Result<Settings, ConfigError> {
+        let settings: Settings = figment.extract().map_err(|e| {
+            let key = e
+                .path
+                .last()
+                .cloned()
+                .unwrap_or_else(|| "configuration".into());
+            bad(&key, e.kind.to_string())
+        })?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.database_url.trim().is_empty() {
+            return Err(bad("database_url", "must name a SQLite file"));
+        }
+        if self.database_url.contains(":memory:") {
+            return Err(bad(
+                "database_url",
+                "an in-memory database cannot be shared by the pool; name a file",
+            ));
+        }
+        let public = url::Url::parse(&self.public_url)
+            .map_err(|e| bad("public_url", format!("`{}` is not a URL: {e}", self.public_url)))?;
+        if !matches!(public.scheme(), "http" | "https") || public.host_str().is_none() {
+            return Err(bad("public_url", "must be an http(s) URL with a host"));
+        }
+        if let Some(smtp) = &self.smtp_url {
+            crate::mail::transport::check_smtp_url(smtp).map_err(|m| bad("smtp_url", m))?;
+        }
+        self.mail_from
+            .parse::<lettre::message::Mailbox>()
+            .map_err(|e| bad("mail_from", format!("`{}` is not a mailbox: {e}", self.mail_from)))?;
+        if self.smtp_url.is_none() && self.mail_dir.as_os_str().is_empty() {
+            return Err(bad("mail_dir", "must name a folder when smtp_url is unset"));
+        }
+        if self.pool_size == 0 {
+            return Err(bad("pool_size", "must be at least 1"));
+        }
+        if self.mail_poll_ms == 0 {
+            return Err(bad("mail_poll_ms", "must be at least 1"));
+        }
+        Ok(())
+    }
+
+    /// `public_url` without a trailing slash, for joining paths.
+    pub fn base_url(&self) -> &str {
+        self.public_url.trim_end_matches('/')
+    }
+
+    /// The host part of `public_url`, used in Message-IDs.
+    pub fn public_host(&self) -> String {
+        url::Url::parse(&self.public_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "localhost".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rocket::figment::providers::Serialized;
+
+    fn with(key: &str, value: impl serde::Serialize) -> Result<Settings, ConfigError> {
+        let figment = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Serialized::default(key, value));
+        Settings::from_figment(&figment)
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        assert!(with("demo", false).is_ok());
+    }
+
+    #[test]
+    fn each_bad_value_names_its_key() {
+        assert_eq!(with("public_url", "not a url").unwrap_err().key, "public_url");
+        assert_eq!(with("public_url", "ftp://x").unwrap_err().key, "public_url");
+        assert_eq!(with("smtp_url", "gopher://x").unwrap_err().key, "smtp_url");
+        assert_eq!(with("mail_from", "nobody").unwrap_err().key, "mail_from");
+        assert_eq!(with("demo", "perhaps").unwrap_err().key, "demo");
+        assert_eq!(with("pool_size", 0).unwrap_err().key, "pool_size");
+        assert_eq!(with("database_url", "").unwrap_err().key, "database_url");
+    }
+}

@@ -1,0 +1,371 @@
+//! Correction notes: publishing one (with the reports it resolves and the emails that follows), the
+//! public list of an article's notes, and the in-memory cache that keeps that list cheap.
+
+pub mod markdown;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::accounts::{sha256_hex, User};
+use crate::anchoring::{self, Placement, Subject};
+use crate::articles::{self, Article};
+use crate::db::schema::{correction_notes, note_reports};
+use crate::db::{self, Conn};
+use crate::error::{Error, Result};
+use crate::events::{self, NewEvent};
+use crate::mail::{NoteMail, Site};
+use crate::reports::{self, workflow, workflow::Resolution, workflow::State};
+use crate::text;
+use crate::time::{now, rfc3339};
+
+pub const KINDS: [&str; 4] = ["correction", "clarification", "update", "editors_note"];
+pub const BODY_MAX: usize = 20_000;
+pub const WRONG_RIGHT_MAX: usize = 2000;
+pub const RESOLVES_MAX: usize = 100;
+
+pub fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "clarification" => "Clarification",
+        "update" => "Update",
+        "editors_note" => "Editor's note",
+        _ => "Correction",
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoteInput {
+    pub kind: Option<String>,
+    pub wrong: Option<String>,
+    pub right: Option<String>,
+    pub body_markdown: Option<String>,
+    pub placement: Option<String>,
+    pub passage: Option<crate::reports::PassageInput>,
+    pub resolves: Option<Vec<i64>>,
+}
+
+struct ValidNote {
+    kind: String,
+    wrong: Option<String>,
+    right: Option<String>,
+    body_markdown: String,
+    body_html: String,
+    placement: String,
+    passage: Option<(String, Option<String>, Option<String>)>,
+    resolves: Vec<i64>,
+}
+
+fn trimmed(v: &Option<String>, field: &str, max: usize) -> Result<Option<String>> {
+    match v.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) if s.chars().count() > max => Err(Error::invalid(field, format!("{field} must be at most {max} characters"))),
+        Some(s) => Ok(Some(s.to_owned())),
+    }
+}
+
+impl NoteInput {
+    fn validate(&self) -> Result<ValidNote> {
+        let kind = match self.kind.as_deref().map(str::trim) {
+            None | Some("") => return Err(Error::invalid("kind", "kind is required")),
+            Some(k) if KINDS.contains(&k) => k.to_owned(),
+            Some(k) => return Err(Error::invalid("kind", format!("`{k}` is not a kind: {}", KINDS.join(", ")))),
+        };
+        let body_markdown = trimmed(&self.body_markdown, "body_markdown", BODY_MAX)?
+            .ok_or_else(|| Error::invalid("body_markdown", "body_markdown is required"))?;
+        let body_html = markdown::render(&body_markdown);
+        let placement = match self.placement.as_deref().map(str::trim) {
+            None | Some("") => "bottom".to_owned(),
+            Some(p @ ("top" | "bottom")) => p.to_owned(),
+            Some(p) => return Err(Error::invalid("placement", format!("`{p}` is not a placement: top or bottom"))),
+        };
+        let passage = match &self.passage {
+            None => None,
+            Some(p) => {
+                let exact = trimmed(&p.exact, "passage.exact", crate::reports::QUOTE_MAX)?
+                    .ok_or_else(|| Error::invalid("passage.exact", "passage.exact is required with a passage"))?;
+                Some((exact, p.prefix.clone(), p.suffix.clone()))
+            }
+        };
+        let mut resolves = self.resolves.clone().unwrap_or_default();
+        if resolves.len() > RESOLVES_MAX {
+            return Err(Error::invalid("resolves", format!("a note resolves at most {RESOLVES_MAX} reports")));
+        }
+        resolves.sort_unstable();
+        resolves.dedup();
+        Ok(ValidNote {
+            kind,
+            wrong: trimmed(&self.wrong, "wrong", WRONG_RIGHT_MAX)?,
+            right: trimmed(&self.right, "right", WRONG_RIGHT_MAX)?,
+            body_markdown,
+            body_html,
+            placement,
+            passage,
+            resolves,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = correction_notes)]
+pub struct Note {
+    pub id: i64,
+    pub article_id: i64,
+    pub kind: String,
+    pub wrong: Option<String>,
+    pub right_text: Option<String>,
+    pub body_markdown: String,
+    pub body_html: String,
+    pub placement: String,
+    pub revision_id: i64,
+    pub quote_exact: Option<String>,
+    pub quote_prefix: Option<String>,
+    pub quote_suffix: Option<String>,
+    pub quote_start: Option<i64>,
+    pub quote_end: Option<i64>,
+    pub author_id: i64,
+    pub version: i64,
+    pub published_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub amended_at: Option<NaiveDateTime>,
+    pub retracted_at: Option<NaiveDateTime>,
+    pub retraction_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NotePassage {
+    pub exact: String,
+    pub start: i64,
+    pub end: i64,
+}
+
+/// A note as the public and the embed see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoteView {
+    pub id: i64,
+    pub kind: String,
+    pub wrong: Option<String>,
+    pub right: Option<String>,
+    pub body_html: String,
+    pub placement: String,
+    pub published_at: String,
+    pub updated_at: String,
+    pub passage: Option<NotePassage>,
+    pub permalink: String,
+}
+
+pub fn permalink(site: &Site, note_id: i64) -> String {
+    format!("{}/corrections/{note_id}", site.base_url)
+}
+
+/// Where the note's passage is now: its current anchor on the current revision when it still has
+/// one, else where it was published.
+fn note_passage(conn: &mut Conn, note: &Note) -> Result<Option<NotePassage>> {
+    let Some(exact) = note.quote_exact.clone() else { return Ok(None) };
+    if let Some(a) = anchoring::current(conn, Subject::Note(note.id))? {
+        if let (Some(start), Some(end)) = (a.start_offset, a.end_offset) {
+            let rev = articles::revision_by_id(conn, a.revision_id)?;
+            let exact = text::cp_slice(&rev.canonical_text, start as usize, end as usize).to_owned();
+            return Ok(Some(NotePassage { exact, start, end }));
+        }
+    }
+    Ok(Some(NotePassage {
+        exact,
+        start: note.quote_start.unwrap_or(0),
+        end: note.quote_end.unwrap_or(0),
+    }))
+}
+
+pub fn view(conn: &mut Conn, site: &Site, note: &Note) -> Result<NoteView> {
+    Ok(NoteView {
+        id: note.id,
+        kind: note.kind.clone(),
+        wrong: note.wrong.clone(),
+        right: note.right_text.clone(),
+        body_html: note.body_html.clone(),
+        placement: note.placement.clone(),
+        published_at: rfc3339(note.published_at),
+        updated_at: rfc3339(note.updated_at),
+        passage: note_passage(conn, note)?,
+        permalink: permalink(site, note.id),
+    })
+}
+
+/// Publishes a note on `article_id` for `actor` (an editor or admin), resolving `resolves`: the
+/// note, its anchor, its links, the reports' moves, the events and the reporters' emails are one
+/// transaction.
+pub fn publish(conn: &mut Conn, site: &Site, actor: &User, article_id: i64, input: &NoteInput) -> Result<(Article, NoteView)> {
+    if !actor.role().can_publish() {
+        return Err(Error::forbidden(format!("a {} may not publish correction notes", actor.role().as_str())));
+    }
+    let v = input.validate()?;
+    db::write(conn, |conn| {
+        let article = articles::find(conn, article_id)?
+            .ok_or_else(|| Error::not_found("article_not_found", format!("there is no article {article_id}")))?;
+        let revision = articles::current_revision(conn, &article)?;
+        let located = match &v.passage {
+            None => None,
+            Some((exact, prefix, suffix)) => Some(
+                text::locate(&revision.canonical_text, exact, prefix.as_deref(), suffix.as_deref()).map_err(|_| {
+                    Error::new(
+                        rocket::http::Status::UnprocessableEntity,
+                        "passage_not_found",
+                        "the quoted passage is not in the current text of the article",
+                    )
+                    .with_field("passage.exact")
+                })?,
+            ),
+        };
+        let t = now();
+        let note: Note = diesel::insert_into(correction_notes::table)
+            .values((
+                correction_notes::article_id.eq(article.id),
+                correction_notes::kind.eq(&v.kind),
+                correction_notes::wrong.eq(&v.wrong),
+                correction_notes::right_text.eq(&v.right),
+                correction_notes::body_markdown.eq(&v.body_markdown),
+                correction_notes::body_html.eq(&v.body_html),
+                correction_notes::placement.eq(&v.placement),
+                correction_notes::revision_id.eq(revision.id),
+                correction_notes::quote_exact.eq(located.as_ref().map(|l| l.quote.exact.clone())),
+                correction_notes::quote_prefix.eq(located.as_ref().map(|l| l.quote.prefix.clone())),
+                correction_notes::quote_suffix.eq(located.as_ref().map(|l| l.quote.suffix.clone())),
+                correction_notes::quote_start.eq(located.as_ref().map(|l| l.start as i64)),
+                correction_notes::quote_end.eq(located.as_ref().map(|l| l.end as i64)),
+                correction_notes::author_id.eq(actor.id),
+                correction_notes::version.eq(1),
+                correction_notes::published_at.eq(t),
+                correction_notes::updated_at.eq(t),
+            ))
+            .returning(Note::as_returning())
+            .get_result(conn)?;
+        if let Some(l) = &located {
+            let method = if l.exact_match { "intake" } else { "fuzzy" };
+            anchoring::insert(conn, Subject::Note(note.id), revision.id, &Placement::anchored(method, l.score, l.start, l.end))?;
+        }
+        events::record(
+            conn,
+            NewEvent {
+                kind: "published",
+                note_id: Some(note.id),
+                article_id: Some(article.id),
+                actor: Some(actor.id),
+                to: Some(note.kind.clone()),
+                ..Default::default()
+            },
+        )?;
+        let resolution = if v.kind == "clarification" { Resolution::Clarified } else { Resolution::Corrected };
+        let mail_note = NoteMail {
+            kind_label: kind_label(&note.kind),
+            body_markdown: &note.body_markdown,
+            body_html: &note.body_html,
+            permalink: permalink(site, note.id),
+        };
+        for &report_id in &v.resolves {
+            let report = reports::find(conn, report_id)
+                .map_err(|_| Error::invalid("resolves", format!("there is no report {report_id}")))?;
+            if report.article_id != article.id {
+                return Err(Error::invalid(
+                    "resolves",
+                    format!("report {} is about another article", report.reference),
+                ));
+            }
+            let from = report.state();
+            workflow::check(from, workflow::Move { to: State::Resolved, resolution: Some(resolution) }, actor.role(), true)
+                .map_err(|r| reports::refusal_error(r, from).with_field("resolves"))?;
+            diesel::insert_into(note_reports::table)
+                .values((note_reports::note_id.eq(note.id), note_reports::report_id.eq(report.id)))
+                .execute(conn)?;
+            reports::apply(
+                conn,
+                site,
+                actor,
+                &report,
+                State::Resolved,
+                Some(resolution),
+                None,
+                Some(format!("resolved by note {}", note.id)),
+                Some((note.id, &mail_note)),
+            )?;
+        }
+        let view = view(conn, site, &note)?;
+        Ok((article, view))
+    })
+}
+
+/// The live note that resolved a report, if any.
+pub fn live_note_for_report(conn: &mut Conn, site: &Site, report_id: i64) -> Result<Option<NoteView>> {
+    let note: Option<Note> = correction_notes::table
+        .inner_join(note_reports::table)
+        .filter(note_reports::report_id.eq(report_id))
+        .filter(correction_notes::retracted_at.is_null())
+        .order(correction_notes::id.desc())
+        .select(Note::as_select())
+        .first(conn)
+        .optional()?;
+    note.map(|n| view(conn, site, &n)).transpose()
+}
+
+/// The public answer of `GET /api/v1/corrections?url=`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticleCorrections {
+    pub article: crate::reports::PublicArticle,
+    pub corrections: Vec<NoteView>,
+}
+
+pub fn for_article(conn: &mut Conn, site: &Site, article: &Article) -> Result<ArticleCorrections> {
+    let notes: Vec<Note> = correction_notes::table
+        .filter(correction_notes::article_id.eq(article.id))
+        .filter(correction_notes::retracted_at.is_null())
+        .order((correction_notes::published_at.asc(), correction_notes::id.asc()))
+        .select(Note::as_select())
+        .load(conn)?;
+    let corrections = notes.iter().map(|n| view(conn, site, n)).collect::<Result<Vec<_>>>()?;
+    Ok(ArticleCorrections {
+        article: crate::reports::PublicArticle { url: article.url.clone(), title: article.title.clone() },
+        corrections,
+    })
+}
+
+/// A rendered public answer with its validator.
+#[derive(Debug, Clone)]
+pub struct Cached {
+    pub etag: String,
+    pub body: String,
+}
+
+impl Cached {
+    pub fn new(body: String) -> Cached {
+        Cached { etag: format!("\"{}\"", &sha256_hex(&body)[..32]), body }
+    }
+}
+
+/// The embed asks for an article's notes on every page view: answers are kept in memory by
+/// canonical article URL and dropped whenever a note or the article changes.
+#[derive(Default)]
+pub struct CorrectionsCache {
+    entries: RwLock<HashMap<String, Arc<Cached>>>,
+}
+
+impl CorrectionsCache {
+    pub fn get(&self, url: &str) -> Option<Arc<Cached>> {
+        self.entries.read().ok()?.get(url).cloned()
+    }
+
+    pub fn put(&self, url: &str, cached: Cached) -> Arc<Cached> {
+        let cached = Arc::new(cached);
+        if let Ok(mut map) = self.entries.write() {
+            map.insert(url.to_owned(), cached.clone());
+        }
+        cached
+    }
+
+    pub fn invalidate(&self, url: &str) {
+        if let Ok(mut map) = self.entries.write() {
+            map.remove(url);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! The database: an r2d2 pool of SQLite connections with our pragmas, the embedded migrations, and
+//! `Db::run`, which runs blocking diesel work off the async executor.
+
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::Error;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+pub type Conn = SqliteConnection;
+pub type PoolConn = PooledConnection<ConnectionManager<SqliteConnection>>;
+
+/// Per-connection settings. `busy_timeout` comes first so that even the WAL switch waits for a
+/// lock instead of failing with "database is locked".
+#[derive(Debug, Clone, Copy)]
+struct Pragmas;
+
+const PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                       PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+
+impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Pragmas {
+    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(PRAGMAS)
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// Opens one connection with the same pragmas as the pool (for the CLI and migrations).
+pub fn connect(database_url: &str) -> Result<SqliteConnection, Error> {
+    use diesel::Connection;
+    let mut conn = SqliteConnection::establish(database_url)
+        .map_err(|e| Error::internal(format!("cannot open database {database_url}: {e}")))?;
+    conn.batch_execute(PRAGMAS)?;
+    Ok(conn)
+}
+
+/// Applies every embedded migration not yet applied; returns the names of those it ran.
+pub fn migrate(conn: &mut SqliteConnection) -> Result<Vec<String>, Error> {
+    let applied = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map_err(|e| Error::internal(format!("migration failed: {e}")))?;
+    Ok(applied.iter().map(|v| v.to_string()).collect())
+}
+
+/// The shared pool, managed by Rocket.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<ConnectionManager<SqliteConnection>>,
+}
+
+impl Db {
+    pub fn open(database_url: &str, size: u32) -> Result<Db, Error> {
+        let manager = ConnectionManager::<SqliteConnection>::new(database_url);
+        let pool = Pool::builder()
+            .max_size(size.max(1))
+            .connection_timeout(Duration::from_secs(30))
+            .connection_customizer(Box::new(Pragmas))
+            .build(manager)
+            .map_err(|e| Error::internal(format!("cannot open database {database_url}: {e}")))?;
+        Ok(Db { pool })
+    }
+
+    pub fn get(&self) -> Result<PoolConn, Error> {
+        self.pool
+            .get()
+            .map_err(|e| Error::unavailable(format!("no database connection: {e}")))
+    }
+
+    /// Runs `f` with a pooled connection on Tokio's blocking threads.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, Error>
+    where
+        F: FnOnce(&mut SqliteConnection) -> Result<T, Error> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        rocket::tokio::task::spawn_blocking(move || {
+            let mut conn = db.get()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| Error::internal(format!("database task failed: {e}")))?
+    }
+}
+
+/// Runs `f` in a `BEGIN IMMEDIATE` transaction: a write that reads first takes the write lock up
+/// front, so two writers queue on `busy_timeout` instead of failing to upgrade a read lock.
+pub fn write<T, F>(conn: &mut SqliteConnection, f: F) -> Result<T, Error>
+where
+    F: FnOnce(&mut SqliteConnection) -> Result<T, Error>,
+{
+    conn.immediate_transaction(f)
+}
+
+/// Reads a value from the `settings` table, creating it with `init` when absent.
+pub fn setting_or_init(
+    conn: &mut SqliteConnection,
+    key: &str,
+    init: impl FnOnce() -> String,
+) -> Result<String, Error> {
+    use diesel::prelude::*;
+    use schema::settings::dsl as s;
+    write(conn, |conn| {
+        let found: Option<String> = s::settings
+            .filter(s::key.eq(key))
+            .select(s::value)
+            .first(conn)
+            .optional()?;
+        if let Some(v) = found {
+            return Ok(v);
+        }
+        let value = init();
+        diesel::insert_into(s::settings)
+            .values((s::key.eq(key), s::value.eq(&value)))
+            .execute(conn)?;
+        Ok(value)
+    })
+}

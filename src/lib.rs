@@ -1,0 +1,112 @@
+//! Errata: a self-hosted fact-check and corrections tracker for newsrooms.
+//!
+//! `build` turns a figment (Rocket.toml, `ROCKET_*` variables, or a test's own values) into a
+//! ready `Rocket`, so the binary and every test build the same application.
+
+pub mod accounts;
+pub mod anchoring;
+pub mod articles;
+pub mod config;
+pub mod corrections;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod events;
+pub mod mail;
+pub mod reports;
+#[path = "text_stub.rs"]
+pub mod text;
+pub mod time;
+pub mod web;
+
+use std::time::Duration;
+
+use rocket::fairing::AdHoc;
+use rocket::figment::Figment;
+use rocket::{Build, Rocket};
+
+use config::Settings;
+use corrections::CorrectionsCache;
+use db::Db;
+use mail::transport::Transport;
+use mail::worker::{self, Wakeup};
+use mail::Site;
+use web::{App, RateLimiter};
+
+/// Why the server could not start, said in terms of what to fix.
+#[derive(Debug)]
+pub struct StartError(pub String);
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// The figment the server and the CLI read: Rocket's own (Rocket.toml and `ROCKET_*`).
+pub fn figment() -> Figment {
+    rocket::Config::figment()
+}
+
+/// Opens and migrates the database named in `settings`, returning the pool.
+pub fn open_database(settings: &Settings) -> Result<Db, StartError> {
+    let mut conn = db::connect(&settings.database_url).map_err(|e| StartError(e.to_string()))?;
+    let applied = db::migrate(&mut conn).map_err(|e| StartError(e.to_string()))?;
+    for name in applied {
+        println!("Applied migration {name}");
+    }
+    Db::open(&settings.database_url, settings.pool_size).map_err(|e| StartError(e.to_string()))
+}
+
+/// Builds the application from `figment`: settings checked, database migrated (and seeded with the
+/// demo when asked and empty), routes, catchers, fairings and the mail worker.
+pub fn build(figment: Figment) -> Result<Rocket<Build>, StartError> {
+    let settings = Settings::from_figment(&figment).map_err(|e| StartError(e.to_string()))?;
+    let db = open_database(&settings)?;
+    let site = Site { base_url: settings.base_url().to_owned(), host: settings.public_host() };
+    let transport = Transport::from_settings(&settings).map_err(StartError)?;
+    let (ip_salt, demo_login) = {
+        let mut conn = db.get().map_err(|e| StartError(e.to_string()))?;
+        let salt = db::setting_or_init(&mut conn, "ip_hash_salt", || accounts::random_secret(32))
+            .map_err(|e| StartError(e.to_string()))?;
+        let login = if settings.demo {
+            demo::seed_if_empty(&mut conn, &site).map_err(|e| StartError(format!("demo data: {e}")))?
+        } else {
+            None
+        };
+        (salt, login)
+    };
+    if let Some(login) = demo_login {
+        println!("{login}");
+    }
+    let from: lettre::message::Mailbox = settings
+        .mail_from
+        .parse()
+        .map_err(|e| StartError(format!("invalid configuration value for `mail_from`: {e}")))?;
+    let wakeup = Wakeup::default();
+    let app = App {
+        db: db.clone(),
+        limiter: RateLimiter::new(settings.report_rate_limit),
+        settings: settings.clone(),
+        site,
+        cache: CorrectionsCache::default(),
+        wakeup: wakeup.clone(),
+        ip_salt,
+    };
+    let poll = Duration::from_millis(settings.mail_poll_ms);
+    let described = transport.describe();
+    Ok(rocket::custom(figment)
+        .manage(app)
+        .mount("/", web::api::routes())
+        .register("/", web::catchers())
+        .attach(web::Headers)
+        .attach(AdHoc::on_liftoff("mail worker", move |rocket| {
+            Box::pin(async move {
+                log::info!("mail: delivering through {described}");
+                let shutdown = rocket.shutdown();
+                rocket::tokio::spawn(worker::run(db, transport, from, poll, wakeup, shutdown));
+            })
+        })))
+}

@@ -1,0 +1,168 @@
+//! Email: messages are rendered from `templates/email/` and written to the outbox in the caller's
+//! transaction; `worker` delivers them later through `transport`.
+
+pub mod transport;
+pub mod worker;
+
+use askama::Template;
+use diesel::prelude::*;
+
+use crate::accounts::random_secret;
+use crate::db::schema::outbox;
+use crate::db::Conn;
+use crate::error::{Error, Result};
+use crate::time::now;
+
+/// What mail needs to know about this server to write links and Message-IDs.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub base_url: String,
+    pub host: String,
+}
+
+impl Site {
+    pub fn status_url(&self, token: &str) -> String {
+        format!("{}/api/v1/reports/status/{token}", self.base_url)
+    }
+}
+
+/// One rendered email.
+#[derive(Debug, Clone)]
+pub struct Email {
+    pub template: &'static str,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub report_id: Option<i64>,
+    pub note_id: Option<i64>,
+}
+
+/// Queues `email`; call inside the transaction of the change that causes it.
+pub fn enqueue(conn: &mut Conn, site: &Site, email: Email) -> Result<i64> {
+    let message_id = format!("<{}@{}>", random_secret(18), site.host);
+    let t = now();
+    Ok(diesel::insert_into(outbox::table)
+        .values((
+            outbox::kind.eq("email"),
+            outbox::template.eq(email.template),
+            outbox::recipient.eq(&email.to),
+            outbox::subject.eq(&email.subject),
+            outbox::body_text.eq(&email.text),
+            outbox::body_html.eq(&email.html),
+            outbox::message_id.eq(message_id),
+            outbox::report_id.eq(email.report_id),
+            outbox::note_id.eq(email.note_id),
+            outbox::state.eq("pending"),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(t),
+            outbox::created_at.eq(t),
+        ))
+        .returning(outbox::id)
+        .get_result(conn)?)
+}
+
+fn render<T: Template>(t: &T) -> Result<String> {
+    t.render().map_err(|e| Error::internal(format!("email template: {e}")))
+}
+
+/// What the reader is told about their report; shared by the text and HTML bodies.
+pub struct ReportMail<'a> {
+    pub reference: &'a str,
+    pub reporter_name: Option<&'a str>,
+    pub article_title: &'a str,
+    pub article_url: &'a str,
+    pub quote: &'a str,
+    pub status_url: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/report_received.txt")]
+struct ReceivedText<'a> {
+    m: &'a ReportMail<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/report_received.html")]
+struct ReceivedHtml<'a> {
+    m: &'a ReportMail<'a>,
+}
+
+pub fn report_received(to: &str, report_id: i64, m: &ReportMail<'_>) -> Result<Email> {
+    Ok(Email {
+        template: "report_received",
+        to: to.into(),
+        subject: format!("We received your report {}", m.reference),
+        text: render(&ReceivedText { m })?,
+        html: render(&ReceivedHtml { m })?,
+        report_id: Some(report_id),
+        note_id: None,
+    })
+}
+
+/// The note a resolution points to, as the reader sees it.
+pub struct NoteMail<'a> {
+    pub kind_label: &'a str,
+    pub body_markdown: &'a str,
+    pub body_html: &'a str,
+    pub permalink: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/report_resolved.txt")]
+struct ResolvedText<'a> {
+    m: &'a ReportMail<'a>,
+    outcome: &'a str,
+    explanation: &'a str,
+    note: Option<&'a NoteMail<'a>>,
+}
+
+#[derive(Template)]
+#[template(path = "email/report_resolved.html")]
+struct ResolvedHtml<'a> {
+    m: &'a ReportMail<'a>,
+    outcome: &'a str,
+    explanation: &'a str,
+    note: Option<&'a NoteMail<'a>>,
+}
+
+/// A short outcome line and a sentence for the reader, by resolution.
+pub fn outcome_words(resolution: &str, duplicate_of: Option<&str>) -> (&'static str, String) {
+    match resolution {
+        "corrected" => ("Corrected", "The newsroom agreed and published a correction.".into()),
+        "clarified" => ("Clarified", "The newsroom published a clarification.".into()),
+        "no_error" => (
+            "No error found",
+            "The newsroom reviewed the passage and found it accurate as published.".into(),
+        ),
+        "duplicate" => (
+            "Already reported",
+            format!(
+                "Another reader reported the same passage{}. We will write to you again when that report is resolved.",
+                duplicate_of.map(|r| format!(" ({r})")).unwrap_or_default()
+            ),
+        ),
+        _ => ("Closed", "The newsroom closed the report.".into()),
+    }
+}
+
+pub fn report_resolved(
+    to: &str,
+    report_id: i64,
+    m: &ReportMail<'_>,
+    resolution: &str,
+    duplicate_of: Option<&str>,
+    note: Option<(i64, &NoteMail<'_>)>,
+) -> Result<Email> {
+    let (outcome, explanation) = outcome_words(resolution, duplicate_of);
+    let note_ref = note.map(|n| n.1);
+    Ok(Email {
+        template: "report_resolved",
+        to: to.into(),
+        subject: format!("Your report {} was resolved: {}", m.reference, outcome.to_lowercase()),
+        text: render(&ResolvedText { m, outcome, explanation: &explanation, note: note_ref })?,
+        html: render(&ResolvedHtml { m, outcome, explanation: &explanation, note: note_ref })?,
+        report_id: Some(report_id),
+        note_id: note.map(|n| n.0),
+    })
+}

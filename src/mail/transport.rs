@@ -1,0 +1,61 @@
+//! How mail leaves the server: SMTP through one pooled lettre transport when `smtp_url` is set,
+//! otherwise `.eml` files in `mail_dir` for development.
+
+use std::path::PathBuf;
+
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::config::Settings;
+
+#[derive(Clone)]
+pub enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Files(AsyncFileTransport<Tokio1Executor>, PathBuf),
+}
+
+/// Checks an `smtp_url` the way the transport will read it.
+pub fn check_smtp_url(url: &str) -> Result<(), String> {
+    if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+        return Err(format!("`{url}` must start with smtp:// or smtps://"));
+    }
+    AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+        .map(|_| ())
+        .map_err(|e| format!("`{url}` is not a usable SMTP URL: {e}"))
+}
+
+impl Transport {
+    pub fn from_settings(settings: &Settings) -> Result<Transport, String> {
+        match &settings.smtp_url {
+            Some(url) => {
+                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| format!("smtp_url: {e}"))?
+                    .timeout(Some(std::time::Duration::from_secs(20)))
+                    .build();
+                Ok(Transport::Smtp(transport))
+            }
+            None => {
+                std::fs::create_dir_all(&settings.mail_dir).map_err(|e| {
+                    format!("mail_dir: cannot create {}: {e}", settings.mail_dir.display())
+                })?;
+                Ok(Transport::Files(
+                    AsyncFileTransport::new(&settings.mail_dir),
+                    settings.mail_dir.clone(),
+                ))
+            }
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Transport::Smtp(_) => "SMTP".into(),
+            Transport::Files(_, dir) => format!(".eml files in {}", dir.display()),
+        }
+    }
+
+    pub async fn send(&self, message: Message) -> Result<(), String> {
+        match self {
+            Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            Transport::Files(t, _) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+        }
+    }
+}

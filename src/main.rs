@@ -1,0 +1,253 @@
+//! The `errata` command: the server (default) and the admin commands, all reading the same
+//! configuration (Rocket.toml and `ROCKET_*` variables).
+
+use std::io::{BufRead, Read};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use errata::accounts::{self, NewUser, Role, Scope};
+use errata::articles::{self, ArticleInput, Body};
+use errata::config::Settings;
+
+#[derive(Parser)]
+#[command(name = "errata", version, about = "Errata: a fact-check and corrections tracker for newsrooms")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the server (the default with no subcommand).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Manage publications (sites).
+    #[command(subcommand)]
+    Publication(PublicationCommand),
+    /// Import articles.
+    #[command(subcommand)]
+    Article(ArticleCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; prints a generated password unless --password-stdin is given.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["admin", "editor", "reviewer"])]
+        role: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users.
+    List,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a user; prints it once.
+    Add {
+        /// The owner's email.
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        name: String,
+        /// articles:write, reports:read, reports:write or corrections:write; repeat for several.
+        /// Default: every scope the user's role allows.
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum PublicationCommand {
+    /// Register a publication by its base URL.
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        url: String,
+        /// A further browser origin allowed to file reports (the URL's own origin always is).
+        #[arg(long = "origin")]
+        origins: Vec<String>,
+    },
+    /// List publications.
+    List,
+}
+
+#[derive(Subcommand)]
+enum ArticleCommand {
+    /// Import articles from a JSON Lines file: one {url, title, body_text|body_html, published_at} a line.
+    Import { file: PathBuf },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(),
+        other => admin(other),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve() -> Result<(), String> {
+    let rocket = errata::build(errata::figment()).map_err(|e| e.to_string())?;
+    rocket::execute(async move { rocket.launch().await })
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+fn admin(command: Command) -> Result<(), String> {
+    let settings = Settings::from_figment(&errata::figment()).map_err(|e| e.to_string())?;
+    let mut conn = errata::db::connect(&settings.database_url).map_err(|e| e.to_string())?;
+    let applied = errata::db::migrate(&mut conn).map_err(|e| e.to_string())?;
+    let conn = &mut conn;
+    let err = |e: errata::error::Error| match &e.field {
+        Some(field) => format!("{field}: {}", e.message),
+        None => e.message.clone(),
+    };
+    match command {
+        Command::Serve => unreachable!("handled by main"),
+        Command::Migrate => {
+            if applied.is_empty() {
+                println!("The database is up to date.");
+            }
+            for name in applied {
+                println!("Applied migration {name}");
+            }
+        }
+        Command::User(UserCommand::Add { email, name, role, password_stdin }) => {
+            let role = Role::parse(&role).ok_or("role must be admin, editor or reviewer")?;
+            let (password, generated) = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
+                (line.trim_end_matches(['\r', '\n']).to_owned(), false)
+            } else {
+                (accounts::random_secret(15), true)
+            };
+            let user = accounts::create_user(conn, NewUser { email: &email, name: &name, role, password: &password })
+                .map_err(err)?;
+            println!("Created {} {} <{}> (id {})", role.as_str(), user.name, user.email, user.id);
+            if generated {
+                println!("Password (shown once): {password}");
+            }
+        }
+        Command::User(UserCommand::List) => {
+            let users = accounts::list_users(conn).map_err(err)?;
+            println!("{:>4}  {:<9} {:<7} {:<32} NAME", "ID", "ROLE", "ACTIVE", "EMAIL");
+            for u in users {
+                println!("{:>4}  {:<9} {:<7} {:<32} {}", u.id, u.role, if u.active { "yes" } else { "no" }, u.email, u.name);
+            }
+        }
+        Command::Token(TokenCommand::Add { user, name, scopes }) => {
+            let owner = accounts::find_user_by_email(conn, &user)
+                .map_err(err)?
+                .ok_or_else(|| format!("there is no user {user}"))?;
+            let scopes = scopes
+                .iter()
+                .map(|s| Scope::parse(s).ok_or_else(|| format!("`{s}` is not a scope: articles:write, reports:read, reports:write, corrections:write")))
+                .collect::<Result<Vec<_>, _>>()?;
+            let (token, secret) = accounts::create_token(conn, &owner, &name, &scopes).map_err(err)?;
+            println!("Token `{}` for {} with scopes: {}", token.name, owner.email, token.scopes);
+            println!("{secret}");
+            eprintln!("(shown once: store it now)");
+        }
+        Command::Publication(PublicationCommand::Add { name, url, origins }) => {
+            let p = articles::create_publication(conn, &name, &url, &origins).map_err(err)?;
+            println!("Registered {} at {} (id {})", p.name, p.base_url, p.id);
+        }
+        Command::Publication(PublicationCommand::List) => {
+            for (p, origins) in articles::list_publications(conn).map_err(err)? {
+                println!("{:>4}  {}  {}  origins: {}", p.id, p.name, p.base_url, origins.join(" "));
+            }
+        }
+        Command::Article(ArticleCommand::Import { file }) => import(conn, &file)?,
+    }
+    Ok(())
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImportLine {
+    url: String,
+    title: String,
+    body_text: Option<String>,
+    body_html: Option<String>,
+    published_at: Option<String>,
+}
+
+fn import(conn: &mut errata::db::Conn, file: &PathBuf) -> Result<(), String> {
+    let mut content = String::new();
+    std::fs::File::open(file)
+        .and_then(|mut f| f.read_to_string(&mut content))
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let lines: Vec<(usize, &str)> = content
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim()))
+        .filter(|(_, l)| !l.is_empty())
+        .collect();
+    let bar = indicatif::ProgressBar::new(lines.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} articles {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let (mut created, mut updated, mut unchanged) = (0, 0, 0);
+    let mut failed: Vec<(usize, String)> = Vec::new();
+    for (number, line) in lines {
+        let outcome = serde_json::from_str::<ImportLine>(line)
+            .map_err(|e| format!("not a valid article line: {e}"))
+            .and_then(|a| {
+                let body = match (a.body_text, a.body_html) {
+                    (Some(t), None) => Body::Text(t),
+                    (None, Some(h)) => Body::Html(h),
+                    _ => return Err("needs exactly one of body_text or body_html".to_owned()),
+                };
+                let published_at = match a.published_at.as_deref() {
+                    None => None,
+                    Some(s) => Some(errata::time::parse(s).ok_or_else(|| format!("published_at `{s}` is not a date"))?),
+                };
+                articles::upsert(conn, &ArticleInput { url: a.url, title: a.title, body, published_at }).map_err(|e| {
+                    match e.field {
+                        Some(f) => format!("{f}: {}", e.message),
+                        None => e.message,
+                    }
+                })
+            });
+        match outcome {
+            Ok(done) if done.created => created += 1,
+            Ok(done) if done.changed => updated += 1,
+            Ok(_) => unchanged += 1,
+            Err(e) => failed.push((number, e)),
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    println!("{created} created, {updated} updated, {unchanged} unchanged, {} failed", failed.len());
+    for (line, why) in &failed {
+        println!("  line {line}: {why}");
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{} line(s) failed", failed.len()))
+    }
+}

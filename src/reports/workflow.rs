@@ -1,0 +1,256 @@
+//! The report workflow (DESIGN.md): which state may follow which, with which resolution, and who
+//! may make the move. Every transition in Errata is checked here and nowhere else.
+//!
+//! ```text
+//! new ──> triaged ──> investigating ──> resolved(resolution)
+//!  │         │                              ▲      │
+//!  └─────────┴──────────────────────────────┘      └──> investigating   (reopen; editor)
+//! ```
+
+use serde::Serialize;
+
+use crate::accounts::Role;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    New,
+    Triaged,
+    Investigating,
+    Resolved,
+}
+
+impl State {
+    pub const ALL: [State; 4] = [State::New, State::Triaged, State::Investigating, State::Resolved];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::New => "new",
+            State::Triaged => "triaged",
+            State::Investigating => "investigating",
+            State::Resolved => "resolved",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<State> {
+        State::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    pub fn is_open(self) -> bool {
+        self != State::Resolved
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Resolution {
+    Corrected,
+    Clarified,
+    NoError,
+    Duplicate,
+    Spam,
+}
+
+impl Resolution {
+    pub const ALL: [Resolution; 5] = [
+        Resolution::Corrected,
+        Resolution::Clarified,
+        Resolution::NoError,
+        Resolution::Duplicate,
+        Resolution::Spam,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Resolution::Corrected => "corrected",
+            Resolution::Clarified => "clarified",
+            Resolution::NoError => "no_error",
+            Resolution::Duplicate => "duplicate",
+            Resolution::Spam => "spam",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Resolution> {
+        Resolution::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// `corrected` and `clarified` stand only on a published note that resolves the report.
+    pub fn needs_note(self) -> bool {
+        matches!(self, Resolution::Corrected | Resolution::Clarified)
+    }
+
+    /// Readers who asked are told of every outcome but spam.
+    pub fn notifies_reporter(self) -> bool {
+        self != Resolution::Spam
+    }
+}
+
+/// A move the caller asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Move {
+    pub to: State,
+    pub resolution: Option<Resolution>,
+}
+
+/// Why a move was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The workflow has no such edge from the current state; `allowed` lists the states it has.
+    Invalid { allowed: Vec<State> },
+    /// The edge exists but this role may not take it.
+    Forbidden { reason: String },
+    /// The move needs something the request lacks (a resolution, a note, a duplicate target).
+    Incomplete { field: &'static str, reason: String },
+}
+
+/// The states the workflow allows after `from`.
+pub fn next_states(from: State) -> &'static [State] {
+    match from {
+        State::New => &[State::Triaged, State::Investigating, State::Resolved],
+        State::Triaged => &[State::Investigating, State::Resolved],
+        State::Investigating => &[State::Resolved],
+        State::Resolved => &[State::Investigating],
+    }
+}
+
+/// The states `role` can actually reach from `from`.
+pub fn allowed_for(from: State, role: Role) -> Vec<State> {
+    next_states(from)
+        .iter()
+        .copied()
+        .filter(|&to| {
+            check(from, Move { to, resolution: Some(Resolution::Duplicate) }, role, true).is_ok()
+                || check(from, Move { to, resolution: Some(Resolution::NoError) }, role, true).is_ok()
+        })
+        .collect()
+}
+
+/// Decides one move. `has_note` says whether a published note already resolves the report, which
+/// `corrected` and `clarified` need.
+pub fn check(from: State, mv: Move, role: Role, has_note: bool) -> Result<(), Refusal> {
+    if !next_states(from).contains(&mv.to) {
+        return Err(Refusal::Invalid { allowed: next_states(from).to_vec() });
+    }
+    match mv.to {
+        State::Resolved => {
+            let Some(resolution) = mv.resolution else {
+                return Err(Refusal::Incomplete {
+                    field: "resolution",
+                    reason: "resolving needs a resolution: corrected, clarified, no_error, duplicate or spam".into(),
+                });
+            };
+            // Reviewers may mark duplicates; every other outcome is an editor's call.
+            if resolution != Resolution::Duplicate && !role.can_publish() {
+                return Err(Refusal::Forbidden {
+                    reason: format!("a {} may not resolve a report as {}", role.as_str(), resolution.as_str()),
+                });
+            }
+            if resolution.needs_note() && !has_note {
+                return Err(Refusal::Incomplete {
+                    field: "resolution",
+                    reason: format!(
+                        "`{}` needs a published correction note that resolves this report; publish one with `resolves`",
+                        resolution.as_str()
+                    ),
+                });
+            }
+            Ok(())
+        }
+        State::Investigating if from == State::Resolved => {
+            if role.can_publish() {
+                Ok(())
+            } else {
+                Err(Refusal::Forbidden { reason: format!("a {} may not reopen a resolved report", role.as_str()) })
+            }
+        }
+        _ => {
+            if mv.resolution.is_some() {
+                return Err(Refusal::Incomplete {
+                    field: "resolution",
+                    reason: "a resolution is only given when resolving".into(),
+                });
+            }
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mv(to: State, resolution: Option<Resolution>) -> Move {
+        Move { to, resolution }
+    }
+
+    #[test]
+    fn the_happy_path_is_allowed() {
+        assert!(check(State::New, mv(State::Triaged, None), Role::Reviewer, false).is_ok());
+        assert!(check(State::Triaged, mv(State::Investigating, None), Role::Reviewer, false).is_ok());
+        assert!(check(State::Investigating, mv(State::Resolved, Some(Resolution::NoError)), Role::Editor, false).is_ok());
+        assert!(check(State::Resolved, mv(State::Investigating, None), Role::Editor, false).is_ok());
+    }
+
+    #[test]
+    fn edges_not_in_the_diagram_are_invalid_and_list_the_allowed_ones() {
+        let refusal = check(State::Investigating, mv(State::New, None), Role::Admin, false).unwrap_err();
+        assert_eq!(refusal, Refusal::Invalid { allowed: vec![State::Resolved] });
+        assert!(matches!(
+            check(State::Resolved, mv(State::Triaged, None), Role::Admin, false),
+            Err(Refusal::Invalid { .. })
+        ));
+        assert!(matches!(
+            check(State::New, mv(State::New, None), Role::Admin, false),
+            Err(Refusal::Invalid { .. })
+        ));
+    }
+
+    #[test]
+    fn reviewers_may_mark_duplicates_but_not_resolve_otherwise_or_reopen() {
+        assert!(check(State::New, mv(State::Resolved, Some(Resolution::Duplicate)), Role::Reviewer, false).is_ok());
+        for r in [Resolution::NoError, Resolution::Spam, Resolution::Corrected] {
+            assert!(matches!(
+                check(State::Triaged, mv(State::Resolved, Some(r)), Role::Reviewer, true),
+                Err(Refusal::Forbidden { .. })
+            ));
+        }
+        assert!(matches!(
+            check(State::Resolved, mv(State::Investigating, None), Role::Reviewer, false),
+            Err(Refusal::Forbidden { .. })
+        ));
+    }
+
+    #[test]
+    fn corrected_needs_a_note_and_resolving_needs_a_resolution() {
+        assert!(matches!(
+            check(State::New, mv(State::Resolved, Some(Resolution::Corrected)), Role::Editor, false),
+            Err(Refusal::Incomplete { field: "resolution", .. })
+        ));
+        assert!(check(State::New, mv(State::Resolved, Some(Resolution::Clarified)), Role::Editor, true).is_ok());
+        assert!(matches!(
+            check(State::New, mv(State::Resolved, None), Role::Editor, false),
+            Err(Refusal::Incomplete { .. })
+        ));
+        assert!(matches!(
+            check(State::New, mv(State::Triaged, Some(Resolution::Spam)), Role::Editor, false),
+            Err(Refusal::Incomplete { .. })
+        ));
+    }
+
+    #[test]
+    fn allowed_moves_depend_on_role() {
+        assert_eq!(allowed_for(State::Resolved, Role::Reviewer), Vec::<State>::new());
+        assert_eq!(allowed_for(State::Resolved, Role::Editor), vec![State::Investigating]);
+        assert_eq!(
+            allowed_for(State::New, Role::Reviewer),
+            vec![State::Triaged, State::Investigating, State::Resolved]
+        );
+    }
+
+    #[test]
+    fn spam_is_the_only_silent_outcome() {
+        for r in Resolution::ALL {
+            assert_eq!(r.notifies_reporter(), r != Resolution::Spam);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! Time as Errata stores and shows it: UTC, stored without an offset, shown as RFC 3339 with `Z`.
+
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+
+/// Now, in UTC, to the microsecond (SQLite keeps it as text).
+pub fn now() -> NaiveDateTime {
+    let t = Utc::now().naive_utc();
+    t.with_nanosecond_truncated()
+}
+
+trait Truncate {
+    fn with_nanosecond_truncated(self) -> Self;
+}
+
+impl Truncate for NaiveDateTime {
+    fn with_nanosecond_truncated(self) -> Self {
+        use chrono::Timelike;
+        self.with_nanosecond(self.nanosecond() / 1000 * 1000).unwrap_or(self)
+    }
+}
+
+pub fn rfc3339(t: NaiveDateTime) -> String {
+    DateTime::<Utc>::from_naive_utc_and_offset(t, Utc).to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+pub fn rfc3339_opt(t: Option<NaiveDateTime>) -> Option<String> {
+    t.map(rfc3339)
+}
+
+/// Parses an RFC 3339 date-time, or a bare date (taken as midnight UTC).
+pub fn parse(s: &str) -> Option<NaiveDateTime> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s.trim()) {
+        return Some(t.with_timezone(&Utc).naive_utc());
+    }
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+}

@@ -1,0 +1,124 @@
+//! The HTTP surface. Routes parse, call the domain and render; rules live in the domain modules.
+
+pub mod api;
+pub mod guards;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use rocket::fairing::{Fairing, Info, Kind};
+use rocket::http::{Header, Method, Status};
+use rocket::serde::json::Json;
+use rocket::{catch, catchers, Request, Response};
+
+use crate::config::Settings;
+use crate::corrections::CorrectionsCache;
+use crate::db::Db;
+use crate::error::Error;
+use crate::mail::worker::Wakeup;
+use crate::mail::Site;
+use guards::{CorsOrigin, GuardFailure};
+
+/// Everything a request may need, managed by Rocket as one piece of state.
+pub struct App {
+    pub db: Db,
+    pub settings: Settings,
+    pub site: Site,
+    pub cache: CorrectionsCache,
+    pub wakeup: Wakeup,
+    pub ip_salt: String,
+    pub limiter: RateLimiter,
+}
+
+/// A sliding one-hour window of report filings per hashed sender.
+pub struct RateLimiter {
+    per_hour: u32,
+    seen: Mutex<HashMap<String, Vec<Instant>>>,
+}
+
+impl RateLimiter {
+    pub fn new(per_hour: u32) -> Self {
+        RateLimiter { per_hour, seen: Mutex::new(HashMap::new()) }
+    }
+
+    /// Counts one filing; `false` when the sender is over the limit.
+    pub fn allow(&self, sender: &str) -> bool {
+        if self.per_hour == 0 {
+            return true;
+        }
+        let Ok(mut seen) = self.seen.lock() else { return true };
+        let now = Instant::now();
+        let window = Duration::from_secs(3600);
+        if seen.len() > 10_000 {
+            seen.retain(|_, times| times.last().is_some_and(|t| now.duration_since(*t) < window));
+        }
+        let times = seen.entry(sender.to_owned()).or_default();
+        times.retain(|t| now.duration_since(*t) < window);
+        if times.len() as u32 >= self.per_hour {
+            return false;
+        }
+        times.push(now);
+        true
+    }
+}
+
+#[catch(default)]
+fn json_catcher(status: Status, req: &Request<'_>) -> (Status, Json<serde_json::Value>) {
+    let stored = req.local_cache(|| GuardFailure(None));
+    if let Some(e) = stored.0.as_ref().filter(|e| e.status == status) {
+        return (status, Json(e.to_json()));
+    }
+    let error = match status.code {
+        400 => Error::bad_request("bad_request", "the request could not be understood"),
+        401 => Error::unauthorized("authentication is required"),
+        403 => Error::forbidden("this is not allowed"),
+        404 => Error::not_found("not_found", format!("nothing is at {}", req.uri().path())),
+        405 => Error::new(status, "method_not_allowed", "this method is not allowed here"),
+        413 => Error::new(status, "payload_too_large", "the request body is too large"),
+        415 => Error::new(status, "unsupported_media_type", "send JSON"),
+        422 => Error::new(status, "invalid_field", "the request has an invalid value"),
+        _ if status.code >= 500 => Error::internal(format!("status {status} for {}", req.uri())),
+        _ => Error::new(status, "error", status.reason().unwrap_or("error").to_owned()),
+    };
+    (status, Json(error.to_json()))
+}
+
+pub fn catchers() -> Vec<rocket::Catcher> {
+    catchers![json_catcher]
+}
+
+/// CORS and security headers on every answer: reads of published corrections are open to every
+/// origin; report filing only to the origins a publication lists (see `AllowedOrigin`).
+pub struct Headers;
+
+#[rocket::async_trait]
+impl Fairing for Headers {
+    fn info(&self) -> Info {
+        Info { name: "CORS and security headers", kind: Kind::Response }
+    }
+
+    async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
+        let path = req.uri().path();
+        if path == "/api/v1/corrections" {
+            res.set_header(Header::new("Access-Control-Allow-Origin", "*"));
+            res.set_header(Header::new("Access-Control-Expose-Headers", "ETag"));
+        } else if let Some(origin) = &req.local_cache(|| CorsOrigin(None)).0 {
+            res.set_header(Header::new("Access-Control-Allow-Origin", origin.clone()));
+            res.set_header(Header::new("Vary", "Origin"));
+            if req.method() == Method::Options {
+                res.set_header(Header::new("Access-Control-Allow-Methods", "POST, OPTIONS"));
+                res.set_header(Header::new("Access-Control-Allow-Headers", "Content-Type"));
+                res.set_header(Header::new("Access-Control-Max-Age", "86400"));
+            }
+        }
+        res.set_header(Header::new("X-Content-Type-Options", "nosniff"));
+        res.set_header(Header::new("Referrer-Policy", "strict-origin-when-cross-origin"));
+        if !path.starts_with("/api/") {
+            res.set_header(Header::new(
+                "Content-Security-Policy",
+                "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+            ));
+        }
+    }
+}
