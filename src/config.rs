@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 
 use rocket::figment::Figment;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default)]
 pub struct Settings {
     /// Path of the SQLite file (or `:memory:` is refused: the pool needs one shared file).

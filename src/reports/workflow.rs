@@ -119,8 +119,14 @@ pub fn allowed_for(from: State, role: Role) -> Vec<State> {
         .iter()
         .copied()
         .filter(|&to| {
-            check(from, Move { to, resolution: Some(Resolution::Duplicate) }, role, true).is_ok()
-                || check(from, Move { to, resolution: Some(Resolution::NoError) }, role, true).is_ok()
+            if to == State::Resolved {
+                // Every role can resolve as something (reviewers as duplicate).
+                Resolution::ALL
+                    .into_iter()
+                    .any(|r| check(from, Move { to, resolution: Some(r) }, role, true).is_ok())
+            } else {
+                check(from, Move { to, resolution: None }, role, true).is_ok()
+            }
         })
         .collect()
 }

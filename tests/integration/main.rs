@@ -1,1 +1,13 @@
+//! Errata's one integration-test binary: the real application on a real SQLite file per test, mail
+//! over SMTP to a real server on loopback, and the `errata` binary itself for the CLI.
 
+mod support;
+
+mod articles;
+mod cli;
+mod concurrency;
+mod corrections;
+mod mail;
+mod reports;
+mod restart;
+mod workflow;

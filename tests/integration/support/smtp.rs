@@ -1,0 +1,130 @@
+//! A real SMTP server on loopback for the tests: it speaks enough of RFC 5321 for lettre to deliver
+//! (EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT) and keeps every message it accepts.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rocket::tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use rocket::tokio::net::{TcpListener, TcpStream};
+
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub from: String,
+    pub to: Vec<String>,
+    pub data: String,
+}
+
+#[derive(Clone)]
+pub struct SmtpSink {
+    port: u16,
+    messages: Arc<Mutex<Vec<Received>>>,
+}
+
+impl SmtpSink {
+    pub async fn start() -> SmtpSink {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let port = listener.local_addr().expect("addr").port();
+        let messages = Arc::new(Mutex::new(Vec::new()));
+        let store = messages.clone();
+        rocket::tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                rocket::tokio::spawn(session(stream, store.clone()));
+            }
+        });
+        SmtpSink { port, messages }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    pub fn messages(&self) -> Vec<Received> {
+        self.messages.lock().expect("lock").clone()
+    }
+
+    /// Waits (at most `secs`) until `n` messages have arrived.
+    pub async fn wait_for(&self, n: usize, secs: u64) -> Vec<Received> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            let got = self.messages();
+            if got.len() >= n || std::time::Instant::now() > deadline {
+                return got;
+            }
+            rocket::tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+fn address(arg: &str) -> String {
+    arg.split(':')
+        .nth(1)
+        .unwrap_or_default()
+        .trim()
+        .trim_start_matches('<')
+        .split('>')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn session(stream: TcpStream, store: Arc<Mutex<Vec<Received>>>) {
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read);
+    let _ = write.write_all(b"220 sink.test ESMTP ready\r\n").await;
+    let mut from = String::new();
+    let mut to = Vec::new();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        match lines.read_line(&mut line).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        let command = line.trim_end().to_owned();
+        let verb = command.split_whitespace().next().unwrap_or_default().to_uppercase();
+        let reply: &[u8] = match verb.as_str() {
+            "EHLO" | "HELO" => b"250-sink.test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n",
+            "MAIL" => {
+                from = address(&command);
+                to.clear();
+                b"250 OK\r\n"
+            }
+            "RCPT" => {
+                to.push(address(&command));
+                b"250 OK\r\n"
+            }
+            "DATA" => {
+                let _ = write.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await;
+                let mut data = String::new();
+                loop {
+                    line.clear();
+                    match lines.read_line(&mut line).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(_) => {}
+                    }
+                    if line == ".\r\n" || line == ".\n" {
+                        break;
+                    }
+                    let unstuffed = line.strip_prefix('.').filter(|_| line.starts_with("..")).unwrap_or(&line);
+                    data.push_str(unstuffed);
+                }
+                store.lock().expect("lock").push(Received { from: from.clone(), to: to.clone(), data });
+                b"250 OK queued\r\n"
+            }
+            "RSET" => {
+                from.clear();
+                to.clear();
+                b"250 OK\r\n"
+            }
+            "NOOP" => b"250 OK\r\n",
+            "QUIT" => {
+                let _ = write.write_all(b"221 bye\r\n").await;
+                return;
+            }
+            _ => b"502 command not implemented\r\n",
+        };
+        if write.write_all(reply).await.is_err() {
+            return;
+        }
+    }
+}
