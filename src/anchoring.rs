@@ -2,6 +2,7 @@
 //! table. A report's (or note's) newest anchor row is its current place; when an article gets a
 //! new revision every open report and every live note is re-anchored onto it.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
@@ -71,7 +72,12 @@ pub enum Subject {
     Note(i64),
 }
 
-pub fn insert(conn: &mut Conn, subject: Subject, revision_id: i64, p: &Placement) -> Result<AnchorRow> {
+pub fn insert(
+    conn: &mut Conn,
+    subject: Subject,
+    revision_id: i64,
+    p: &Placement,
+) -> Result<AnchorRow> {
     let (report_id, note_id) = match subject {
         Subject::Report(id) => (Some(id), None),
         Subject::Note(id) => (None, Some(id)),
@@ -95,7 +101,9 @@ pub fn insert(conn: &mut Conn, subject: Subject, revision_id: i64, p: &Placement
 
 fn subject_filter(subject: Subject) -> anchors::BoxedQuery<'static, diesel::sqlite::Sqlite> {
     match subject {
-        Subject::Report(id) => anchors::table.filter(anchors::report_id.eq(id)).into_boxed(),
+        Subject::Report(id) => anchors::table
+            .filter(anchors::report_id.eq(id))
+            .into_boxed(),
         Subject::Note(id) => anchors::table.filter(anchors::note_id.eq(id)).into_boxed(),
     }
 }
@@ -132,21 +140,6 @@ pub fn current_for_reports(conn: &mut Conn, report_ids: &[i64]) -> Result<HashMa
         .collect())
 }
 
-/// Revision texts and diffs computed once per re-anchoring, however many anchors share them.
-struct Texts {
-    texts: HashMap<i64, String>,
-}
-
-impl Texts {
-    fn get(&mut self, conn: &mut Conn, revision_id: i64) -> Result<&str> {
-        if !self.texts.contains_key(&revision_id) {
-            let rev = articles::revision_by_id(conn, revision_id)?;
-            self.texts.insert(revision_id, rev.canonical_text);
-        }
-        Ok(self.texts.get(&revision_id).map(String::as_str).unwrap_or_default())
-    }
-}
-
 /// A live note's passage in the old revision and the text it put right, for `corrected`.
 struct CorrectedSpan {
     start: usize,
@@ -156,10 +149,12 @@ struct CorrectedSpan {
 
 /// Moves every open report and every live note of `article` from `old` onto `new`, recording an
 /// event whenever an anchor's status changes. Runs inside the caller's transaction.
-pub fn reanchor_article(conn: &mut Conn, article: &Article, old: &Revision, new: &Revision) -> Result<()> {
-    let mut texts = Texts { texts: HashMap::new() };
-    texts.texts.insert(old.id, old.canonical_text.clone());
-
+pub fn reanchor_article(
+    conn: &mut Conn,
+    article: &Article,
+    old: &Revision,
+    new: &Revision,
+) -> Result<()> {
     let open_reports: Vec<i64> = reports::table
         .filter(reports::article_id.eq(article.id))
         .filter(reports::state.ne("resolved"))
@@ -179,66 +174,78 @@ pub fn reanchor_article(conn: &mut Conn, article: &Article, old: &Revision, new:
             continue;
         };
         if let Some(a) = current(conn, Subject::Note(*note_id))? {
-            if let (Some(s), Some(e), true) = (a.start_offset, a.end_offset, a.revision_id == old.id) {
-                corrected_spans.push(CorrectedSpan { start: s as usize, end: e as usize, right: right.clone() });
+            if let (Some(s), Some(e), true) =
+                (a.start_offset, a.end_offset, a.revision_id == old.id)
+            {
+                corrected_spans.push(CorrectedSpan {
+                    start: s as usize,
+                    end: e as usize,
+                    right: right.clone(),
+                });
             }
         }
     }
 
-    let mut changes: HashMap<i64, RevisionChange<'_>> = HashMap::new();
-    let mut decided: Vec<(Subject, Placement, Option<String>)> = Vec::new();
-    // Load every prior revision text first so the diffs can borrow them.
-    let mut priors = Vec::new();
-    let subjects = open_reports
+    // Each subject's status before, and the last revision where it still had a place (an orphan
+    // is retried from there). Revision texts are loaded once however many anchors share them.
+    let subjects: Vec<Subject> = open_reports
         .iter()
         .map(|&id| Subject::Report(id))
-        .chain(notes.iter().map(|(id, _)| Subject::Note(*id)));
+        .chain(notes.iter().map(|(id, _)| Subject::Note(*id)))
+        .collect();
+    let mut texts: HashMap<i64, String> = HashMap::from([(old.id, old.canonical_text.clone())]);
+    let mut work = Vec::with_capacity(subjects.len());
     for subject in subjects {
-        let before = current(conn, subject)?;
-        match last_placed(conn, subject)? {
-            Some(prior) => {
-                texts.get(conn, prior.revision_id)?;
-                priors.push((subject, before.map(|b| b.status), Some(prior)));
-            }
-            None => priors.push((subject, before.map(|b| b.status), None)),
-        }
-    }
-    for (_, _, prior) in &priors {
-        if let Some(p) = prior {
-            if !changes.contains_key(&p.revision_id) {
-                let old_text = texts.texts.get(&p.revision_id).map(String::as_str).unwrap_or_default();
-                changes.insert(p.revision_id, RevisionChange::new(old_text, &new.canonical_text));
+        let before = current(conn, subject)?.map(|b| b.status);
+        let prior = last_placed(conn, subject)?;
+        if let Some(p) = &prior {
+            if let Entry::Vacant(slot) = texts.entry(p.revision_id) {
+                slot.insert(articles::revision_by_id(conn, p.revision_id)?.canonical_text);
             }
         }
+        work.push((subject, before, prior));
     }
-    for (subject, before_status, prior) in &priors {
-        let placement = match prior {
-            None => Placement {
+
+    // One diff per prior revision, shared by all its anchors.
+    let changes: HashMap<i64, RevisionChange<'_>> = texts
+        .iter()
+        .map(|(id, text)| (*id, RevisionChange::new(text, &new.canonical_text)))
+        .collect();
+    let mut decided = Vec::with_capacity(work.len());
+    for (subject, before, prior) in work {
+        let placement = match (
+            &prior,
+            prior
+                .as_ref()
+                .and_then(|p| changes.get(&p.revision_id).zip(texts.get(&p.revision_id))),
+        ) {
+            (Some(p), Some((change, old_text))) => {
+                let (start, end) = (
+                    p.start_offset.unwrap_or(0) as usize,
+                    p.end_offset.unwrap_or(0) as usize,
+                );
+                let prior_anchor = PriorAnchor {
+                    start,
+                    end,
+                    quote: text::quote_at(old_text, start, end),
+                };
+                let result = change.reanchor(&prior_anchor);
+                let lost = !matches!(result.status, AnchorStatus::Anchored);
+                match lost && p.revision_id == old.id {
+                    true => corrected_place(&corrected_spans, &prior_anchor, &new.canonical_text)
+                        .unwrap_or_else(|| Placement::from_engine(&result)),
+                    false => Placement::from_engine(&result),
+                }
+            }
+            _ => Placement {
                 status: AnchorStatus::Orphaned.as_str().into(),
                 method: "none".into(),
                 score: 0.0,
                 span: None,
                 now_reads: None,
             },
-            Some(p) => {
-                let old_text = texts.texts.get(&p.revision_id).map(String::as_str).unwrap_or_default();
-                let (start, end) = (p.start_offset.unwrap_or(0) as usize, p.end_offset.unwrap_or(0) as usize);
-                let prior_anchor = PriorAnchor { start, end, quote: text::quote_at(old_text, start, end) };
-                let result = match changes.get(&p.revision_id) {
-                    Some(change) => change.reanchor(&prior_anchor),
-                    None => RevisionChange::new(old_text, &new.canonical_text).reanchor(&prior_anchor),
-                };
-                let mut placement = Placement::from_engine(&result);
-                let lost = !matches!(result.status, AnchorStatus::Anchored);
-                if lost && p.revision_id == old.id {
-                    if let Some(fixed) = corrected_place(&corrected_spans, &prior_anchor, &new.canonical_text) {
-                        placement = fixed;
-                    }
-                }
-                placement
-            }
         };
-        decided.push((*subject, placement, before_status.clone()));
+        decided.push((subject, placement, before));
     }
     drop(changes);
     for (subject, placement, before) in decided {
@@ -268,9 +275,21 @@ pub fn reanchor_article(conn: &mut Conn, article: &Article, old: &Revision, new:
 
 /// When a passage overlapped the words a live note corrected, and the new revision carries the
 /// note's right text where they stood, the passage is `corrected` there.
-fn corrected_place(spans: &[CorrectedSpan], prior: &PriorAnchor, new_text: &str) -> Option<Placement> {
-    let span = spans.iter().find(|c| c.start < prior.end && prior.start < c.end)?;
-    let found = text::locate(new_text, &span.right, Some(&prior.quote.prefix), Some(&prior.quote.suffix)).ok()?;
+fn corrected_place(
+    spans: &[CorrectedSpan],
+    prior: &PriorAnchor,
+    new_text: &str,
+) -> Option<Placement> {
+    let span = spans
+        .iter()
+        .find(|c| c.start < prior.end && prior.start < c.end)?;
+    let found = text::locate(
+        new_text,
+        &span.right,
+        Some(&prior.quote.prefix),
+        Some(&prior.quote.suffix),
+    )
+    .ok()?;
     Some(Placement {
         status: AnchorStatus::Corrected.as_str().into(),
         method: "correction".into(),

@@ -52,7 +52,11 @@ pub struct ConfigError {
 
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "invalid configuration value for `{}`: {}", self.key, self.message)
+        write!(
+            f,
+            "invalid configuration value for `{}`: {}",
+            self.key, self.message
+        )
     }
 }
 
@@ -90,8 +94,12 @@ impl Settings {
                 "an in-memory database cannot be shared by the pool; name a file",
             ));
         }
-        let public = url::Url::parse(&self.public_url)
-            .map_err(|e| bad("public_url", format!("`{}` is not a URL: {e}", self.public_url)))?;
+        let public = url::Url::parse(&self.public_url).map_err(|e| {
+            bad(
+                "public_url",
+                format!("`{}` is not a URL: {e}", self.public_url),
+            )
+        })?;
         if !matches!(public.scheme(), "http" | "https") || public.host_str().is_none() {
             return Err(bad("public_url", "must be an http(s) URL with a host"));
         }
@@ -100,7 +108,12 @@ impl Settings {
         }
         self.mail_from
             .parse::<lettre::message::Mailbox>()
-            .map_err(|e| bad("mail_from", format!("`{}` is not a mailbox: {e}", self.mail_from)))?;
+            .map_err(|e| {
+                bad(
+                    "mail_from",
+                    format!("`{}` is not a mailbox: {e}", self.mail_from),
+                )
+            })?;
         if self.smtp_url.is_none() && self.mail_dir.as_os_str().is_empty() {
             return Err(bad("mail_dir", "must name a folder when smtp_url is unset"));
         }
@@ -145,7 +158,10 @@ mod tests {
 
     #[test]
     fn each_bad_value_names_its_key() {
-        assert_eq!(with("public_url", "not a url").unwrap_err().key, "public_url");
+        assert_eq!(
+            with("public_url", "not a url").unwrap_err().key,
+            "public_url"
+        );
         assert_eq!(with("public_url", "ftp://x").unwrap_err().key, "public_url");
         assert_eq!(with("smtp_url", "gopher://x").unwrap_err().key, "smtp_url");
         assert_eq!(with("mail_from", "nobody").unwrap_err().key, "mail_from");

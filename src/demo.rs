@@ -23,7 +23,10 @@ pub fn seed_if_empty(conn: &mut Conn, site: &Site) -> Result<Option<String>> {
     }
     let base = format!("{}/demo/", site.base_url);
     articles::create_publication(conn, "The Harborview Ledger (demo)", &base, &[])?;
-    let article_url = format!("{}/demo/2026/11/pier-9-ferry-terminal-rebuild", site.base_url);
+    let article_url = format!(
+        "{}/demo/2026/11/pier-9-ferry-terminal-rebuild",
+        site.base_url
+    );
     articles::upsert(
         conn,
         &ArticleInput {
@@ -36,7 +39,12 @@ pub fn seed_if_empty(conn: &mut Conn, site: &Site) -> Result<Option<String>> {
     let password = accounts::random_secret(12);
     let editor = accounts::create_user(
         conn,
-        NewUser { email: EDITOR_EMAIL, name: "Demo Editor", role: Role::Editor, password: &password },
+        NewUser {
+            email: EDITOR_EMAIL,
+            name: "Demo Editor",
+            role: Role::Editor,
+            password: &password,
+        },
     )?;
     let (_, token) = accounts::create_token(conn, &editor, "demo", &[])?;
     let samples = [

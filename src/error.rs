@@ -10,8 +10,12 @@ use rocket::request::Request;
 use rocket::response::{self, Responder, Response};
 use serde_json::json;
 
+/// Boxed so that `Result<T, Error>` stays one pointer wide on the happy path.
 #[derive(Debug, Clone)]
-pub struct Error {
+pub struct Error(Box<Details>);
+
+#[derive(Debug, Clone)]
+pub struct Details {
     pub status: Status,
     pub code: Cow<'static, str>,
     pub message: String,
@@ -25,15 +29,19 @@ pub struct Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    pub fn new(status: Status, code: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
-        Error {
+    pub fn new(
+        status: Status,
+        code: impl Into<Cow<'static, str>>,
+        message: impl Into<String>,
+    ) -> Self {
+        Error(Box::new(Details {
             status,
             code: code.into(),
             message: message.into(),
             field: None,
             allowed: Vec::new(),
             cause: None,
-        }
+        }))
     }
 
     /// 422 for one field of the input.
@@ -90,6 +98,14 @@ impl Error {
         e
     }
 
+    /// `field: message`, for a terminal.
+    pub fn describe(&self) -> String {
+        match &self.field {
+            Some(field) => format!("{field}: {}", self.message),
+            None => self.message.clone(),
+        }
+    }
+
     pub fn cause(&self) -> Option<&str> {
         self.cause.as_deref()
     }
@@ -103,6 +119,19 @@ impl Error {
             inner["allowed"] = json!(self.allowed);
         }
         json!({ "error": inner })
+    }
+}
+
+impl std::ops::Deref for Error {
+    type Target = Details;
+    fn deref(&self) -> &Details {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Error {
+    fn deref_mut(&mut self) -> &mut Details {
+        &mut self.0
     }
 }
 

@@ -90,15 +90,20 @@ pub fn for_report(conn: &mut Conn, report_id: i64) -> Result<Vec<EventView>> {
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, kind, actor_id, from, to, body, note_id, at, name)| EventView {
-            id,
-            kind,
-            actor: actor_id.map(|id| Actor { id, name: name.unwrap_or_default() }),
-            from,
-            to,
-            body,
-            note_id,
-            created_at: rfc3339(at),
-        })
+        .map(
+            |(id, kind, actor_id, from, to, body, note_id, at, name)| EventView {
+                id,
+                kind,
+                actor: actor_id.map(|id| Actor {
+                    id,
+                    name: name.unwrap_or_default(),
+                }),
+                from,
+                to,
+                body,
+                note_id,
+                created_at: rfc3339(at),
+            },
+        )
         .collect())
 }

@@ -65,14 +65,18 @@ pub fn open_database(settings: &Settings) -> Result<Db, StartError> {
 pub fn build(figment: Figment) -> Result<Rocket<Build>, StartError> {
     let settings = Settings::from_figment(&figment).map_err(|e| StartError(e.to_string()))?;
     let db = open_database(&settings)?;
-    let site = Site { base_url: settings.base_url().to_owned(), host: settings.public_host() };
+    let site = Site {
+        base_url: settings.base_url().to_owned(),
+        host: settings.public_host(),
+    };
     let transport = Transport::from_settings(&settings).map_err(StartError)?;
     let (ip_salt, demo_login) = {
         let mut conn = db.get().map_err(|e| StartError(e.to_string()))?;
         let salt = db::setting_or_init(&mut conn, "ip_hash_salt", || accounts::random_secret(32))
             .map_err(|e| StartError(e.to_string()))?;
         let login = if settings.demo {
-            demo::seed_if_empty(&mut conn, &site).map_err(|e| StartError(format!("demo data: {e}")))?
+            demo::seed_if_empty(&mut conn, &site)
+                .map_err(|e| StartError(format!("demo data: {e}")))?
         } else {
             None
         };

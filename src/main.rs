@@ -11,7 +11,11 @@ use errata::articles::{self, ArticleInput, Body};
 use errata::config::Settings;
 
 #[derive(Parser)]
-#[command(name = "errata", version, about = "Errata: a fact-check and corrections tracker for newsrooms")]
+#[command(
+    name = "errata",
+    version,
+    about = "Errata: a fact-check and corrections tracker for newsrooms"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -120,10 +124,7 @@ fn admin(command: Command) -> Result<(), String> {
     let mut conn = errata::db::connect(&settings.database_url).map_err(|e| e.to_string())?;
     let applied = errata::db::migrate(&mut conn).map_err(|e| e.to_string())?;
     let conn = &mut conn;
-    let err = |e: errata::error::Error| match &e.field {
-        Some(field) => format!("{field}: {}", e.message),
-        None => e.message.clone(),
-    };
+    let err = |e: errata::error::Error| e.describe();
     match command {
         Command::Serve => unreachable!("handled by main"),
         Command::Migrate => {
@@ -134,27 +135,59 @@ fn admin(command: Command) -> Result<(), String> {
                 println!("Applied migration {name}");
             }
         }
-        Command::User(UserCommand::Add { email, name, role, password_stdin }) => {
+        Command::User(UserCommand::Add {
+            email,
+            name,
+            role,
+            password_stdin,
+        }) => {
             let role = Role::parse(&role).ok_or("role must be admin, editor or reviewer")?;
             let (password, generated) = if password_stdin {
                 let mut line = String::new();
-                std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
+                std::io::stdin()
+                    .lock()
+                    .read_line(&mut line)
+                    .map_err(|e| e.to_string())?;
                 (line.trim_end_matches(['\r', '\n']).to_owned(), false)
             } else {
                 (accounts::random_secret(15), true)
             };
-            let user = accounts::create_user(conn, NewUser { email: &email, name: &name, role, password: &password })
-                .map_err(err)?;
-            println!("Created {} {} <{}> (id {})", role.as_str(), user.name, user.email, user.id);
+            let user = accounts::create_user(
+                conn,
+                NewUser {
+                    email: &email,
+                    name: &name,
+                    role,
+                    password: &password,
+                },
+            )
+            .map_err(err)?;
+            println!(
+                "Created {} {} <{}> (id {})",
+                role.as_str(),
+                user.name,
+                user.email,
+                user.id
+            );
             if generated {
                 println!("Password (shown once): {password}");
             }
         }
         Command::User(UserCommand::List) => {
             let users = accounts::list_users(conn).map_err(err)?;
-            println!("{:>4}  {:<9} {:<7} {:<32} NAME", "ID", "ROLE", "ACTIVE", "EMAIL");
+            println!(
+                "{:>4}  {:<9} {:<7} {:<32} NAME",
+                "ID", "ROLE", "ACTIVE", "EMAIL"
+            );
             for u in users {
-                println!("{:>4}  {:<9} {:<7} {:<32} {}", u.id, u.role, if u.active { "yes" } else { "no" }, u.email, u.name);
+                println!(
+                    "{:>4}  {:<9} {:<7} {:<32} {}",
+                    u.id,
+                    u.role,
+                    if u.active { "yes" } else { "no" },
+                    u.email,
+                    u.name
+                );
             }
         }
         Command::Token(TokenCommand::Add { user, name, scopes }) => {
@@ -165,8 +198,12 @@ fn admin(command: Command) -> Result<(), String> {
                 .iter()
                 .map(|s| Scope::parse(s).ok_or_else(|| format!("`{s}` is not a scope: articles:write, reports:read, reports:write, corrections:write")))
                 .collect::<Result<Vec<_>, _>>()?;
-            let (token, secret) = accounts::create_token(conn, &owner, &name, &scopes).map_err(err)?;
-            println!("Token `{}` for {} with scopes: {}", token.name, owner.email, token.scopes);
+            let (token, secret) =
+                accounts::create_token(conn, &owner, &name, &scopes).map_err(err)?;
+            println!(
+                "Token `{}` for {} with scopes: {}",
+                token.name, owner.email, token.scopes
+            );
             println!("{secret}");
             eprintln!("(shown once: store it now)");
         }
@@ -176,7 +213,13 @@ fn admin(command: Command) -> Result<(), String> {
         }
         Command::Publication(PublicationCommand::List) => {
             for (p, origins) in articles::list_publications(conn).map_err(err)? {
-                println!("{:>4}  {}  {}  origins: {}", p.id, p.name, p.base_url, origins.join(" "));
+                println!(
+                    "{:>4}  {}  {}  origins: {}",
+                    p.id,
+                    p.name,
+                    p.base_url,
+                    origins.join(" ")
+                );
             }
         }
         Command::Article(ArticleCommand::Import { file }) => import(conn, &file)?,
@@ -223,14 +266,21 @@ fn import(conn: &mut errata::db::Conn, file: &PathBuf) -> Result<(), String> {
                 };
                 let published_at = match a.published_at.as_deref() {
                     None => None,
-                    Some(s) => Some(errata::time::parse(s).ok_or_else(|| format!("published_at `{s}` is not a date"))?),
+                    Some(s) => Some(
+                        errata::time::parse(s)
+                            .ok_or_else(|| format!("published_at `{s}` is not a date"))?,
+                    ),
                 };
-                articles::upsert(conn, &ArticleInput { url: a.url, title: a.title, body, published_at }).map_err(|e| {
-                    match e.field {
-                        Some(f) => format!("{f}: {}", e.message),
-                        None => e.message,
-                    }
-                })
+                articles::upsert(
+                    conn,
+                    &ArticleInput {
+                        url: a.url,
+                        title: a.title,
+                        body,
+                        published_at,
+                    },
+                )
+                .map_err(|e| e.describe())
             });
         match outcome {
             Ok(done) if done.created => created += 1,
@@ -241,7 +291,10 @@ fn import(conn: &mut errata::db::Conn, file: &PathBuf) -> Result<(), String> {
         bar.inc(1);
     }
     bar.finish_and_clear();
-    println!("{created} created, {updated} updated, {unchanged} unchanged, {} failed", failed.len());
+    println!(
+        "{created} created, {updated} updated, {unchanged} unchanged, {} failed",
+        failed.len()
+    );
     for (line, why) in &failed {
         println!("  line {line}: {why}");
     }

@@ -15,7 +15,8 @@ trait Truncate {
 impl Truncate for NaiveDateTime {
     fn with_nanosecond_truncated(self) -> Self {
         use chrono::Timelike;
-        self.with_nanosecond(self.nanosecond() / 1000 * 1000).unwrap_or(self)
+        self.with_nanosecond(self.nanosecond() / 1000 * 1000)
+            .unwrap_or(self)
     }
 }
 

@@ -1,7 +1,9 @@
 //! People and machines that act in Errata: users with a role, their argon2id passwords, and API
 //! tokens with scopes. Which role may hold which scope is decided here, once.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -156,10 +158,16 @@ pub fn create_user(conn: &mut Conn, new: NewUser<'_>) -> Result<User> {
     let email = normalise_email(new.email)?;
     let name = new.name.trim();
     if name.is_empty() || name.chars().count() > 200 {
-        return Err(Error::invalid("name", "a name of 1 to 200 characters is required"));
+        return Err(Error::invalid(
+            "name",
+            "a name of 1 to 200 characters is required",
+        ));
     }
     if new.password.chars().count() < 12 {
-        return Err(Error::invalid("password", "a password needs at least 12 characters"));
+        return Err(Error::invalid(
+            "password",
+            "a password needs at least 12 characters",
+        ));
     }
     let hash = hash_password(new.password)?;
     db::write(conn, |conn| {
@@ -168,7 +176,10 @@ pub fn create_user(conn: &mut Conn, new: NewUser<'_>) -> Result<User> {
             .count()
             .get_result(conn)?;
         if taken > 0 {
-            return Err(Error::conflict("email_taken", format!("a user with {email} exists")));
+            return Err(Error::conflict(
+                "email_taken",
+                format!("a user with {email} exists"),
+            ));
         }
         Ok(diesel::insert_into(users::table)
             .values((
@@ -221,27 +232,50 @@ pub struct ApiToken {
 
 impl ApiToken {
     pub fn scopes(&self) -> Vec<Scope> {
-        self.scopes.split_whitespace().filter_map(Scope::parse).collect()
+        self.scopes
+            .split_whitespace()
+            .filter_map(Scope::parse)
+            .collect()
     }
 }
 
 /// Creates a token for `user`; an empty `scopes` means every scope the role allows. Returns the
 /// secret, which is not stored.
-pub fn create_token(conn: &mut Conn, user: &User, name: &str, scopes: &[Scope]) -> Result<(ApiToken, String)> {
+pub fn create_token(
+    conn: &mut Conn,
+    user: &User,
+    name: &str,
+    scopes: &[Scope],
+) -> Result<(ApiToken, String)> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(Error::invalid("name", "a token name of 1 to 100 characters is required"));
+        return Err(Error::invalid(
+            "name",
+            "a token name of 1 to 100 characters is required",
+        ));
     }
     let allowed = user.role().allowed_scopes();
-    let scopes: Vec<Scope> = if scopes.is_empty() { allowed.to_vec() } else { scopes.to_vec() };
+    let scopes: Vec<Scope> = if scopes.is_empty() {
+        allowed.to_vec()
+    } else {
+        scopes.to_vec()
+    };
     if let Some(s) = scopes.iter().find(|s| !allowed.contains(s)) {
         return Err(Error::invalid(
             "scope",
-            format!("a {} may not hold the scope {}", user.role().as_str(), s.as_str()),
+            format!(
+                "a {} may not hold the scope {}",
+                user.role().as_str(),
+                s.as_str()
+            ),
         ));
     }
     let secret = format!("errata_{}", random_secret(32));
-    let scope_text = scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ");
+    let scope_text = scopes
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
     let token = diesel::insert_into(api_tokens::table)
         .values((
             api_tokens::user_id.eq(user.id),
@@ -287,9 +321,15 @@ mod tests {
 
     #[test]
     fn reviewers_cannot_hold_publishing_scopes() {
-        assert!(!Role::Reviewer.allowed_scopes().contains(&Scope::CorrectionsWrite));
-        assert!(!Role::Reviewer.allowed_scopes().contains(&Scope::ArticlesWrite));
-        assert!(Role::Editor.allowed_scopes().contains(&Scope::CorrectionsWrite));
+        assert!(!Role::Reviewer
+            .allowed_scopes()
+            .contains(&Scope::CorrectionsWrite));
+        assert!(!Role::Reviewer
+            .allowed_scopes()
+            .contains(&Scope::ArticlesWrite));
+        assert!(Role::Editor
+            .allowed_scopes()
+            .contains(&Scope::CorrectionsWrite));
         assert!(!Role::Reviewer.can_publish());
         assert!(Role::Admin.can_publish());
     }

@@ -14,7 +14,9 @@ use crate::text;
 use crate::time::now;
 
 /// Query parameters that only track a click; they never name a different article.
-const TRACKING_PARAMS: &[&str] = &["fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "ref", "cmpid"];
+const TRACKING_PARAMS: &[&str] = &[
+    "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "ref", "cmpid",
+];
 
 /// The one spelling of an article URL: http(s) only, lower-case scheme and host, no default port,
 /// no fragment, no tracking parameters, no trailing slash on a non-root path.
@@ -72,10 +74,18 @@ pub struct Publication {
 }
 
 /// Registers a site; its own origin is always allowed to file reports, plus any in `origins`.
-pub fn create_publication(conn: &mut Conn, name: &str, base_url: &str, origins: &[String]) -> Result<Publication> {
+pub fn create_publication(
+    conn: &mut Conn,
+    name: &str,
+    base_url: &str,
+    origins: &[String],
+) -> Result<Publication> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
-        return Err(Error::invalid("name", "a publication name of 1 to 200 characters is required"));
+        return Err(Error::invalid(
+            "name",
+            "a publication name of 1 to 200 characters is required",
+        ));
     }
     let base = canonical_url(base_url).map_err(|m| Error::invalid("url", m))?;
     let host = url::Url::parse(&base)
@@ -84,7 +94,8 @@ pub fn create_publication(conn: &mut Conn, name: &str, base_url: &str, origins: 
         .unwrap_or_default();
     let mut all_origins = vec![origin_of(&base).unwrap_or_default()];
     for o in origins {
-        let origin = origin_of(o).ok_or_else(|| Error::invalid("origin", format!("`{o}` is not an origin")))?;
+        let origin = origin_of(o)
+            .ok_or_else(|| Error::invalid("origin", format!("`{o}` is not an origin")))?;
         if !all_origins.contains(&origin) {
             all_origins.push(origin);
         }
@@ -95,7 +106,10 @@ pub fn create_publication(conn: &mut Conn, name: &str, base_url: &str, origins: 
             .count()
             .get_result(conn)?;
         if exists > 0 {
-            return Err(Error::conflict("publication_exists", format!("{base} is already registered")));
+            return Err(Error::conflict(
+                "publication_exists",
+                format!("{base} is already registered"),
+            ));
         }
         let publication = diesel::insert_into(publications::table)
             .values((
@@ -172,7 +186,10 @@ fn publication_for(conn: &mut Conn, article_url: &str) -> Result<i64> {
         .returning(publications::id)
         .get_result(conn)?;
     diesel::insert_into(publication_origins::table)
-        .values((publication_origins::publication_id.eq(id), publication_origins::origin.eq(origin)))
+        .values((
+            publication_origins::publication_id.eq(id),
+            publication_origins::origin.eq(origin),
+        ))
         .execute(conn)?;
     Ok(id)
 }
@@ -248,7 +265,10 @@ impl ArticleInput {
             return Err(Error::invalid("title", "title must not be empty"));
         }
         if title.chars().count() > MAX_TITLE {
-            return Err(Error::invalid("title", format!("title must be at most {MAX_TITLE} characters")));
+            return Err(Error::invalid(
+                "title",
+                format!("title must be at most {MAX_TITLE} characters"),
+            ));
         }
         let field = match self.body {
             Body::Text(_) => "body_text",
@@ -299,11 +319,18 @@ pub fn upsert(conn: &mut Conn, input: &ArticleInput) -> Result<Upserted> {
                 .get_result(conn)?;
             let revision = insert_revision(conn, article.id, 1, &title, &canonical, &sha)?;
             let article = set_current(conn, article.id, revision.id, &title, input.published_at)?;
-            return Ok(Upserted { article, revision, created: true, changed: true });
+            return Ok(Upserted {
+                article,
+                revision,
+                created: true,
+                changed: true,
+            });
         };
         let current = current_revision(conn, &article)?;
         if current.sha256 == sha {
-            let article = if article.title != title || (input.published_at.is_some() && input.published_at != article.published_at) {
+            let article = if article.title != title
+                || (input.published_at.is_some() && input.published_at != article.published_at)
+            {
                 diesel::update(articles::table.find(article.id))
                     .set((
                         articles::title.eq(&title),
@@ -315,16 +342,46 @@ pub fn upsert(conn: &mut Conn, input: &ArticleInput) -> Result<Upserted> {
             } else {
                 article
             };
-            return Ok(Upserted { article, revision: current, created: false, changed: false });
+            return Ok(Upserted {
+                article,
+                revision: current,
+                created: false,
+                changed: false,
+            });
         }
-        let revision = insert_revision(conn, article.id, current.number + 1, &title, &canonical, &sha)?;
-        let article = set_current(conn, article.id, revision.id, &title, input.published_at.or(article.published_at))?;
+        let revision = insert_revision(
+            conn,
+            article.id,
+            current.number + 1,
+            &title,
+            &canonical,
+            &sha,
+        )?;
+        let article = set_current(
+            conn,
+            article.id,
+            revision.id,
+            &title,
+            input.published_at.or(article.published_at),
+        )?;
         crate::anchoring::reanchor_article(conn, &article, &current, &revision)?;
-        Ok(Upserted { article, revision, created: false, changed: true })
+        Ok(Upserted {
+            article,
+            revision,
+            created: false,
+            changed: true,
+        })
     })
 }
 
-fn insert_revision(conn: &mut Conn, article_id: i64, number: i64, title: &str, text: &str, sha: &str) -> Result<Revision> {
+fn insert_revision(
+    conn: &mut Conn,
+    article_id: i64,
+    number: i64,
+    title: &str,
+    text: &str,
+    sha: &str,
+) -> Result<Revision> {
     Ok(diesel::insert_into(revisions::table)
         .values((
             revisions::article_id.eq(article_id),
@@ -338,7 +395,13 @@ fn insert_revision(conn: &mut Conn, article_id: i64, number: i64, title: &str, t
         .get_result(conn)?)
 }
 
-fn set_current(conn: &mut Conn, article_id: i64, revision_id: i64, title: &str, published_at: Option<NaiveDateTime>) -> Result<Article> {
+fn set_current(
+    conn: &mut Conn,
+    article_id: i64,
+    revision_id: i64,
+    title: &str,
+    published_at: Option<NaiveDateTime>,
+) -> Result<Article> {
     Ok(diesel::update(articles::table.find(article_id))
         .set((
             articles::current_revision_id.eq(revision_id),
@@ -383,7 +446,11 @@ pub fn revision_by_id(conn: &mut Conn, id: i64) -> Result<Revision> {
         .first(conn)?)
 }
 
-pub fn revision_by_number(conn: &mut Conn, article_id: i64, number: i64) -> Result<Option<Revision>> {
+pub fn revision_by_number(
+    conn: &mut Conn,
+    article_id: i64,
+    number: i64,
+) -> Result<Option<Revision>> {
     Ok(revisions::table
         .filter(revisions::article_id.eq(article_id))
         .filter(revisions::number.eq(number))
@@ -417,7 +484,10 @@ mod tests {
             canonical_url("HTTPS://News.Example.COM:443/a/b/?utm_source=x&id=3#top").unwrap(),
             "https://news.example.com/a/b?id=3"
         );
-        assert_eq!(canonical_url("http://example.com").unwrap(), "http://example.com/");
+        assert_eq!(
+            canonical_url("http://example.com").unwrap(),
+            "http://example.com/"
+        );
         assert!(canonical_url("ftp://example.com/x").is_err());
         assert!(canonical_url("not a url").is_err());
         assert!(canonical_url("").is_err());
@@ -425,8 +495,14 @@ mod tests {
 
     #[test]
     fn origins_are_scheme_host_port() {
-        assert_eq!(origin_of("https://a.example/x?y").as_deref(), Some("https://a.example"));
-        assert_eq!(origin_of("http://a.example:8080/").as_deref(), Some("http://a.example:8080"));
+        assert_eq!(
+            origin_of("https://a.example/x?y").as_deref(),
+            Some("https://a.example")
+        );
+        assert_eq!(
+            origin_of("http://a.example:8080/").as_deref(),
+            Some("http://a.example:8080")
+        );
         assert_eq!(origin_of("data:text/plain,hi"), None);
     }
 }

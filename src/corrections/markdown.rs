@@ -20,7 +20,10 @@ mod tests {
 
     #[test]
     fn markdown_is_rendered() {
-        assert_eq!(render("An *earlier* version"), "<p>An <em>earlier</em> version</p>\n");
+        assert_eq!(
+            render("An *earlier* version"),
+            "<p>An <em>earlier</em> version</p>\n"
+        );
     }
 
     #[test]
@@ -35,6 +38,9 @@ mod tests {
     #[test]
     fn links_do_not_leak_the_opener() {
         let html = render("[source](https://example.org/report)");
-        assert!(html.contains("rel=\"noopener noreferrer nofollow\""), "{html}");
+        assert!(
+            html.contains("rel=\"noopener noreferrer nofollow\""),
+            "{html}"
+        );
     }
 }

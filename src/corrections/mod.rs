@@ -62,7 +62,10 @@ struct ValidNote {
 fn trimmed(v: &Option<String>, field: &str, max: usize) -> Result<Option<String>> {
     match v.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
-        Some(s) if s.chars().count() > max => Err(Error::invalid(field, format!("{field} must be at most {max} characters"))),
+        Some(s) if s.chars().count() > max => Err(Error::invalid(
+            field,
+            format!("{field} must be at most {max} characters"),
+        )),
         Some(s) => Ok(Some(s.to_owned())),
     }
 }
@@ -72,7 +75,12 @@ impl NoteInput {
         let kind = match self.kind.as_deref().map(str::trim) {
             None | Some("") => return Err(Error::invalid("kind", "kind is required")),
             Some(k) if KINDS.contains(&k) => k.to_owned(),
-            Some(k) => return Err(Error::invalid("kind", format!("`{k}` is not a kind: {}", KINDS.join(", ")))),
+            Some(k) => {
+                return Err(Error::invalid(
+                    "kind",
+                    format!("`{k}` is not a kind: {}", KINDS.join(", ")),
+                ))
+            }
         };
         let body_markdown = trimmed(&self.body_markdown, "body_markdown", BODY_MAX)?
             .ok_or_else(|| Error::invalid("body_markdown", "body_markdown is required"))?;
@@ -80,19 +88,29 @@ impl NoteInput {
         let placement = match self.placement.as_deref().map(str::trim) {
             None | Some("") => "bottom".to_owned(),
             Some(p @ ("top" | "bottom")) => p.to_owned(),
-            Some(p) => return Err(Error::invalid("placement", format!("`{p}` is not a placement: top or bottom"))),
+            Some(p) => {
+                return Err(Error::invalid(
+                    "placement",
+                    format!("`{p}` is not a placement: top or bottom"),
+                ))
+            }
         };
         let passage = match &self.passage {
             None => None,
             Some(p) => {
                 let exact = trimmed(&p.exact, "passage.exact", crate::reports::QUOTE_MAX)?
-                    .ok_or_else(|| Error::invalid("passage.exact", "passage.exact is required with a passage"))?;
+                    .ok_or_else(|| {
+                        Error::invalid("passage.exact", "passage.exact is required with a passage")
+                    })?;
                 Some((exact, p.prefix.clone(), p.suffix.clone()))
             }
         };
         let mut resolves = self.resolves.clone().unwrap_or_default();
         if resolves.len() > RESOLVES_MAX {
-            return Err(Error::invalid("resolves", format!("a note resolves at most {RESOLVES_MAX} reports")));
+            return Err(Error::invalid(
+                "resolves",
+                format!("a note resolves at most {RESOLVES_MAX} reports"),
+            ));
         }
         resolves.sort_unstable();
         resolves.dedup();
@@ -164,11 +182,14 @@ pub fn permalink(site: &Site, note_id: i64) -> String {
 /// Where the note's passage is now: its current anchor on the current revision when it still has
 /// one, else where it was published.
 fn note_passage(conn: &mut Conn, note: &Note) -> Result<Option<NotePassage>> {
-    let Some(exact) = note.quote_exact.clone() else { return Ok(None) };
+    let Some(exact) = note.quote_exact.clone() else {
+        return Ok(None);
+    };
     if let Some(a) = anchoring::current(conn, Subject::Note(note.id))? {
         if let (Some(start), Some(end)) = (a.start_offset, a.end_offset) {
             let rev = articles::revision_by_id(conn, a.revision_id)?;
-            let exact = text::cp_slice(&rev.canonical_text, start as usize, end as usize).to_owned();
+            let exact =
+                text::cp_slice(&rev.canonical_text, start as usize, end as usize).to_owned();
             return Ok(Some(NotePassage { exact, start, end }));
         }
     }
@@ -197,19 +218,38 @@ pub fn view(conn: &mut Conn, site: &Site, note: &Note) -> Result<NoteView> {
 /// Publishes a note on `article_id` for `actor` (an editor or admin), resolving `resolves`: the
 /// note, its anchor, its links, the reports' moves, the events and the reporters' emails are one
 /// transaction.
-pub fn publish(conn: &mut Conn, site: &Site, actor: &User, article_id: i64, input: &NoteInput) -> Result<(Article, NoteView)> {
+pub fn publish(
+    conn: &mut Conn,
+    site: &Site,
+    actor: &User,
+    article_id: i64,
+    input: &NoteInput,
+) -> Result<(Article, NoteView)> {
     if !actor.role().can_publish() {
-        return Err(Error::forbidden(format!("a {} may not publish correction notes", actor.role().as_str())));
+        return Err(Error::forbidden(format!(
+            "a {} may not publish correction notes",
+            actor.role().as_str()
+        )));
     }
     let v = input.validate()?;
     db::write(conn, |conn| {
-        let article = articles::find(conn, article_id)?
-            .ok_or_else(|| Error::not_found("article_not_found", format!("there is no article {article_id}")))?;
+        let article = articles::find(conn, article_id)?.ok_or_else(|| {
+            Error::not_found(
+                "article_not_found",
+                format!("there is no article {article_id}"),
+            )
+        })?;
         let revision = articles::current_revision(conn, &article)?;
         let located = match &v.passage {
             None => None,
             Some((exact, prefix, suffix)) => Some(
-                text::locate(&revision.canonical_text, exact, prefix.as_deref(), suffix.as_deref()).map_err(|_| {
+                text::locate(
+                    &revision.canonical_text,
+                    exact,
+                    prefix.as_deref(),
+                    suffix.as_deref(),
+                )
+                .map_err(|_| {
                     Error::new(
                         rocket::http::Status::UnprocessableEntity,
                         "passage_not_found",
@@ -244,7 +284,12 @@ pub fn publish(conn: &mut Conn, site: &Site, actor: &User, article_id: i64, inpu
             .get_result(conn)?;
         if let Some(l) = &located {
             let method = if l.exact_match { "intake" } else { "fuzzy" };
-            anchoring::insert(conn, Subject::Note(note.id), revision.id, &Placement::anchored(method, l.score, l.start, l.end))?;
+            anchoring::insert(
+                conn,
+                Subject::Note(note.id),
+                revision.id,
+                &Placement::anchored(method, l.score, l.start, l.end),
+            )?;
         }
         events::record(
             conn,
@@ -257,7 +302,11 @@ pub fn publish(conn: &mut Conn, site: &Site, actor: &User, article_id: i64, inpu
                 ..Default::default()
             },
         )?;
-        let resolution = if v.kind == "clarification" { Resolution::Clarified } else { Resolution::Corrected };
+        let resolution = if v.kind == "clarification" {
+            Resolution::Clarified
+        } else {
+            Resolution::Corrected
+        };
         let mail_note = NoteMail {
             kind_label: kind_label(&note.kind),
             body_markdown: &note.body_markdown,
@@ -265,8 +314,9 @@ pub fn publish(conn: &mut Conn, site: &Site, actor: &User, article_id: i64, inpu
             permalink: permalink(site, note.id),
         };
         for &report_id in &v.resolves {
-            let report = reports::find(conn, report_id)
-                .map_err(|_| Error::invalid("resolves", format!("there is no report {report_id}")))?;
+            let report = reports::find(conn, report_id).map_err(|_| {
+                Error::invalid("resolves", format!("there is no report {report_id}"))
+            })?;
             if report.article_id != article.id {
                 return Err(Error::invalid(
                     "resolves",
@@ -274,10 +324,21 @@ pub fn publish(conn: &mut Conn, site: &Site, actor: &User, article_id: i64, inpu
                 ));
             }
             let from = report.state();
-            workflow::check(from, workflow::Move { to: State::Resolved, resolution: Some(resolution) }, actor.role(), true)
-                .map_err(|r| reports::refusal_error(r, from).with_field("resolves"))?;
+            workflow::check(
+                from,
+                workflow::Move {
+                    to: State::Resolved,
+                    resolution: Some(resolution),
+                },
+                actor.role(),
+                true,
+            )
+            .map_err(|r| reports::refusal_error(r, from).with_field("resolves"))?;
             diesel::insert_into(note_reports::table)
-                .values((note_reports::note_id.eq(note.id), note_reports::report_id.eq(report.id)))
+                .values((
+                    note_reports::note_id.eq(note.id),
+                    note_reports::report_id.eq(report.id),
+                ))
                 .execute(conn)?;
             reports::apply(
                 conn,
@@ -297,7 +358,11 @@ pub fn publish(conn: &mut Conn, site: &Site, actor: &User, article_id: i64, inpu
 }
 
 /// The live note that resolved a report, if any.
-pub fn live_note_for_report(conn: &mut Conn, site: &Site, report_id: i64) -> Result<Option<NoteView>> {
+pub fn live_note_for_report(
+    conn: &mut Conn,
+    site: &Site,
+    report_id: i64,
+) -> Result<Option<NoteView>> {
     let note: Option<Note> = correction_notes::table
         .inner_join(note_reports::table)
         .filter(note_reports::report_id.eq(report_id))
@@ -320,12 +385,21 @@ pub fn for_article(conn: &mut Conn, site: &Site, article: &Article) -> Result<Ar
     let notes: Vec<Note> = correction_notes::table
         .filter(correction_notes::article_id.eq(article.id))
         .filter(correction_notes::retracted_at.is_null())
-        .order((correction_notes::published_at.asc(), correction_notes::id.asc()))
+        .order((
+            correction_notes::published_at.asc(),
+            correction_notes::id.asc(),
+        ))
         .select(Note::as_select())
         .load(conn)?;
-    let corrections = notes.iter().map(|n| view(conn, site, n)).collect::<Result<Vec<_>>>()?;
+    let corrections = notes
+        .iter()
+        .map(|n| view(conn, site, n))
+        .collect::<Result<Vec<_>>>()?;
     Ok(ArticleCorrections {
-        article: crate::reports::PublicArticle { url: article.url.clone(), title: article.title.clone() },
+        article: crate::reports::PublicArticle {
+            url: article.url.clone(),
+            title: article.title.clone(),
+        },
         corrections,
     })
 }
@@ -339,7 +413,10 @@ pub struct Cached {
 
 impl Cached {
     pub fn new(body: String) -> Cached {
-        Cached { etag: format!("\"{}\"", &sha256_hex(&body)[..32]), body }
+        Cached {
+            etag: format!("\"{}\"", &sha256_hex(&body)[..32]),
+            body,
+        }
     }
 }
 

@@ -63,7 +63,8 @@ pub fn enqueue(conn: &mut Conn, site: &Site, email: Email) -> Result<i64> {
 }
 
 fn render<T: Template>(t: &T) -> Result<String> {
-    t.render().map_err(|e| Error::internal(format!("email template: {e}")))
+    t.render()
+        .map_err(|e| Error::internal(format!("email template: {e}")))
 }
 
 /// What the reader is told about their report; shared by the text and HTML bodies.
@@ -159,9 +160,23 @@ pub fn report_resolved(
     Ok(Email {
         template: "report_resolved",
         to: to.into(),
-        subject: format!("Your report {} was resolved: {}", m.reference, outcome.to_lowercase()),
-        text: render(&ResolvedText { m, outcome, explanation: &explanation, note: note_ref })?,
-        html: render(&ResolvedHtml { m, outcome, explanation: &explanation, note: note_ref })?,
+        subject: format!(
+            "Your report {} was resolved: {}",
+            m.reference,
+            outcome.to_lowercase()
+        ),
+        text: render(&ResolvedText {
+            m,
+            outcome,
+            explanation: &explanation,
+            note: note_ref,
+        })?,
+        html: render(&ResolvedHtml {
+            m,
+            outcome,
+            explanation: &explanation,
+            note: note_ref,
+        })?,
         report_id: Some(report_id),
         note_id: note.map(|n| n.0),
     })

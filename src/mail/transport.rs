@@ -35,7 +35,10 @@ impl Transport {
             }
             None => {
                 std::fs::create_dir_all(&settings.mail_dir).map_err(|e| {
-                    format!("mail_dir: cannot create {}: {e}", settings.mail_dir.display())
+                    format!(
+                        "mail_dir: cannot create {}: {e}",
+                        settings.mail_dir.display()
+                    )
                 })?;
                 Ok(Transport::Files(
                     AsyncFileTransport::new(&settings.mail_dir),

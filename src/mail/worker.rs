@@ -38,7 +38,10 @@ pub fn backoff(attempts: i64) -> chrono::Duration {
 }
 
 fn build(row: &OutboxRow, from: &Mailbox) -> std::result::Result<Message, String> {
-    let to: Mailbox = row.recipient.parse().map_err(|e| format!("bad recipient: {e}"))?;
+    let to: Mailbox = row
+        .recipient
+        .parse()
+        .map_err(|e| format!("bad recipient: {e}"))?;
     Message::builder()
         .from(from.clone())
         .to(to)
@@ -89,8 +92,15 @@ pub async fn deliver_due(db: &Db, transport: &Transport, from: &Mailbox) -> Resu
                 .await?;
             }
             Err(error) => {
-                log::warn!("mail {id} to {} failed (attempt {attempts}): {error}", row.recipient);
-                let state = if attempts >= MAX_ATTEMPTS { "failed" } else { "pending" };
+                log::warn!(
+                    "mail {id} to {} failed (attempt {attempts}): {error}",
+                    row.recipient
+                );
+                let state = if attempts >= MAX_ATTEMPTS {
+                    "failed"
+                } else {
+                    "pending"
+                };
                 let next: NaiveDateTime = now() + backoff(attempts - 1);
                 db.run(move |conn| {
                     diesel::update(outbox::table.find(id))

@@ -19,7 +19,14 @@ use crate::text::{self, LocateError};
 use crate::time::{now, rfc3339, rfc3339_opt};
 use workflow::{Move, Refusal, Resolution, State};
 
-pub const CATEGORIES: [&str; 6] = ["factual_error", "misquote", "outdated", "missing_context", "typo", "other"];
+pub const CATEGORIES: [&str; 6] = [
+    "factual_error",
+    "misquote",
+    "outdated",
+    "missing_context",
+    "typo",
+    "other",
+];
 pub const DESCRIPTION_MIN: usize = 10;
 pub const DESCRIPTION_MAX: usize = 5000;
 pub const SUGGESTION_MAX: usize = 5000;
@@ -87,7 +94,10 @@ fn required<'a>(value: &'a Option<String>, field: &str) -> Result<&'a str> {
 fn at_most(value: &str, field: &str, max: usize) -> Result<()> {
     let n = value.chars().count();
     if n > max {
-        return Err(Error::invalid(field, format!("{field} must be at most {max} characters (it has {n})")));
+        return Err(Error::invalid(
+            field,
+            format!("{field} must be at most {max} characters (it has {n})"),
+        ));
     }
     Ok(())
 }
@@ -106,9 +116,13 @@ fn optional_text(value: &Option<String>, field: &str, max: usize) -> Result<Opti
 pub fn check_http_url(raw: &str, field: &str) -> Result<String> {
     let raw = raw.trim();
     at_most(raw, field, URL_MAX)?;
-    let url = url::Url::parse(raw).map_err(|_| Error::invalid(field, format!("`{raw}` is not a URL")))?;
+    let url =
+        url::Url::parse(raw).map_err(|_| Error::invalid(field, format!("`{raw}` is not a URL")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(Error::invalid(field, format!("`{raw}` must be an http(s) link")));
+        return Err(Error::invalid(
+            field,
+            format!("`{raw}` must be an http(s) link"),
+        ));
     }
     Ok(url.to_string())
 }
@@ -123,7 +137,10 @@ impl ReportInput {
             .ok_or_else(|| Error::invalid("passage", "passage is required"))?;
         let exact = required(&passage.exact, "passage.exact")?;
         at_most(exact, "passage.exact", QUOTE_MAX)?;
-        for (value, field) in [(&passage.prefix, "passage.prefix"), (&passage.suffix, "passage.suffix")] {
+        for (value, field) in [
+            (&passage.prefix, "passage.prefix"),
+            (&passage.suffix, "passage.suffix"),
+        ] {
             if let Some(v) = value {
                 at_most(v, field, CONTEXT_MAX)?;
             }
@@ -140,16 +157,25 @@ impl ReportInput {
         if n < DESCRIPTION_MIN {
             return Err(Error::invalid(
                 "description",
-                format!("description must be at least {DESCRIPTION_MIN} characters: say what is wrong"),
+                format!(
+                    "description must be at least {DESCRIPTION_MIN} characters: say what is wrong"
+                ),
             ));
         }
         at_most(description, "description", DESCRIPTION_MAX)?;
-        let suggested_correction = optional_text(&self.suggested_correction, "suggested_correction", SUGGESTION_MAX)?;
+        let suggested_correction = optional_text(
+            &self.suggested_correction,
+            "suggested_correction",
+            SUGGESTION_MAX,
+        )?;
         let evidence = self.evidence_urls.clone().unwrap_or_default();
         if evidence.len() > EVIDENCE_MAX {
             return Err(Error::invalid(
                 "evidence_urls",
-                format!("at most {EVIDENCE_MAX} evidence links (got {})", evidence.len()),
+                format!(
+                    "at most {EVIDENCE_MAX} evidence links (got {})",
+                    evidence.len()
+                ),
             ));
         }
         let evidence_urls = evidence
@@ -160,15 +186,17 @@ impl ReportInput {
         let reporter = self.reporter.clone().unwrap_or_default();
         let reporter_name = optional_text(&reporter.name, "reporter.name", NAME_MAX)?;
         let reporter_email = match optional_text(&reporter.email, "reporter.email", 254)? {
-            Some(e) => Some(
-                accounts::normalise_email(&e)
-                    .map_err(|_| Error::invalid("reporter.email", format!("`{e}` is not an email address")))?,
-            ),
+            Some(e) => Some(accounts::normalise_email(&e).map_err(|_| {
+                Error::invalid("reporter.email", format!("`{e}` is not an email address"))
+            })?),
             None => None,
         };
         let notify = reporter.notify.unwrap_or(reporter_email.is_some());
         if notify && reporter_email.is_none() {
-            return Err(Error::invalid("reporter.email", "an email address is needed to be notified"));
+            return Err(Error::invalid(
+                "reporter.email",
+                "an email address is needed to be notified",
+            ));
         }
         Ok(ValidReport {
             article_url: article_url.to_owned(),
@@ -281,11 +309,19 @@ fn mail_view<'a>(r: &'a Report, article: &'a Article, site: &Site) -> ReportMail
 
 /// Files a report: finds the article and the passage, then writes the report, its anchor, its
 /// event and (if asked) the acknowledgement email in one transaction.
-pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, ip_hash: Option<String>) -> Result<Filed> {
+pub fn file(
+    conn: &mut Conn,
+    site: &Site,
+    input: &ValidReport,
+    ip_hash: Option<String>,
+) -> Result<Filed> {
     db::write(conn, |conn| {
         let article = articles::find_by_url(conn, &input.article_url)?.ok_or_else(|| {
-            Error::not_found("article_not_found", format!("no article is registered at {}", input.article_url))
-                .with_field("article_url")
+            Error::not_found(
+                "article_not_found",
+                format!("no article is registered at {}", input.article_url),
+            )
+            .with_field("article_url")
         })?;
         let revision = articles::current_revision(conn, &article)?;
         let located = text::locate(
@@ -295,7 +331,9 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, ip_hash: Option<S
             input.suffix.as_deref(),
         )
         .map_err(|e| match e {
-            LocateError::EmptyQuote => Error::invalid("passage.exact", "passage.exact must not be empty"),
+            LocateError::EmptyQuote => {
+                Error::invalid("passage.exact", "passage.exact must not be empty")
+            }
             LocateError::NotFound => Error::new(
                 rocket::http::Status::UnprocessableEntity,
                 "passage_not_found",
@@ -305,37 +343,47 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, ip_hash: Option<S
         })?;
         let t = now();
         let token = random_secret(24);
-        let report: Report = diesel::insert_into(reports::table)
-            .values((
-                reports::reference.eq(format!("pending-{token}")),
-                reports::status_token.eq(&token),
-                reports::article_id.eq(article.id),
-                reports::revision_id.eq(revision.id),
-                reports::quote_exact.eq(&located.quote.exact),
-                reports::quote_prefix.eq(&located.quote.prefix),
-                reports::quote_suffix.eq(&located.quote.suffix),
-                reports::quote_start.eq(located.start as i64),
-                reports::quote_end.eq(located.end as i64),
-                reports::category.eq(&input.category),
-                reports::description.eq(&input.description),
-                reports::suggested_correction.eq(&input.suggested_correction),
-                reports::evidence_urls.eq(serde_json::to_string(&input.evidence_urls).unwrap_or_else(|_| "[]".into())),
-                reports::reporter_name.eq(&input.reporter_name),
-                reports::reporter_email.eq(&input.reporter_email),
-                reports::notify.eq(input.notify),
-                reports::state.eq(State::New.as_str()),
-                reports::ip_hash.eq(ip_hash),
-                reports::created_at.eq(t),
-                reports::updated_at.eq(t),
-            ))
-            .returning(Report::as_returning())
-            .get_result(conn)?;
+        let report: Report =
+            diesel::insert_into(reports::table)
+                .values((
+                    reports::reference.eq(format!("pending-{token}")),
+                    reports::status_token.eq(&token),
+                    reports::article_id.eq(article.id),
+                    reports::revision_id.eq(revision.id),
+                    reports::quote_exact.eq(&located.quote.exact),
+                    reports::quote_prefix.eq(&located.quote.prefix),
+                    reports::quote_suffix.eq(&located.quote.suffix),
+                    reports::quote_start.eq(located.start as i64),
+                    reports::quote_end.eq(located.end as i64),
+                    reports::category.eq(&input.category),
+                    reports::description.eq(&input.description),
+                    reports::suggested_correction.eq(&input.suggested_correction),
+                    reports::evidence_urls
+                        .eq(serde_json::to_string(&input.evidence_urls)
+                            .unwrap_or_else(|_| "[]".into())),
+                    reports::reporter_name.eq(&input.reporter_name),
+                    reports::reporter_email.eq(&input.reporter_email),
+                    reports::notify.eq(input.notify),
+                    reports::state.eq(State::New.as_str()),
+                    reports::ip_hash.eq(ip_hash),
+                    reports::created_at.eq(t),
+                    reports::updated_at.eq(t),
+                ))
+                .returning(Report::as_returning())
+                .get_result(conn)?;
         let reference = reference_for(report.id, t);
         diesel::update(reports::table.find(report.id))
             .set(reports::reference.eq(&reference))
             .execute(conn)?;
-        let report = Report { reference, ..report };
-        let method = if located.exact_match { "intake" } else { "fuzzy" };
+        let report = Report {
+            reference,
+            ..report
+        };
+        let method = if located.exact_match {
+            "intake"
+        } else {
+            "fuzzy"
+        };
         anchoring::insert(
             conn,
             Subject::Report(report.id),
@@ -426,13 +474,22 @@ pub struct ReportView {
 }
 
 fn article_ref(conn: &mut Conn, id: i64) -> Result<ArticleRef> {
-    let a = articles::find(conn, id)?.ok_or_else(|| Error::internal(format!("article {id} missing")))?;
-    Ok(ArticleRef { id: a.id, url: a.url, title: a.title })
+    let a = articles::find(conn, id)?
+        .ok_or_else(|| Error::internal(format!("article {id} missing")))?;
+    Ok(ArticleRef {
+        id: a.id,
+        url: a.url,
+        title: a.title,
+    })
 }
 
 fn user_ref(conn: &mut Conn, id: Option<i64>) -> Result<Option<UserRef>> {
     let Some(id) = id else { return Ok(None) };
-    Ok(accounts::find_user(conn, id)?.map(|u| UserRef { id: u.id, name: u.name, email: u.email }))
+    Ok(accounts::find_user(conn, id)?.map(|u| UserRef {
+        id: u.id,
+        name: u.name,
+        email: u.email,
+    }))
 }
 
 fn note_ids(conn: &mut Conn, report_id: i64) -> Result<Vec<i64>> {
@@ -459,7 +516,11 @@ pub fn view(conn: &mut Conn, r: &Report, viewer: &User, with_events: bool) -> Re
         description: r.description.clone(),
         suggested_correction: r.suggested_correction.clone(),
         evidence_urls: r.evidence(),
-        reporter: ReporterView { name: r.reporter_name.clone(), email: r.reporter_email.clone(), notify: r.notify },
+        reporter: ReporterView {
+            name: r.reporter_name.clone(),
+            email: r.reporter_email.clone(),
+            notify: r.notify,
+        },
         assignee: user_ref(conn, r.assignee_id)?,
         duplicate_of: r.duplicate_of,
         passage: PassageView::of(r),
@@ -469,7 +530,11 @@ pub fn view(conn: &mut Conn, r: &Report, viewer: &User, with_events: bool) -> Re
         created_at: rfc3339(r.created_at),
         updated_at: rfc3339(r.updated_at),
         resolved_at: rfc3339_opt(r.resolved_at),
-        events: if with_events { Some(events::for_report(conn, r.id)?) } else { None },
+        events: if with_events {
+            Some(events::for_report(conn, r.id)?)
+        } else {
+            None
+        },
     })
 }
 
@@ -489,7 +554,11 @@ pub const LIST_DEFAULT: i64 = 50;
 pub const LIST_MAX: i64 = 200;
 
 /// One page of reports in id order (ids grow with filing time), and the cursor of the next page.
-pub fn list(conn: &mut Conn, q: &ListQuery, viewer: &User) -> Result<(Vec<ReportView>, Option<i64>)> {
+pub fn list(
+    conn: &mut Conn,
+    q: &ListQuery,
+    viewer: &User,
+) -> Result<(Vec<ReportView>, Option<i64>)> {
     let mut query = reports::table.select(Report::as_select()).into_boxed();
     if let Some(state) = q.state {
         query = query.filter(reports::state.eq(state.as_str()));
@@ -503,7 +572,9 @@ pub fn list(conn: &mut Conn, q: &ListQuery, viewer: &User) -> Result<(Vec<Report
     query = match (q.oldest_first, q.after) {
         (true, Some(after)) => query.filter(reports::id.gt(after)).order(reports::id.asc()),
         (true, None) => query.order(reports::id.asc()),
-        (false, Some(after)) => query.filter(reports::id.lt(after)).order(reports::id.desc()),
+        (false, Some(after)) => query
+            .filter(reports::id.lt(after))
+            .order(reports::id.desc()),
         (false, None) => query.order(reports::id.desc()),
     };
     let limit = q.limit.clamp(1, LIST_MAX);
@@ -551,7 +622,11 @@ pub fn refusal_error(refusal: Refusal, from: State) -> Error {
                 format!(
                     "a {} report can move only to: {}",
                     from.as_str(),
-                    if names.is_empty() { "nothing".into() } else { names.join(", ") }
+                    if names.is_empty() {
+                        "nothing".into()
+                    } else {
+                        names.join(", ")
+                    }
                 ),
             );
             e.allowed = names;
@@ -567,27 +642,53 @@ fn duplicate_root(conn: &mut Conn, report: &Report, target_id: i64) -> Result<i6
     let mut id = target_id;
     for _ in 0..32 {
         if id == report.id {
-            return Err(Error::invalid("duplicate_of", "a report cannot be a duplicate of itself"));
+            return Err(Error::invalid(
+                "duplicate_of",
+                "a report cannot be a duplicate of itself",
+            ));
         }
-        let target = find(conn, id).map_err(|_| Error::invalid("duplicate_of", format!("there is no report {id}")))?;
+        let target = find(conn, id)
+            .map_err(|_| Error::invalid("duplicate_of", format!("there is no report {id}")))?;
         match (target.resolution.as_deref(), target.duplicate_of) {
             (Some("duplicate"), Some(next)) => id = next,
             _ => return Ok(id),
         }
     }
-    Err(Error::invalid("duplicate_of", "the duplicate chain is too long"))
+    Err(Error::invalid(
+        "duplicate_of",
+        "the duplicate chain is too long",
+    ))
 }
 
 /// Applies one workflow move for `actor`, with its event and the reporters' emails.
-pub fn transition(conn: &mut Conn, site: &Site, actor: &User, id: i64, input: &TransitionInput) -> Result<Report> {
+pub fn transition(
+    conn: &mut Conn,
+    site: &Site,
+    actor: &User,
+    id: i64,
+    input: &TransitionInput,
+) -> Result<Report> {
     let to_name = required(&input.to, "to")?;
     let to = State::parse(to_name).ok_or_else(|| {
-        Error::invalid("to", format!("`{to_name}` is not a state: new, triaged, investigating or resolved"))
+        Error::invalid(
+            "to",
+            format!("`{to_name}` is not a state: new, triaged, investigating or resolved"),
+        )
     })?;
-    let resolution = match input.resolution.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let resolution = match input
+        .resolution
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         None => None,
         Some(r) => Some(Resolution::parse(r).ok_or_else(|| {
-            Error::invalid("resolution", format!("`{r}` is not a resolution: corrected, clarified, no_error, duplicate or spam"))
+            Error::invalid(
+                "resolution",
+                format!(
+                    "`{r}` is not a resolution: corrected, clarified, no_error, duplicate or spam"
+                ),
+            )
         })?),
     };
     let note = optional_text(&input.note, "note", COMMENT_MAX)?;
@@ -598,14 +699,34 @@ pub fn transition(conn: &mut Conn, site: &Site, actor: &User, id: i64, input: &T
         workflow::check(from, Move { to, resolution }, actor.role(), has_note)
             .map_err(|r| refusal_error(r, from))?;
         let duplicate_of = match (resolution, input.duplicate_of) {
-            (Some(Resolution::Duplicate), Some(target)) => Some(duplicate_root(conn, &report, target)?),
-            (Some(Resolution::Duplicate), None) => {
-                return Err(Error::invalid("duplicate_of", "marking a duplicate needs duplicate_of: the original report's id"))
+            (Some(Resolution::Duplicate), Some(target)) => {
+                Some(duplicate_root(conn, &report, target)?)
             }
-            (_, Some(_)) => return Err(Error::invalid("duplicate_of", "duplicate_of is only given with the resolution duplicate")),
+            (Some(Resolution::Duplicate), None) => {
+                return Err(Error::invalid(
+                    "duplicate_of",
+                    "marking a duplicate needs duplicate_of: the original report's id",
+                ))
+            }
+            (_, Some(_)) => {
+                return Err(Error::invalid(
+                    "duplicate_of",
+                    "duplicate_of is only given with the resolution duplicate",
+                ))
+            }
             (_, None) => None,
         };
-        apply(conn, site, actor, &report, to, resolution, duplicate_of, note.clone(), None)
+        apply(
+            conn,
+            site,
+            actor,
+            &report,
+            to,
+            resolution,
+            duplicate_of,
+            note.clone(),
+            None,
+        )
     })
 }
 
@@ -707,7 +828,12 @@ pub struct CommentView {
     pub created_at: String,
 }
 
-pub fn comment(conn: &mut Conn, actor: &User, id: i64, body: &Option<String>) -> Result<CommentView> {
+pub fn comment(
+    conn: &mut Conn,
+    actor: &User,
+    id: i64,
+    body: &Option<String>,
+) -> Result<CommentView> {
     let body = required(body, "body")?.to_owned();
     at_most(&body, "body", COMMENT_MAX)?;
     db::write(conn, |conn| {
@@ -729,7 +855,11 @@ pub fn comment(conn: &mut Conn, actor: &User, id: i64, body: &Option<String>) ->
         Ok(CommentView {
             id: event_id,
             report_id: report.id,
-            author: UserRef { id: actor.id, name: actor.name.clone(), email: actor.email.clone() },
+            author: UserRef {
+                id: actor.id,
+                name: actor.name.clone(),
+                email: actor.email.clone(),
+            },
             body,
             created_at: rfc3339(now()),
         })
@@ -748,7 +878,12 @@ pub fn assign(conn: &mut Conn, actor: &User, id: i64, user_id: Option<i64>) -> R
                 .optional()?;
             match active {
                 Some(true) => {}
-                Some(false) => return Err(Error::invalid("user_id", format!("user {uid} is deactivated"))),
+                Some(false) => {
+                    return Err(Error::invalid(
+                        "user_id",
+                        format!("user {uid} is deactivated"),
+                    ))
+                }
                 None => return Err(Error::invalid("user_id", format!("there is no user {uid}"))),
             }
         }
@@ -756,7 +891,10 @@ pub fn assign(conn: &mut Conn, actor: &User, id: i64, user_id: Option<i64>) -> R
             return Ok(report);
         }
         let updated: Report = diesel::update(reports::table.find(report.id))
-            .set((reports::assignee_id.eq(user_id), reports::updated_at.eq(now())))
+            .set((
+                reports::assignee_id.eq(user_id),
+                reports::updated_at.eq(now()),
+            ))
             .returning(Report::as_returning())
             .get_result(conn)?;
         events::record(
@@ -796,27 +934,45 @@ pub fn attach(conn: &mut Conn, actor: &User, id: i64, input: &AnchorInput) -> Re
         let (start, end) = match (input.start, input.end, &input.exact) {
             (Some(s), Some(e), None) => {
                 if s < 0 || e > len || s >= e {
-                    return Err(Error::invalid("start", format!("start and end must satisfy 0 <= start < end <= {len}")));
+                    return Err(Error::invalid(
+                        "start",
+                        format!("start and end must satisfy 0 <= start < end <= {len}"),
+                    ));
                 }
                 (s as usize, e as usize)
             }
             (None, None, Some(_)) => {
                 let exact = required(&input.exact, "exact")?;
-                let found = text::locate(&revision.canonical_text, exact, input.prefix.as_deref(), input.suffix.as_deref())
-                    .map_err(|_| {
-                        Error::new(
-                            rocket::http::Status::UnprocessableEntity,
-                            "passage_not_found",
-                            "the quoted passage is not in the current text of the article",
-                        )
-                        .with_field("exact")
-                    })?;
+                let found = text::locate(
+                    &revision.canonical_text,
+                    exact,
+                    input.prefix.as_deref(),
+                    input.suffix.as_deref(),
+                )
+                .map_err(|_| {
+                    Error::new(
+                        rocket::http::Status::UnprocessableEntity,
+                        "passage_not_found",
+                        "the quoted passage is not in the current text of the article",
+                    )
+                    .with_field("exact")
+                })?;
                 (found.start, found.end)
             }
-            _ => return Err(Error::invalid("start", "give either {start, end} or {exact, prefix?, suffix?}")),
+            _ => {
+                return Err(Error::invalid(
+                    "start",
+                    "give either {start, end} or {exact, prefix?, suffix?}",
+                ))
+            }
         };
         let before = anchoring::current(conn, Subject::Report(report.id))?;
-        let row = anchoring::insert(conn, Subject::Report(report.id), revision.id, &Placement::anchored("manual", 1.0, start, end))?;
+        let row = anchoring::insert(
+            conn,
+            Subject::Report(report.id),
+            revision.id,
+            &Placement::anchored("manual", 1.0, start, end),
+        )?;
         events::record(
             conn,
             NewEvent {
@@ -826,7 +982,10 @@ pub fn attach(conn: &mut Conn, actor: &User, id: i64, input: &AnchorInput) -> Re
                 actor: Some(actor.id),
                 from: before.map(|b| b.status),
                 to: Some(row.status),
-                body: Some(format!("placed by hand on [{start}, {end}) of revision {}", revision.number)),
+                body: Some(format!(
+                    "placed by hand on [{start}, {end}) of revision {}",
+                    revision.number
+                )),
                 ..Default::default()
             },
         )?;
@@ -863,7 +1022,8 @@ pub fn public_status(conn: &mut Conn, site: &Site, token: &str) -> Result<Public
         .first(conn)
         .optional()?
         .ok_or_else(|| Error::not_found("report_not_found", "no report has this status link"))?;
-    let article = articles::find(conn, report.article_id)?.ok_or_else(|| Error::internal("report without article"))?;
+    let article = articles::find(conn, report.article_id)?
+        .ok_or_else(|| Error::internal("report without article"))?;
     // A duplicate's reader follows the original, including the note that resolved it.
     let note_source = report.duplicate_of.unwrap_or(report.id);
     let note = crate::corrections::live_note_for_report(conn, site, note_source)?;
@@ -876,7 +1036,10 @@ pub fn public_status(conn: &mut Conn, site: &Site, token: &str) -> Result<Public
         status: report.state,
         resolution: report.resolution,
         category: report.category,
-        article: PublicArticle { url: article.url, title: article.title },
+        article: PublicArticle {
+            url: article.url,
+            title: article.title,
+        },
         passage: report.quote_exact,
         duplicate_of,
         created_at: rfc3339(report.created_at),

@@ -21,7 +21,12 @@ pub enum State {
 }
 
 impl State {
-    pub const ALL: [State; 4] = [State::New, State::Triaged, State::Investigating, State::Resolved];
+    pub const ALL: [State; 4] = [
+        State::New,
+        State::Triaged,
+        State::Investigating,
+        State::Resolved,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -121,11 +126,29 @@ pub fn allowed_for(from: State, role: Role) -> Vec<State> {
         .filter(|&to| {
             if to == State::Resolved {
                 // Every role can resolve as something (reviewers as duplicate).
-                Resolution::ALL
-                    .into_iter()
-                    .any(|r| check(from, Move { to, resolution: Some(r) }, role, true).is_ok())
+                Resolution::ALL.into_iter().any(|r| {
+                    check(
+                        from,
+                        Move {
+                            to,
+                            resolution: Some(r),
+                        },
+                        role,
+                        true,
+                    )
+                    .is_ok()
+                })
             } else {
-                check(from, Move { to, resolution: None }, role, true).is_ok()
+                check(
+                    from,
+                    Move {
+                        to,
+                        resolution: None,
+                    },
+                    role,
+                    true,
+                )
+                .is_ok()
             }
         })
         .collect()
@@ -135,7 +158,9 @@ pub fn allowed_for(from: State, role: Role) -> Vec<State> {
 /// `corrected` and `clarified` need.
 pub fn check(from: State, mv: Move, role: Role, has_note: bool) -> Result<(), Refusal> {
     if !next_states(from).contains(&mv.to) {
-        return Err(Refusal::Invalid { allowed: next_states(from).to_vec() });
+        return Err(Refusal::Invalid {
+            allowed: next_states(from).to_vec(),
+        });
     }
     match mv.to {
         State::Resolved => {
@@ -148,7 +173,11 @@ pub fn check(from: State, mv: Move, role: Role, has_note: bool) -> Result<(), Re
             // Reviewers may mark duplicates; every other outcome is an editor's call.
             if resolution != Resolution::Duplicate && !role.can_publish() {
                 return Err(Refusal::Forbidden {
-                    reason: format!("a {} may not resolve a report as {}", role.as_str(), resolution.as_str()),
+                    reason: format!(
+                        "a {} may not resolve a report as {}",
+                        role.as_str(),
+                        resolution.as_str()
+                    ),
                 });
             }
             if resolution.needs_note() && !has_note {
@@ -166,7 +195,9 @@ pub fn check(from: State, mv: Move, role: Role, has_note: bool) -> Result<(), Re
             if role.can_publish() {
                 Ok(())
             } else {
-                Err(Refusal::Forbidden { reason: format!("a {} may not reopen a resolved report", role.as_str()) })
+                Err(Refusal::Forbidden {
+                    reason: format!("a {} may not reopen a resolved report", role.as_str()),
+                })
             }
         }
         _ => {
@@ -192,17 +223,51 @@ mod tests {
     #[test]
     fn the_happy_path_is_allowed() {
         assert!(check(State::New, mv(State::Triaged, None), Role::Reviewer, false).is_ok());
-        assert!(check(State::Triaged, mv(State::Investigating, None), Role::Reviewer, false).is_ok());
-        assert!(check(State::Investigating, mv(State::Resolved, Some(Resolution::NoError)), Role::Editor, false).is_ok());
-        assert!(check(State::Resolved, mv(State::Investigating, None), Role::Editor, false).is_ok());
+        assert!(check(
+            State::Triaged,
+            mv(State::Investigating, None),
+            Role::Reviewer,
+            false
+        )
+        .is_ok());
+        assert!(check(
+            State::Investigating,
+            mv(State::Resolved, Some(Resolution::NoError)),
+            Role::Editor,
+            false
+        )
+        .is_ok());
+        assert!(check(
+            State::Resolved,
+            mv(State::Investigating, None),
+            Role::Editor,
+            false
+        )
+        .is_ok());
     }
 
     #[test]
     fn edges_not_in_the_diagram_are_invalid_and_list_the_allowed_ones() {
-        let refusal = check(State::Investigating, mv(State::New, None), Role::Admin, false).unwrap_err();
-        assert_eq!(refusal, Refusal::Invalid { allowed: vec![State::Resolved] });
+        let refusal = check(
+            State::Investigating,
+            mv(State::New, None),
+            Role::Admin,
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(
+            refusal,
+            Refusal::Invalid {
+                allowed: vec![State::Resolved]
+            }
+        );
         assert!(matches!(
-            check(State::Resolved, mv(State::Triaged, None), Role::Admin, false),
+            check(
+                State::Resolved,
+                mv(State::Triaged, None),
+                Role::Admin,
+                false
+            ),
             Err(Refusal::Invalid { .. })
         ));
         assert!(matches!(
@@ -213,15 +278,31 @@ mod tests {
 
     #[test]
     fn reviewers_may_mark_duplicates_but_not_resolve_otherwise_or_reopen() {
-        assert!(check(State::New, mv(State::Resolved, Some(Resolution::Duplicate)), Role::Reviewer, false).is_ok());
+        assert!(check(
+            State::New,
+            mv(State::Resolved, Some(Resolution::Duplicate)),
+            Role::Reviewer,
+            false
+        )
+        .is_ok());
         for r in [Resolution::NoError, Resolution::Spam, Resolution::Corrected] {
             assert!(matches!(
-                check(State::Triaged, mv(State::Resolved, Some(r)), Role::Reviewer, true),
+                check(
+                    State::Triaged,
+                    mv(State::Resolved, Some(r)),
+                    Role::Reviewer,
+                    true
+                ),
                 Err(Refusal::Forbidden { .. })
             ));
         }
         assert!(matches!(
-            check(State::Resolved, mv(State::Investigating, None), Role::Reviewer, false),
+            check(
+                State::Resolved,
+                mv(State::Investigating, None),
+                Role::Reviewer,
+                false
+            ),
             Err(Refusal::Forbidden { .. })
         ));
     }
@@ -229,24 +310,49 @@ mod tests {
     #[test]
     fn corrected_needs_a_note_and_resolving_needs_a_resolution() {
         assert!(matches!(
-            check(State::New, mv(State::Resolved, Some(Resolution::Corrected)), Role::Editor, false),
-            Err(Refusal::Incomplete { field: "resolution", .. })
+            check(
+                State::New,
+                mv(State::Resolved, Some(Resolution::Corrected)),
+                Role::Editor,
+                false
+            ),
+            Err(Refusal::Incomplete {
+                field: "resolution",
+                ..
+            })
         ));
-        assert!(check(State::New, mv(State::Resolved, Some(Resolution::Clarified)), Role::Editor, true).is_ok());
+        assert!(check(
+            State::New,
+            mv(State::Resolved, Some(Resolution::Clarified)),
+            Role::Editor,
+            true
+        )
+        .is_ok());
         assert!(matches!(
             check(State::New, mv(State::Resolved, None), Role::Editor, false),
             Err(Refusal::Incomplete { .. })
         ));
         assert!(matches!(
-            check(State::New, mv(State::Triaged, Some(Resolution::Spam)), Role::Editor, false),
+            check(
+                State::New,
+                mv(State::Triaged, Some(Resolution::Spam)),
+                Role::Editor,
+                false
+            ),
             Err(Refusal::Incomplete { .. })
         ));
     }
 
     #[test]
     fn allowed_moves_depend_on_role() {
-        assert_eq!(allowed_for(State::Resolved, Role::Reviewer), Vec::<State>::new());
-        assert_eq!(allowed_for(State::Resolved, Role::Editor), vec![State::Investigating]);
+        assert_eq!(
+            allowed_for(State::Resolved, Role::Reviewer),
+            Vec::<State>::new()
+        );
+        assert_eq!(
+            allowed_for(State::Resolved, Role::Editor),
+            vec![State::Investigating]
+        );
         assert_eq!(
             allowed_for(State::New, Role::Reviewer),
             vec![State::Triaged, State::Investigating, State::Resolved]

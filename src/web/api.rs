@@ -9,14 +9,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::guards::{
-    AllowedOrigin, ArticlesWrite, Authorized, CorrectionsWrite, JsonBody, JsonInput, ReportsRead, ReportsWrite,
-    SenderHash,
+    AllowedOrigin, ArticlesWrite, Authorized, CorrectionsWrite, JsonBody, JsonInput, ReportsRead,
+    ReportsWrite, SenderHash,
 };
 use super::App;
 use crate::articles::{self, Article, ArticleInput, Body};
 use crate::corrections::{self, Cached, NoteInput};
 use crate::error::{Error, Result};
-use crate::reports::{self, workflow::State as ReportState, AnchorInput, ListQuery, ReportInput, TransitionInput};
+use crate::reports::{
+    self, workflow::State as ReportState, AnchorInput, ListQuery, ReportInput, TransitionInput,
+};
 use crate::text;
 use crate::time::{self, rfc3339};
 
@@ -73,21 +75,48 @@ impl JsonInput for ArticleBody {
 
 impl ArticleBody {
     fn into_input(self) -> Result<ArticleInput> {
-        let url = self.url.ok_or_else(|| Error::invalid("url", "url is required"))?;
-        let title = self.title.ok_or_else(|| Error::invalid("title", "title is required"))?;
+        let url = self
+            .url
+            .ok_or_else(|| Error::invalid("url", "url is required"))?;
+        let title = self
+            .title
+            .ok_or_else(|| Error::invalid("title", "title is required"))?;
         let body = match (self.body_text, self.body_html) {
             (Some(t), None) => Body::Text(t),
             (None, Some(h)) => Body::Html(h),
-            (Some(_), Some(_)) => return Err(Error::invalid("body_text", "send body_text or body_html, not both")),
-            (None, None) => return Err(Error::invalid("body_text", "body_text or body_html is required")),
+            (Some(_), Some(_)) => {
+                return Err(Error::invalid(
+                    "body_text",
+                    "send body_text or body_html, not both",
+                ))
+            }
+            (None, None) => {
+                return Err(Error::invalid(
+                    "body_text",
+                    "body_text or body_html is required",
+                ))
+            }
         };
-        let published_at = match self.published_at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let published_at = match self
+            .published_at
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => None,
             Some(s) => Some(time::parse(s).ok_or_else(|| {
-                Error::invalid("published_at", format!("`{s}` is not an RFC 3339 date-time"))
+                Error::invalid(
+                    "published_at",
+                    format!("`{s}` is not an RFC 3339 date-time"),
+                )
             })?),
         };
-        Ok(ArticleInput { url, title, body, published_at })
+        Ok(ArticleInput {
+            url,
+            title,
+            body,
+            published_at,
+        })
     }
 }
 
@@ -114,18 +143,29 @@ async fn put_article(
     body: JsonBody<ArticleBody>,
 ) -> Result<(Status, Json<UpsertAnswer>)> {
     let input = body.0.into_input()?;
-    let done = app.db.run(move |conn| articles::upsert(conn, &input)).await?;
+    let done = app
+        .db
+        .run(move |conn| articles::upsert(conn, &input))
+        .await?;
     if done.changed {
         app.cache.invalidate(&done.article.url);
     }
-    let status = if done.created { Status::Created } else { Status::Ok };
+    let status = if done.created {
+        Status::Created
+    } else {
+        Status::Ok
+    };
     Ok((
         status,
         Json(UpsertAnswer {
             id: done.article.id,
             url: done.article.url,
             title: done.article.title,
-            revision: RevisionRef { id: done.revision.id, number: done.revision.number, sha256: done.revision.sha256 },
+            revision: RevisionRef {
+                id: done.revision.id,
+                number: done.revision.number,
+                sha256: done.revision.sha256,
+            },
             changed: done.changed,
         }),
     ))
@@ -167,7 +207,10 @@ fn article_view(conn: &mut crate::db::Conn, article: Article) -> Result<ArticleV
         id: article.id,
         url: article.url,
         title: article.title,
-        publication: PublicationRef { id: publication.id, name: publication.name },
+        publication: PublicationRef {
+            id: publication.id,
+            name: publication.name,
+        },
         published_at: time::rfc3339_opt(article.published_at),
         created_at: rfc3339(article.created_at),
         updated_at: rfc3339(article.updated_at),
@@ -188,7 +231,11 @@ fn no_article(id: i64) -> Error {
 }
 
 #[get("/api/v1/articles/<id>", rank = 2)]
-async fn get_article(app: &State<App>, _auth: Authorized<ReportsRead>, id: i64) -> Answer<ArticleView> {
+async fn get_article(
+    app: &State<App>,
+    _auth: Authorized<ReportsRead>,
+    id: i64,
+) -> Answer<ArticleView> {
     let view = app
         .db
         .run(move |conn| {
@@ -200,13 +247,22 @@ async fn get_article(app: &State<App>, _auth: Authorized<ReportsRead>, id: i64) 
 }
 
 #[get("/api/v1/articles?<url>")]
-async fn find_article(app: &State<App>, _auth: Authorized<ReportsRead>, url: Option<String>) -> Answer<ArticleView> {
-    let url = url.filter(|u| !u.trim().is_empty()).ok_or_else(|| Error::invalid("url", "the url parameter is required"))?;
+async fn find_article(
+    app: &State<App>,
+    _auth: Authorized<ReportsRead>,
+    url: Option<String>,
+) -> Answer<ArticleView> {
+    let url = url
+        .filter(|u| !u.trim().is_empty())
+        .ok_or_else(|| Error::invalid("url", "the url parameter is required"))?;
     let view = app
         .db
         .run(move |conn| {
             let article = articles::find_by_url(conn, &url)?.ok_or_else(|| {
-                Error::not_found("article_not_found", format!("no article is registered at {url}"))
+                Error::not_found(
+                    "article_not_found",
+                    format!("no article is registered at {url}"),
+                )
             })?;
             article_view(conn, article)
         })
@@ -215,7 +271,11 @@ async fn find_article(app: &State<App>, _auth: Authorized<ReportsRead>, url: Opt
 }
 
 #[get("/api/v1/articles/<id>/revisions")]
-async fn list_revisions(app: &State<App>, _auth: Authorized<ReportsRead>, id: i64) -> Answer<Value> {
+async fn list_revisions(
+    app: &State<App>,
+    _auth: Authorized<ReportsRead>,
+    id: i64,
+) -> Answer<Value> {
     let list = app
         .db
         .run(move |conn| {
@@ -231,19 +291,34 @@ async fn list_revisions(app: &State<App>, _auth: Authorized<ReportsRead>, id: i6
 }
 
 #[get("/api/v1/articles/<id>/revisions/<number>/diff")]
-async fn revision_diff(app: &State<App>, _auth: Authorized<ReportsRead>, id: i64, number: i64) -> Answer<Value> {
+async fn revision_diff(
+    app: &State<App>,
+    _auth: Authorized<ReportsRead>,
+    id: i64,
+    number: i64,
+) -> Answer<Value> {
     let (old, new) = app
         .db
         .run(move |conn| {
             articles::find(conn, id)?.ok_or_else(|| no_article(id))?;
             let new = articles::revision_by_number(conn, id, number)?.ok_or_else(|| {
-                Error::not_found("revision_not_found", format!("article {id} has no revision {number}"))
+                Error::not_found(
+                    "revision_not_found",
+                    format!("article {id} has no revision {number}"),
+                )
             })?;
-            let old = if number > 1 { articles::revision_by_number(conn, id, number - 1)? } else { None };
+            let old = if number > 1 {
+                articles::revision_by_number(conn, id, number - 1)?
+            } else {
+                None
+            };
             Ok((old, new))
         })
         .await?;
-    let old_text = old.as_ref().map(|r| r.canonical_text.as_str()).unwrap_or("");
+    let old_text = old
+        .as_ref()
+        .map(|r| r.canonical_text.as_str())
+        .unwrap_or("");
     let spans = text::word_diff(old_text, &new.canonical_text);
     Ok(Json(json!({
         "article_id": id,
@@ -267,7 +342,10 @@ async fn publish_correction(
     let site = app.site.clone();
     let input = body.0;
     let user = auth.user;
-    let (article, note) = app.db.run(move |conn| corrections::publish(conn, &site, &user, id, &input)).await?;
+    let (article, note) = app
+        .db
+        .run(move |conn| corrections::publish(conn, &site, &user, id, &input))
+        .await?;
     app.cache.invalidate(&article.url);
     app.wakeup.wake();
     Ok((Status::Created, Json(note)))
@@ -284,7 +362,10 @@ impl<'r> Responder<'r, 'static> for Cacheable {
         let mut builder = rocket::Response::build();
         builder
             .header(Header::new("ETag", self.cached.etag.clone()))
-            .header(Header::new("Cache-Control", "public, max-age=60, stale-while-revalidate=300"));
+            .header(Header::new(
+                "Cache-Control",
+                "public, max-age=60, stale-while-revalidate=300",
+            ));
         if self.not_modified {
             builder.status(Status::NotModified);
         } else {
@@ -304,17 +385,28 @@ pub struct IfNoneMatch(Option<String>);
 impl<'r> rocket::request::FromRequest<'r> for IfNoneMatch {
     type Error = ();
     async fn from_request(req: &'r Request<'_>) -> rocket::request::Outcome<Self, ()> {
-        rocket::outcome::Outcome::Success(IfNoneMatch(req.headers().get_one("If-None-Match").map(str::to_owned)))
+        rocket::outcome::Outcome::Success(IfNoneMatch(
+            req.headers().get_one("If-None-Match").map(str::to_owned),
+        ))
     }
 }
 
 fn etag_matches(header: &str, etag: &str) -> bool {
-    header.trim() == "*" || header.split(',').any(|t| t.trim().trim_start_matches("W/") == etag)
+    header.trim() == "*"
+        || header
+            .split(',')
+            .any(|t| t.trim().trim_start_matches("W/") == etag)
 }
 
 #[get("/api/v1/corrections?<url>")]
-async fn corrections_for_url(app: &State<App>, url: Option<String>, inm: IfNoneMatch) -> Result<Cacheable> {
-    let raw = url.filter(|u| !u.trim().is_empty()).ok_or_else(|| Error::invalid("url", "the url parameter is required"))?;
+async fn corrections_for_url(
+    app: &State<App>,
+    url: Option<String>,
+    inm: IfNoneMatch,
+) -> Result<Cacheable> {
+    let raw = url
+        .filter(|u| !u.trim().is_empty())
+        .ok_or_else(|| Error::invalid("url", "the url parameter is required"))?;
     let canonical = articles::canonical_url(&raw).map_err(|m| Error::invalid("url", m))?;
     let cached = match app.cache.get(&canonical) {
         Some(c) => c,
@@ -325,17 +417,27 @@ async fn corrections_for_url(app: &State<App>, url: Option<String>, inm: IfNoneM
                 .db
                 .run(move |conn| {
                     let article = articles::find_by_url(conn, &key)?.ok_or_else(|| {
-                        Error::not_found("article_not_found", format!("no article is registered at {key}"))
+                        Error::not_found(
+                            "article_not_found",
+                            format!("no article is registered at {key}"),
+                        )
                     })?;
                     corrections::for_article(conn, &site, &article)
                 })
                 .await?;
-            let body = serde_json::to_string(&answer).map_err(|e| Error::internal(e.to_string()))?;
+            let body =
+                serde_json::to_string(&answer).map_err(|e| Error::internal(e.to_string()))?;
             app.cache.put(&canonical, Cached::new(body))
         }
     };
-    let not_modified = inm.0.as_deref().is_some_and(|h| etag_matches(h, &cached.etag));
-    Ok(Cacheable { cached, not_modified })
+    let not_modified = inm
+        .0
+        .as_deref()
+        .is_some_and(|h| etag_matches(h, &cached.etag));
+    Ok(Cacheable {
+        cached,
+        not_modified,
+    })
 }
 
 // ---- reports -------------------------------------------------------------------------------
@@ -367,7 +469,10 @@ async fn file_report(
         }
     }
     let site = app.site.clone();
-    let filed = app.db.run(move |conn| reports::file(conn, &site, &valid, sender.0)).await?;
+    let filed = app
+        .db
+        .run(move |conn| reports::file(conn, &site, &valid, sender.0))
+        .await?;
     app.wakeup.wake();
     Ok((Status::Created, Json(filed)))
 }
@@ -376,7 +481,11 @@ async fn file_report(
 async fn report_status(app: &State<App>, token: &str) -> Answer<reports::PublicStatus> {
     let site = app.site.clone();
     let token = token.to_owned();
-    Ok(Json(app.db.run(move |conn| reports::public_status(conn, &site, &token)).await?))
+    Ok(Json(
+        app.db
+            .run(move |conn| reports::public_status(conn, &site, &token))
+            .await?,
+    ))
 }
 
 fn parse_id(value: Option<&str>, field: &str) -> Result<Option<i64>> {
@@ -412,17 +521,28 @@ async fn list_reports(
     let state = match state.map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => Some(ReportState::parse(s).ok_or_else(|| {
-            Error::invalid("state", format!("`{s}` is not a state: new, triaged, investigating or resolved"))
+            Error::invalid(
+                "state",
+                format!("`{s}` is not a state: new, triaged, investigating or resolved"),
+            )
         })?),
     };
     let oldest_first = match order.map(str::trim) {
         None | Some("") | Some("newest") => false,
         Some("oldest") => true,
-        Some(o) => return Err(Error::invalid("order", format!("`{o}` is not an order: newest or oldest"))),
+        Some(o) => {
+            return Err(Error::invalid(
+                "order",
+                format!("`{o}` is not an order: newest or oldest"),
+            ))
+        }
     };
     let limit = parse_id(limit, "limit")?.unwrap_or(reports::LIST_DEFAULT);
     if limit > reports::LIST_MAX {
-        return Err(Error::invalid("limit", format!("limit must be at most {}", reports::LIST_MAX)));
+        return Err(Error::invalid(
+            "limit",
+            format!("limit must be at most {}", reports::LIST_MAX),
+        ));
     }
     let query = ListQuery {
         state,
@@ -433,12 +553,22 @@ async fn list_reports(
         after: parse_id(cursor, "cursor")?,
     };
     let user = auth.user;
-    let (views, next) = app.db.run(move |conn| reports::list(conn, &query, &user)).await?;
-    Ok(Json(ReportPage { reports: views, next_cursor: next.map(|n| n.to_string()) }))
+    let (views, next) = app
+        .db
+        .run(move |conn| reports::list(conn, &query, &user))
+        .await?;
+    Ok(Json(ReportPage {
+        reports: views,
+        next_cursor: next.map(|n| n.to_string()),
+    }))
 }
 
 #[get("/api/v1/reports/<id>")]
-async fn get_report(app: &State<App>, auth: Authorized<ReportsRead>, id: i64) -> Answer<reports::ReportView> {
+async fn get_report(
+    app: &State<App>,
+    auth: Authorized<ReportsRead>,
+    id: i64,
+) -> Answer<reports::ReportView> {
     let user = auth.user;
     let view = app
         .db
@@ -488,7 +618,10 @@ async fn comment_report(
 ) -> Result<(Status, Json<reports::CommentView>)> {
     let user = auth.user;
     let text = body.0.body;
-    let view = app.db.run(move |conn| reports::comment(conn, &user, id, &text)).await?;
+    let view = app
+        .db
+        .run(move |conn| reports::comment(conn, &user, id, &text))
+        .await?;
     Ok((Status::Created, Json(view)))
 }
 
@@ -500,7 +633,9 @@ struct AssigneeBody {
     user_id: Option<Option<i64>>,
 }
 
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<Option<i64>>, D::Error> {
+fn present<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Option<i64>>, D::Error> {
     Option::<i64>::deserialize(d).map(Some)
 }
 

@@ -56,7 +56,10 @@ impl<'r, S: NeedsScope> FromRequest<'r> for Authorized<S> {
 
     async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, Error> {
         let header = req.headers().get_one("Authorization");
-        let Some(secret) = header.and_then(|h| h.strip_prefix("Bearer ")).map(str::trim) else {
+        let Some(secret) = header
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+        else {
             let msg = if header.is_some() {
                 "the Authorization header must be `Bearer <token>`"
             } else {
@@ -68,15 +71,30 @@ impl<'r, S: NeedsScope> FromRequest<'r> for Authorized<S> {
             return fail(req, Error::internal("application state missing"));
         };
         let secret = secret.to_owned();
-        let found = app.db.run(move |conn| accounts::authenticate_token(conn, &secret)).await;
+        let found = app
+            .db
+            .run(move |conn| accounts::authenticate_token(conn, &secret))
+            .await;
         match found {
             Err(e) => fail(req, e),
-            Ok(None) => fail(req, Error::unauthorized("the API token is not valid or has been revoked")),
+            Ok(None) => fail(
+                req,
+                Error::unauthorized("the API token is not valid or has been revoked"),
+            ),
             Ok(Some((user, token))) => {
                 if token.scopes().contains(&S::SCOPE) {
-                    Outcome::Success(Authorized { user, _scope: PhantomData })
+                    Outcome::Success(Authorized {
+                        user,
+                        _scope: PhantomData,
+                    })
                 } else {
-                    fail(req, Error::forbidden(format!("this token lacks the scope {}", S::SCOPE.as_str())))
+                    fail(
+                        req,
+                        Error::forbidden(format!(
+                            "this token lacks the scope {}",
+                            S::SCOPE.as_str()
+                        )),
+                    )
                 }
             }
         }
@@ -100,7 +118,15 @@ impl<'r, T: JsonInput> FromData<'r> for JsonBody<T> {
         let limit = T::LIMIT_BYTES;
         let read = match data.open(limit.bytes()).into_string().await {
             Ok(read) => read,
-            Err(e) => return fail(req, Error::bad_request("unreadable_body", format!("the request body could not be read: {e}"))),
+            Err(e) => {
+                return fail(
+                    req,
+                    Error::bad_request(
+                        "unreadable_body",
+                        format!("the request body could not be read: {e}"),
+                    ),
+                )
+            }
         };
         if !read.is_complete() {
             return fail(
@@ -114,17 +140,32 @@ impl<'r, T: JsonInput> FromData<'r> for JsonBody<T> {
         }
         let value: serde_json::Value = match serde_json::from_str(&read.into_inner()) {
             Ok(v) => v,
-            Err(e) => return fail(req, Error::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))),
+            Err(e) => {
+                return fail(
+                    req,
+                    Error::bad_request(
+                        "malformed_json",
+                        format!("the body is not valid JSON: {e}"),
+                    ),
+                )
+            }
         };
         if !value.is_object() {
-            return fail(req, Error::bad_request("malformed_json", "the body must be a JSON object"));
+            return fail(
+                req,
+                Error::bad_request("malformed_json", "the body must be a JSON object"),
+            );
         }
         match serde_path_to_error::deserialize::<_, T>(value) {
             Ok(t) => Outcome::Success(JsonBody(t)),
             Err(e) => {
                 let path = e.path().to_string();
                 let field = if path == "." { None } else { Some(path) };
-                let mut error = Error::new(Status::UnprocessableEntity, "invalid_field", e.inner().to_string());
+                let mut error = Error::new(
+                    Status::UnprocessableEntity,
+                    "invalid_field",
+                    e.inner().to_string(),
+                );
                 error.field = field;
                 fail(req, error)
             }
@@ -169,15 +210,21 @@ impl<'r> FromRequest<'r> for AllowedOrigin {
             return Outcome::Success(AllowedOrigin(None));
         }
         let check = origin.clone();
-        match app.db.run(move |conn| crate::articles::origin_allowed(conn, &check)).await {
+        match app
+            .db
+            .run(move |conn| crate::articles::origin_allowed(conn, &check))
+            .await
+        {
             Ok(true) => {
                 req.local_cache(|| CorsOrigin(Some(origin.clone())));
                 Outcome::Success(AllowedOrigin(Some(origin)))
             }
             Ok(false) => fail(
                 req,
-                Error::forbidden(format!("reports from {origin} are not accepted: no publication lists this origin"))
-                    .with_code("origin_not_allowed"),
+                Error::forbidden(format!(
+                    "reports from {origin} are not accepted: no publication lists this origin"
+                ))
+                .with_code("origin_not_allowed"),
             ),
             Err(e) => fail(req, e),
         }

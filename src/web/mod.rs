@@ -39,7 +39,10 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     pub fn new(per_hour: u32) -> Self {
-        RateLimiter { per_hour, seen: Mutex::new(HashMap::new()) }
+        RateLimiter {
+            per_hour,
+            seen: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Counts one filing; `false` when the sender is over the limit.
@@ -47,11 +50,17 @@ impl RateLimiter {
         if self.per_hour == 0 {
             return true;
         }
-        let Ok(mut seen) = self.seen.lock() else { return true };
+        let Ok(mut seen) = self.seen.lock() else {
+            return true;
+        };
         let now = Instant::now();
         let window = Duration::from_secs(3600);
         if seen.len() > 10_000 {
-            seen.retain(|_, times| times.last().is_some_and(|t| now.duration_since(*t) < window));
+            seen.retain(|_, times| {
+                times
+                    .last()
+                    .is_some_and(|t| now.duration_since(*t) < window)
+            });
         }
         let times = seen.entry(sender.to_owned()).or_default();
         times.retain(|t| now.duration_since(*t) < window);
@@ -74,12 +83,20 @@ fn json_catcher(status: Status, req: &Request<'_>) -> (Status, Json<serde_json::
         401 => Error::unauthorized("authentication is required"),
         403 => Error::forbidden("this is not allowed"),
         404 => Error::not_found("not_found", format!("nothing is at {}", req.uri().path())),
-        405 => Error::new(status, "method_not_allowed", "this method is not allowed here"),
+        405 => Error::new(
+            status,
+            "method_not_allowed",
+            "this method is not allowed here",
+        ),
         413 => Error::new(status, "payload_too_large", "the request body is too large"),
         415 => Error::new(status, "unsupported_media_type", "send JSON"),
         422 => Error::new(status, "invalid_field", "the request has an invalid value"),
         _ if status.code >= 500 => Error::internal(format!("status {status} for {}", req.uri())),
-        _ => Error::new(status, "error", status.reason().unwrap_or("error").to_owned()),
+        _ => Error::new(
+            status,
+            "error",
+            status.reason().unwrap_or("error").to_owned(),
+        ),
     };
     (status, Json(error.to_json()))
 }
@@ -95,7 +112,10 @@ pub struct Headers;
 #[rocket::async_trait]
 impl Fairing for Headers {
     fn info(&self) -> Info {
-        Info { name: "CORS and security headers", kind: Kind::Response }
+        Info {
+            name: "CORS and security headers",
+            kind: Kind::Response,
+        }
     }
 
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
@@ -113,7 +133,10 @@ impl Fairing for Headers {
             }
         }
         res.set_header(Header::new("X-Content-Type-Options", "nosniff"));
-        res.set_header(Header::new("Referrer-Policy", "strict-origin-when-cross-origin"));
+        res.set_header(Header::new(
+            "Referrer-Policy",
+            "strict-origin-when-cross-origin",
+        ));
         if !path.starts_with("/api/") {
             res.set_header(Header::new(
                 "Content-Security-Policy",

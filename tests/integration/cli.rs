@@ -18,7 +18,12 @@ fn errata(dir: &TempDir, args: &[&str], stdin: Option<&str>) -> Output {
         .spawn()
         .expect("the errata binary runs");
     if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
     }
     drop(child.stdin.take());
     child.wait_with_output().unwrap()
@@ -41,33 +46,122 @@ fn migrate_then_users_and_tokens() {
     let again = errata(&dir, &["migrate"], None);
     assert!(stdout(&again).contains("up to date"), "{}", stdout(&again));
 
-    let add = errata(&dir, &["user", "add", "--email", "Chief@Newsroom.test", "--name", "Chief Editor", "--role", "editor"], None);
+    let add = errata(
+        &dir,
+        &[
+            "user",
+            "add",
+            "--email",
+            "Chief@Newsroom.test",
+            "--name",
+            "Chief Editor",
+            "--role",
+            "editor",
+        ],
+        None,
+    );
     assert!(add.status.success(), "{}", stderr(&add));
     let out = stdout(&add);
-    let password = out.lines().find_map(|l| l.strip_prefix("Password (shown once): ")).expect("a printed password");
+    let password = out
+        .lines()
+        .find_map(|l| l.strip_prefix("Password (shown once): "))
+        .expect("a printed password");
     assert!(password.len() >= 16);
 
-    let piped = errata(&dir, &["user", "add", "--email", "rev@newsroom.test", "--name", "Rev", "--role", "reviewer", "--password-stdin"], Some("a reviewer's long password\n"));
+    let piped = errata(
+        &dir,
+        &[
+            "user",
+            "add",
+            "--email",
+            "rev@newsroom.test",
+            "--name",
+            "Rev",
+            "--role",
+            "reviewer",
+            "--password-stdin",
+        ],
+        Some("a reviewer's long password\n"),
+    );
     assert!(piped.status.success(), "{}", stderr(&piped));
     assert!(!stdout(&piped).contains("Password"));
 
-    let dup = errata(&dir, &["user", "add", "--email", "chief@newsroom.test", "--name", "Again", "--role", "admin"], None);
+    let dup = errata(
+        &dir,
+        &[
+            "user",
+            "add",
+            "--email",
+            "chief@newsroom.test",
+            "--name",
+            "Again",
+            "--role",
+            "admin",
+        ],
+        None,
+    );
     assert!(!dup.status.success());
     assert!(stderr(&dup).contains("exists"), "{}", stderr(&dup));
 
     let list = errata(&dir, &["user", "list"], None);
     let listed = stdout(&list);
-    assert!(listed.contains("chief@newsroom.test") && listed.contains("rev@newsroom.test"), "{listed}");
+    assert!(
+        listed.contains("chief@newsroom.test") && listed.contains("rev@newsroom.test"),
+        "{listed}"
+    );
 
-    let token = errata(&dir, &["token", "add", "--user", "chief@newsroom.test", "--name", "cms", "--scope", "articles:write"], None);
+    let token = errata(
+        &dir,
+        &[
+            "token",
+            "add",
+            "--user",
+            "chief@newsroom.test",
+            "--name",
+            "cms",
+            "--scope",
+            "articles:write",
+        ],
+        None,
+    );
     assert!(token.status.success(), "{}", stderr(&token));
     assert!(stdout(&token).lines().any(|l| l.starts_with("errata_")));
     assert!(stdout(&token).contains("articles:write") && !stdout(&token).contains("reports:read"));
 
-    let forbidden = errata(&dir, &["token", "add", "--user", "rev@newsroom.test", "--name", "x", "--scope", "corrections:write"], None);
+    let forbidden = errata(
+        &dir,
+        &[
+            "token",
+            "add",
+            "--user",
+            "rev@newsroom.test",
+            "--name",
+            "x",
+            "--scope",
+            "corrections:write",
+        ],
+        None,
+    );
     assert!(!forbidden.status.success());
-    assert!(stderr(&forbidden).contains("corrections:write"), "{}", stderr(&forbidden));
-    let unknown = errata(&dir, &["token", "add", "--user", "rev@newsroom.test", "--name", "x", "--scope", "everything"], None);
+    assert!(
+        stderr(&forbidden).contains("corrections:write"),
+        "{}",
+        stderr(&forbidden)
+    );
+    let unknown = errata(
+        &dir,
+        &[
+            "token",
+            "add",
+            "--user",
+            "rev@newsroom.test",
+            "--name",
+            "x",
+            "--scope",
+            "everything",
+        ],
+        None,
+    );
     assert!(!unknown.status.success());
     assert!(stderr(&unknown).contains("not a scope"));
 }
@@ -75,10 +169,26 @@ fn migrate_then_users_and_tokens() {
 #[test]
 fn publications_and_article_import() {
     let dir = TempDir::new().unwrap();
-    let publication = errata(&dir, &["publication", "add", "--name", "The Ledger", "--url", "https://ledger.example/", "--origin", "https://www.ledger.example"], None);
+    let publication = errata(
+        &dir,
+        &[
+            "publication",
+            "add",
+            "--name",
+            "The Ledger",
+            "--url",
+            "https://ledger.example/",
+            "--origin",
+            "https://www.ledger.example",
+        ],
+        None,
+    );
     assert!(publication.status.success(), "{}", stderr(&publication));
     let listed = stdout(&errata(&dir, &["publication", "list"], None));
-    assert!(listed.contains("https://www.ledger.example") && listed.contains("https://ledger.example"), "{listed}");
+    assert!(
+        listed.contains("https://www.ledger.example") && listed.contains("https://ledger.example"),
+        "{listed}"
+    );
 
     let file = dir.path().join("articles.jsonl");
     std::fs::write(
@@ -96,9 +206,18 @@ fn publications_and_article_import() {
     .unwrap();
     let import = errata(&dir, &["article", "import", file.to_str().unwrap()], None);
     let out = stdout(&import);
-    assert!(!import.status.success(), "failed lines make a non-zero exit");
-    assert!(out.contains("2 created, 1 updated, 0 unchanged, 2 failed"), "{out}");
-    assert!(out.contains("line 3: url") && out.contains("line 4:"), "{out}");
+    assert!(
+        !import.status.success(),
+        "failed lines make a non-zero exit"
+    );
+    assert!(
+        out.contains("2 created, 1 updated, 0 unchanged, 2 failed"),
+        "{out}"
+    );
+    assert!(
+        out.contains("line 3: url") && out.contains("line 4:"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -128,10 +247,19 @@ fn an_invalid_setting_stops_start_up_naming_the_key() {
 #[test]
 fn every_command_has_help() {
     let dir = TempDir::new().unwrap();
-    for args in [vec!["--help"], vec!["user", "add", "--help"], vec!["token", "add", "--help"], vec!["article", "import", "--help"], vec!["publication", "add", "--help"]] {
+    for args in [
+        vec!["--help"],
+        vec!["user", "add", "--help"],
+        vec!["token", "add", "--help"],
+        vec!["article", "import", "--help"],
+        vec!["publication", "add", "--help"],
+    ] {
         let mut full = args.clone();
         full.insert(0, "errata");
         let out = errata(&dir, &args, None);
-        assert!(out.status.success() && stdout(&out).contains("Usage"), "{args:?}");
+        assert!(
+            out.status.success() && stdout(&out).contains("Usage"),
+            "{args:?}"
+        );
     }
 }

@@ -26,7 +26,13 @@ async fn eight_tasks_file_fifty_reports_each_without_a_lock_error() {
                     "description": format!("Task {t} report {i}: the count is off."),
                     "reporter": { "email": format!("r{t}-{i}@example.org"), "notify": true },
                 });
-                let response = app.client.post("/api/v1/reports").header(ContentType::JSON).body(body.to_string()).dispatch().await;
+                let response = app
+                    .client
+                    .post("/api/v1/reports")
+                    .header(ContentType::JSON)
+                    .body(body.to_string())
+                    .dispatch()
+                    .await;
                 let status = response.status();
                 let text = response.into_string().await.unwrap_or_default();
                 statuses.push((status, text));
@@ -44,6 +50,12 @@ async fn eight_tasks_file_fifty_reports_each_without_a_lock_error() {
     }
     assert_eq!(created, 400);
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM reports"), 400);
-    assert_eq!(app.count("SELECT COUNT(DISTINCT reference) AS n FROM reports"), 400);
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM outbox WHERE template = 'report_received'"), 400);
+    assert_eq!(
+        app.count("SELECT COUNT(DISTINCT reference) AS n FROM reports"),
+        400
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM outbox WHERE template = 'report_received'"),
+        400
+    );
 }

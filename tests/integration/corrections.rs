@@ -24,20 +24,51 @@ async fn publishing_a_note_resolves_its_reports_and_queues_their_emails_together
     let app = TestApp::new().await;
     let token = app.editor();
     let article = app.article(&token).await;
-    let filed = app.report("roughly 14,000 vehicles a day", Some("ada@example.org")).await;
+    let filed = app
+        .report("roughly 14,000 vehicles a day", Some("ada@example.org"))
+        .await;
     let a = filed["id"].as_i64().unwrap();
-    let b = app.report("a 2022 traffic study", None).await["id"].as_i64().unwrap();
-    let (status, published) = app.post(&format!("/api/v1/articles/{article}/corrections"), Some(&token), note(&[a, b])).await;
+    let b = app.report("a 2022 traffic study", None).await["id"]
+        .as_i64()
+        .unwrap();
+    let (status, published) = app
+        .post(
+            &format!("/api/v1/articles/{article}/corrections"),
+            Some(&token),
+            note(&[a, b]),
+        )
+        .await;
     assert_eq!(status, Status::Created, "{published}");
     assert_eq!(published["kind"], "correction");
-    assert_eq!(published["passage"]["exact"], "roughly 14,000 vehicles a day");
-    assert_eq!((published["passage"]["start"].as_i64(), published["passage"]["end"].as_i64()), (Some(497), Some(526)));
-    assert!(published["body_html"].as_str().unwrap().contains("<strong>roughly 12,000</strong>"));
-    assert!(published["permalink"].as_str().unwrap().starts_with("http://errata.test/"));
+    assert_eq!(
+        published["passage"]["exact"],
+        "roughly 14,000 vehicles a day"
+    );
+    assert_eq!(
+        (
+            published["passage"]["start"].as_i64(),
+            published["passage"]["end"].as_i64()
+        ),
+        (Some(497), Some(526))
+    );
+    assert!(published["body_html"]
+        .as_str()
+        .unwrap()
+        .contains("<strong>roughly 12,000</strong>"));
+    assert!(published["permalink"]
+        .as_str()
+        .unwrap()
+        .starts_with("http://errata.test/"));
 
     for id in [a, b] {
-        let (_, r) = app.get(&format!("/api/v1/reports/{id}"), Some(&token)).await;
-        assert_eq!((r["state"].as_str(), r["resolution"].as_str()), (Some("resolved"), Some("corrected")), "{r}");
+        let (_, r) = app
+            .get(&format!("/api/v1/reports/{id}"), Some(&token))
+            .await;
+        assert_eq!(
+            (r["state"].as_str(), r["resolution"].as_str()),
+            (Some("resolved"), Some("corrected")),
+            "{r}"
+        );
         assert_eq!(r["notes"], json!([published["id"]]));
     }
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM note_reports"), 2);
@@ -45,12 +76,22 @@ async fn publishing_a_note_resolves_its_reports_and_queues_their_emails_together
         app.count("SELECT COUNT(*) AS n FROM outbox WHERE template = 'report_resolved' AND recipient = 'ada@example.org' AND note_id IS NOT NULL"),
         1
     );
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM events WHERE kind = 'published'"), 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM events WHERE kind = 'published'"),
+        1
+    );
 
     // The reader's status link now shows the outcome and the note.
-    let status_path = filed["status_url"].as_str().unwrap().trim_start_matches("http://errata.test").to_owned();
+    let status_path = filed["status_url"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("http://errata.test")
+        .to_owned();
     let (_, public) = app.get(&status_path, None).await;
-    assert_eq!((public["status"].as_str(), public["resolution"].as_str()), (Some("resolved"), Some("corrected")));
+    assert_eq!(
+        (public["status"].as_str(), public["resolution"].as_str()),
+        (Some("resolved"), Some("corrected"))
+    );
     assert_eq!(public["note"]["id"], published["id"]);
 }
 
@@ -59,14 +100,24 @@ async fn a_clarification_resolves_as_clarified() {
     let app = TestApp::new().await;
     let token = app.editor();
     let article = app.article(&token).await;
-    let id = app.report("a 2022 traffic study", None).await["id"].as_i64().unwrap();
+    let id = app.report("a 2022 traffic study", None).await["id"]
+        .as_i64()
+        .unwrap();
     let mut body = note(&[id]);
     body["kind"] = json!("clarification");
     body["placement"] = json!("top");
-    let (status, published) = app.post(&format!("/api/v1/articles/{article}/corrections"), Some(&token), body).await;
+    let (status, published) = app
+        .post(
+            &format!("/api/v1/articles/{article}/corrections"),
+            Some(&token),
+            body,
+        )
+        .await;
     assert_eq!(status, Status::Created, "{published}");
     assert_eq!(published["placement"], "top");
-    let (_, r) = app.get(&format!("/api/v1/reports/{id}"), Some(&token)).await;
+    let (_, r) = app
+        .get(&format!("/api/v1/reports/{id}"), Some(&token))
+        .await;
     assert_eq!(r["resolution"], "clarified");
 }
 
@@ -77,12 +128,29 @@ async fn reviewers_and_narrow_tokens_cannot_publish() {
     let (_, reviewer) = app.user(Role::Reviewer, &[]);
     let (_, narrow) = app.user(Role::Editor, &[Scope::ReportsWrite]);
     let article = app.article(&token).await;
-    let id = app.report("roughly 14,000 vehicles a day", None).await["id"].as_i64().unwrap();
+    let id = app.report("roughly 14,000 vehicles a day", None).await["id"]
+        .as_i64()
+        .unwrap();
     let before = app.counts();
     let url = format!("/api/v1/articles/{article}/corrections");
-    assert_error(&app.post(&url, Some(&reviewer), note(&[id])).await, Status::Forbidden, "forbidden", None);
-    assert_error(&app.post(&url, Some(&narrow), note(&[id])).await, Status::Forbidden, "forbidden", None);
-    assert_error(&app.post(&url, None, note(&[id])).await, Status::Unauthorized, "unauthorized", None);
+    assert_error(
+        &app.post(&url, Some(&reviewer), note(&[id])).await,
+        Status::Forbidden,
+        "forbidden",
+        None,
+    );
+    assert_error(
+        &app.post(&url, Some(&narrow), note(&[id])).await,
+        Status::Forbidden,
+        "forbidden",
+        None,
+    );
+    assert_error(
+        &app.post(&url, None, note(&[id])).await,
+        Status::Unauthorized,
+        "unauthorized",
+        None,
+    );
     assert_eq!(app.counts(), before);
 }
 
@@ -91,8 +159,16 @@ async fn bad_notes_are_refused_whole() {
     let app = TestApp::new().await;
     let token = app.editor();
     let article = app.article(&token).await;
-    let other = app.article_with(&token, "https://news.example.com/other", "Another article entirely, about ferries.").await;
-    let open = app.report("roughly 14,000 vehicles a day", None).await["id"].as_i64().unwrap();
+    let other = app
+        .article_with(
+            &token,
+            "https://news.example.com/other",
+            "Another article entirely, about ferries.",
+        )
+        .await;
+    let open = app.report("roughly 14,000 vehicles a day", None).await["id"]
+        .as_i64()
+        .unwrap();
     let elsewhere = {
         let (status, r) = app
             .post(
@@ -104,8 +180,15 @@ async fn bad_notes_are_refused_whole() {
         assert_eq!(status, Status::Created, "{r}");
         r["id"].as_i64().unwrap()
     };
-    let done = app.report("a 2022 traffic study", None).await["id"].as_i64().unwrap();
-    app.post(&format!("/api/v1/reports/{done}/transitions"), Some(&token), json!({ "to": "resolved", "resolution": "no_error" })).await;
+    let done = app.report("a 2022 traffic study", None).await["id"]
+        .as_i64()
+        .unwrap();
+    app.post(
+        &format!("/api/v1/reports/{done}/transitions"),
+        Some(&token),
+        json!({ "to": "resolved", "resolution": "no_error" }),
+    )
+    .await;
     let url = format!("/api/v1/articles/{article}/corrections");
     let before = app.counts();
     let with = |key: &str, value: Value| {
@@ -114,21 +197,72 @@ async fn bad_notes_are_refused_whole() {
         b
     };
     let cases: Vec<(Value, Status, &str, &str)> = vec![
-        (with("kind", Value::Null), Status::UnprocessableEntity, "invalid_field", "kind"),
-        (with("kind", json!("retraction")), Status::UnprocessableEntity, "invalid_field", "kind"),
-        (with("body_markdown", json!("  ")), Status::UnprocessableEntity, "invalid_field", "body_markdown"),
-        (with("placement", json!("middle")), Status::UnprocessableEntity, "invalid_field", "placement"),
-        (with("wrong", json!("w".repeat(2001))), Status::UnprocessableEntity, "invalid_field", "wrong"),
-        (with("passage", json!({ "exact": "words that are not there" })), Status::UnprocessableEntity, "passage_not_found", "passage.exact"),
-        (with("resolves", json!([open, 4242])), Status::UnprocessableEntity, "invalid_field", "resolves"),
-        (with("resolves", json!([open, elsewhere])), Status::UnprocessableEntity, "invalid_field", "resolves"),
-        (with("resolves", json!([open, done])), Status::Conflict, "invalid_transition", "resolves"),
+        (
+            with("kind", Value::Null),
+            Status::UnprocessableEntity,
+            "invalid_field",
+            "kind",
+        ),
+        (
+            with("kind", json!("retraction")),
+            Status::UnprocessableEntity,
+            "invalid_field",
+            "kind",
+        ),
+        (
+            with("body_markdown", json!("  ")),
+            Status::UnprocessableEntity,
+            "invalid_field",
+            "body_markdown",
+        ),
+        (
+            with("placement", json!("middle")),
+            Status::UnprocessableEntity,
+            "invalid_field",
+            "placement",
+        ),
+        (
+            with("wrong", json!("w".repeat(2001))),
+            Status::UnprocessableEntity,
+            "invalid_field",
+            "wrong",
+        ),
+        (
+            with("passage", json!({ "exact": "words that are not there" })),
+            Status::UnprocessableEntity,
+            "passage_not_found",
+            "passage.exact",
+        ),
+        (
+            with("resolves", json!([open, 4242])),
+            Status::UnprocessableEntity,
+            "invalid_field",
+            "resolves",
+        ),
+        (
+            with("resolves", json!([open, elsewhere])),
+            Status::UnprocessableEntity,
+            "invalid_field",
+            "resolves",
+        ),
+        (
+            with("resolves", json!([open, done])),
+            Status::Conflict,
+            "invalid_transition",
+            "resolves",
+        ),
     ];
     for (body, status, code, field) in cases {
         let got = app.post(&url, Some(&token), body).await;
         assert_error(&got, status, code, Some(field));
     }
-    assert_error(&app.post("/api/v1/articles/999/corrections", Some(&token), note(&[])).await, Status::NotFound, "article_not_found", None);
+    assert_error(
+        &app.post("/api/v1/articles/999/corrections", Some(&token), note(&[]))
+            .await,
+        Status::NotFound,
+        "article_not_found",
+        None,
+    );
     assert_eq!(app.counts(), before);
     let _ = other;
 }
@@ -141,33 +275,81 @@ async fn the_public_list_is_cached_with_an_etag_that_changes_with_a_new_note() {
     let path = format!("/api/v1/corrections?url={}", urlencode(ARTICLE_URL));
     let first = app.client.get(path.clone()).dispatch().await;
     assert_eq!(first.status(), Status::Ok);
-    assert_eq!(first.headers().get_one("Access-Control-Allow-Origin"), Some("*"));
-    assert!(first.headers().get_one("Cache-Control").unwrap().contains("max-age"));
+    assert_eq!(
+        first.headers().get_one("Access-Control-Allow-Origin"),
+        Some("*")
+    );
+    assert!(first
+        .headers()
+        .get_one("Cache-Control")
+        .unwrap()
+        .contains("max-age"));
     let etag = first.headers().get_one("ETag").unwrap().to_owned();
     let (_, body) = read(first).await;
     assert_eq!(body["article"]["url"], ARTICLE_URL);
     assert_eq!(body["corrections"], json!([]));
 
-    let again = app.client.get(path.clone()).header(Header::new("If-None-Match", etag.clone())).dispatch().await;
+    let again = app
+        .client
+        .get(path.clone())
+        .header(Header::new("If-None-Match", etag.clone()))
+        .dispatch()
+        .await;
     assert_eq!(again.status(), Status::NotModified);
     assert_eq!(again.headers().get_one("ETag"), Some(etag.as_str()));
     assert!(again.into_string().await.unwrap_or_default().is_empty());
 
-    let (status, published) = app.post(&format!("/api/v1/articles/{article}/corrections"), Some(&token), note(&[])).await;
+    let (status, published) = app
+        .post(
+            &format!("/api/v1/articles/{article}/corrections"),
+            Some(&token),
+            note(&[]),
+        )
+        .await;
     assert_eq!(status, Status::Created, "{published}");
-    let after = app.client.get(path.clone()).header(Header::new("If-None-Match", etag.clone())).dispatch().await;
+    let after = app
+        .client
+        .get(path.clone())
+        .header(Header::new("If-None-Match", etag.clone()))
+        .dispatch()
+        .await;
     assert_eq!(after.status(), Status::Ok);
     let new_etag = after.headers().get_one("ETag").unwrap().to_owned();
     assert_ne!(new_etag, etag);
     let (_, body) = read(after).await;
     let c = &body["corrections"][0];
-    for key in ["id", "kind", "wrong", "right", "body_html", "placement", "published_at", "updated_at", "passage", "permalink"] {
+    for key in [
+        "id",
+        "kind",
+        "wrong",
+        "right",
+        "body_html",
+        "placement",
+        "published_at",
+        "updated_at",
+        "passage",
+        "permalink",
+    ] {
         assert!(c.get(key).is_some(), "missing {key} in {c}");
     }
     assert_eq!(c["passage"]["exact"], "roughly 14,000 vehicles a day");
 
-    assert_error(&app.get("/api/v1/corrections?url=https%3A%2F%2Fnews.example.com%2Fnone", None).await, Status::NotFound, "article_not_found", None);
-    assert_error(&app.get("/api/v1/corrections", None).await, Status::UnprocessableEntity, "invalid_field", Some("url"));
+    assert_error(
+        &app.get(
+            "/api/v1/corrections?url=https%3A%2F%2Fnews.example.com%2Fnone",
+            None,
+        )
+        .await,
+        Status::NotFound,
+        "article_not_found",
+        None,
+    );
+    assert_error(
+        &app.get("/api/v1/corrections", None).await,
+        Status::UnprocessableEntity,
+        "invalid_field",
+        Some("url"),
+    );
 }
 
 #[rocket::async_test]
@@ -176,9 +358,19 @@ async fn note_bodies_are_sanitised() {
     let token = app.editor();
     let article = app.article(&token).await;
     let mut body = note(&[]);
-    body["body_markdown"] = json!("Fixed. <script>alert('x')</script><a href=\"javascript:alert(1)\">x</a>");
-    let (status, published) = app.post(&format!("/api/v1/articles/{article}/corrections"), Some(&token), body).await;
+    body["body_markdown"] =
+        json!("Fixed. <script>alert('x')</script><a href=\"javascript:alert(1)\">x</a>");
+    let (status, published) = app
+        .post(
+            &format!("/api/v1/articles/{article}/corrections"),
+            Some(&token),
+            body,
+        )
+        .await;
     assert_eq!(status, Status::Created);
     let html = published["body_html"].as_str().unwrap();
-    assert!(!html.contains("<script") && !html.contains("javascript:"), "{html}");
+    assert!(
+        !html.contains("<script") && !html.contains("javascript:"),
+        "{html}"
+    );
 }

@@ -14,7 +14,9 @@ async fn a_resolving_note_reaches_the_reporter_over_smtp_with_text_and_html() {
     let sink = app.smtp.clone().unwrap();
     let token = app.editor();
     let article = app.article(&token).await;
-    let filed = app.report("roughly 14,000 vehicles a day", Some("ada@example.org")).await;
+    let filed = app
+        .report("roughly 14,000 vehicles a day", Some("ada@example.org"))
+        .await;
     let id = filed["id"].as_i64().unwrap();
     let received = sink.wait_for(1, 20).await;
     assert_eq!(received.len(), 1, "the acknowledgement arrives");
@@ -40,13 +42,23 @@ async fn a_resolving_note_reaches_the_reporter_over_smtp_with_text_and_html() {
     let mail = &received[1];
     assert_eq!(mail.to, vec!["ada@example.org".to_owned()]);
     assert_eq!(mail.from, "errata@errata.test");
-    let parsed = MessageParser::default().parse(mail.data.as_bytes()).expect("a MIME message");
+    let parsed = MessageParser::default()
+        .parse(mail.data.as_bytes())
+        .expect("a MIME message");
     let subject = parsed.subject().unwrap_or_default();
-    assert!(subject.contains(filed["reference"].as_str().unwrap()) && subject.contains("corrected"), "{subject}");
-    assert!(parsed.message_id().is_some_and(|m| m.ends_with("@errata.test")));
+    assert!(
+        subject.contains(filed["reference"].as_str().unwrap()) && subject.contains("corrected"),
+        "{subject}"
+    );
+    assert!(parsed
+        .message_id()
+        .is_some_and(|m| m.ends_with("@errata.test")));
     let text = parsed.body_text(0).expect("a text part");
     let html = parsed.body_html(0).expect("an HTML part");
-    assert!(text.contains("roughly 12,000") && text.contains(filed["status_url"].as_str().unwrap()), "{text}");
+    assert!(
+        text.contains("roughly 12,000") && text.contains(filed["status_url"].as_str().unwrap()),
+        "{text}"
+    );
     assert!(html.contains("<strong>roughly 12,000</strong>"), "{html}");
     assert_eq!(parsed.text_body.len(), 1);
     assert_eq!(parsed.html_body.len(), 1);
@@ -58,23 +70,46 @@ async fn a_resolving_note_reaches_the_reporter_over_smtp_with_text_and_html() {
 #[rocket::async_test]
 async fn an_unreachable_smtp_server_leaves_the_message_queued_for_a_later_attempt() {
     // Bind and drop a listener to find a loopback port nothing listens on.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let app = TestApp::builder().set("smtp_url", json!(format!("smtp://127.0.0.1:{port}"))).start().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app = TestApp::builder()
+        .set("smtp_url", json!(format!("smtp://127.0.0.1:{port}")))
+        .start()
+        .await;
     let token = app.editor();
     app.article(&token).await;
-    app.report("roughly 14,000 vehicles a day", Some("ada@example.org")).await;
+    app.report("roughly 14,000 vehicles a day", Some("ada@example.org"))
+        .await;
     let mut conn = app.conn();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
         use errata::db::schema::outbox as o;
-        let row: (String, i64, Option<String>, chrono::NaiveDateTime, chrono::NaiveDateTime) = o::table
-            .select((o::state, o::attempts, o::last_error, o::next_attempt_at, o::created_at))
+        let row: (
+            String,
+            i64,
+            Option<String>,
+            chrono::NaiveDateTime,
+            chrono::NaiveDateTime,
+        ) = o::table
+            .select((
+                o::state,
+                o::attempts,
+                o::last_error,
+                o::next_attempt_at,
+                o::created_at,
+            ))
             .first(&mut conn)
             .unwrap();
         if row.1 > 0 {
             assert_eq!(row.0, "pending");
             assert!(row.2.is_some_and(|e| !e.is_empty()));
-            assert!(row.3 - row.4 >= chrono::Duration::seconds(25), "backs off before retrying");
+            assert!(
+                row.3 - row.4 >= chrono::Duration::seconds(25),
+                "backs off before retrying"
+            );
             break;
         }
         assert!(std::time::Instant::now() < deadline, "the worker tried");
@@ -87,21 +122,41 @@ async fn without_smtp_mail_is_written_as_eml_files() {
     let app = TestApp::new().await;
     let token = app.editor();
     app.article(&token).await;
-    app.report("roughly 14,000 vehicles a day", Some("ada@example.org")).await;
+    app.report("roughly 14,000 vehicles a day", Some("ada@example.org"))
+        .await;
     let dir = app.dir.join("mail");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let file = loop {
-        let found = std::fs::read_dir(&dir)
-            .ok()
-            .and_then(|mut d| d.find_map(|e| e.ok().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "eml"))));
+        let found = std::fs::read_dir(&dir).ok().and_then(|mut d| {
+            d.find_map(|e| {
+                e.ok()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            })
+        });
         if let Some(f) = found {
             break f;
         }
-        assert!(std::time::Instant::now() < deadline, "an .eml file appears in {}", dir.display());
+        assert!(
+            std::time::Instant::now() < deadline,
+            "an .eml file appears in {}",
+            dir.display()
+        );
         rocket::tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     };
     let raw = std::fs::read(&file).unwrap();
-    let parsed = MessageParser::default().parse(&raw).expect("a MIME message");
-    assert!(parsed.subject().unwrap_or_default().contains("We received your report"));
-    assert_eq!(parsed.to().and_then(|a| a.first()).and_then(|a| a.address()), Some("ada@example.org"));
+    let parsed = MessageParser::default()
+        .parse(&raw)
+        .expect("a MIME message");
+    assert!(parsed
+        .subject()
+        .unwrap_or_default()
+        .contains("We received your report"));
+    assert_eq!(
+        parsed
+            .to()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address()),
+        Some("ada@example.org")
+    );
 }

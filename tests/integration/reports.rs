@@ -29,20 +29,43 @@ async fn a_report_is_filed_on_the_passage_and_on_disk_before_201() {
     assert_eq!(status, Status::Created, "{filed}");
     assert_eq!(filed["status"], "new");
     let reference = filed["reference"].as_str().unwrap();
-    assert!(reference.starts_with("ERR-20") && reference.len() == "ERR-2026-000001".len(), "{reference}");
-    assert!(filed["status_url"].as_str().unwrap().starts_with("http://errata.test/"), "{filed}");
+    assert!(
+        reference.starts_with("ERR-20") && reference.len() == "ERR-2026-000001".len(),
+        "{reference}"
+    );
+    assert!(
+        filed["status_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://errata.test/"),
+        "{filed}"
+    );
     let passage = &filed["passage"];
     assert_eq!(passage["exact"], "roughly 14,000 vehicles a day");
-    assert_eq!((passage["start"].as_i64(), passage["end"].as_i64()), (Some(497), Some(526)));
-    let text: Vec<char> = errata::text::canonical_from_text(crate::support::R1).chars().collect();
-    assert_eq!(passage["prefix"], text[497 - 32..497].iter().collect::<String>());
-    assert_eq!(passage["suffix"], text[526..526 + 32].iter().collect::<String>());
+    assert_eq!(
+        (passage["start"].as_i64(), passage["end"].as_i64()),
+        (Some(497), Some(526))
+    );
+    let text: Vec<char> = errata::text::canonical_from_text(crate::support::R1)
+        .chars()
+        .collect();
+    assert_eq!(
+        passage["prefix"],
+        text[497 - 32..497].iter().collect::<String>()
+    );
+    assert_eq!(
+        passage["suffix"],
+        text[526..526 + 32].iter().collect::<String>()
+    );
     assert!(passage["revision_id"].as_i64().is_some());
 
     let id = filed["id"].as_i64().unwrap();
     assert_eq!(app.count(&format!("SELECT COUNT(*) AS n FROM reports WHERE id = {id} AND article_id = {article_id} AND reporter_email = 'ada@example.org'")), 1);
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM outbox WHERE template = 'report_received' AND recipient = 'ada@example.org'"), 1);
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM events WHERE kind = 'created'"), 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM events WHERE kind = 'created'"),
+        1
+    );
 }
 
 #[rocket::async_test]
@@ -60,8 +83,14 @@ async fn a_repeated_passage_is_anchored_where_its_context_says() {
     let (status, b) = app.post("/api/v1/reports", None, second).await;
     assert_eq!(status, Status::Created, "{b}");
     let text = errata::text::canonical_from_text(crate::support::R1);
-    let first_at = text.find("closed to trucks since").map(|b| text[..b].chars().count()).unwrap() as i64;
-    let second_at = text.rfind("closed to trucks").map(|b| text[..b].chars().count()).unwrap() as i64;
+    let first_at = text
+        .find("closed to trucks since")
+        .map(|b| text[..b].chars().count())
+        .unwrap() as i64;
+    let second_at = text
+        .rfind("closed to trucks")
+        .map(|b| text[..b].chars().count())
+        .unwrap() as i64;
     assert_ne!(first_at, second_at);
     assert_eq!(a["passage"]["start"], first_at);
     assert_eq!(b["passage"]["start"], second_at);
@@ -76,9 +105,19 @@ async fn reports_about_unknown_articles_or_passages_are_refused() {
     let before = app.counts();
     let mut unknown = report_body("roughly 14,000 vehicles a day");
     unknown["article_url"] = json!("https://news.example.com/not-an-article");
-    assert_error(&app.post("/api/v1/reports", None, unknown).await, Status::NotFound, "article_not_found", None);
     assert_error(
-        &app.post("/api/v1/reports", None, report_body("a sentence the article never had")).await,
+        &app.post("/api/v1/reports", None, unknown).await,
+        Status::NotFound,
+        "article_not_found",
+        None,
+    );
+    assert_error(
+        &app.post(
+            "/api/v1/reports",
+            None,
+            report_body("a sentence the article never had"),
+        )
+        .await,
         Status::UnprocessableEntity,
         "passage_not_found",
         None,
@@ -112,26 +151,74 @@ async fn every_bad_field_gets_a_422_naming_it_and_nothing_is_written() {
         (with(&["article_url"], json!("not a url")), "article_url"),
         (without("passage"), "passage"),
         (with(&["passage", "exact"], json!("")), "passage.exact"),
-        (with(&["passage", "exact"], json!("x".repeat(2001))), "passage.exact"),
+        (
+            with(&["passage", "exact"], json!("x".repeat(2001))),
+            "passage.exact",
+        ),
         (without("category"), "category"),
         (with(&["category"], json!("rumour")), "category"),
         (without("description"), "description"),
         (with(&["description"], json!("   ")), "description"),
         (with(&["description"], json!("too short")), "description"),
-        (with(&["description"], json!("x".repeat(5001))), "description"),
-        (with(&["suggested_correction"], json!("y".repeat(5001))), "suggested_correction"),
-        (with(&["evidence_urls"], json!(["https://a.example/1", "https://a.example/2", "https://a.example/3", "https://a.example/4", "https://a.example/5", "https://a.example/6"])), "evidence_urls"),
-        (with(&["evidence_urls"], json!(["javascript:alert(1)"])), "evidence_urls[0]"),
-        (with(&["evidence_urls"], json!(["https://ok.example/", "ftp://files.example/x"])), "evidence_urls[1]"),
-        (with(&["reporter"], json!({ "email": "not-an-address" })), "reporter.email"),
-        (with(&["reporter"], json!({ "name": "Ada", "notify": true })), "reporter.email"),
-        (with(&["reporter"], json!({ "name": "n".repeat(201) })), "reporter.name"),
+        (
+            with(&["description"], json!("x".repeat(5001))),
+            "description",
+        ),
+        (
+            with(&["suggested_correction"], json!("y".repeat(5001))),
+            "suggested_correction",
+        ),
+        (
+            with(
+                &["evidence_urls"],
+                json!([
+                    "https://a.example/1",
+                    "https://a.example/2",
+                    "https://a.example/3",
+                    "https://a.example/4",
+                    "https://a.example/5",
+                    "https://a.example/6"
+                ]),
+            ),
+            "evidence_urls",
+        ),
+        (
+            with(&["evidence_urls"], json!(["javascript:alert(1)"])),
+            "evidence_urls[0]",
+        ),
+        (
+            with(
+                &["evidence_urls"],
+                json!(["https://ok.example/", "ftp://files.example/x"]),
+            ),
+            "evidence_urls[1]",
+        ),
+        (
+            with(&["reporter"], json!({ "email": "not-an-address" })),
+            "reporter.email",
+        ),
+        (
+            with(&["reporter"], json!({ "name": "Ada", "notify": true })),
+            "reporter.email",
+        ),
+        (
+            with(&["reporter"], json!({ "name": "n".repeat(201) })),
+            "reporter.name",
+        ),
         (with(&["category"], json!(3)), "category"),
-        (with(&["evidence_urls"], json!("https://a.example/")), "evidence_urls"),
+        (
+            with(&["evidence_urls"], json!("https://a.example/")),
+            "evidence_urls",
+        ),
     ];
     for (body, field) in cases {
         let got = app.post("/api/v1/reports", None, body.clone()).await;
-        assert_error(&got, Status::UnprocessableEntity, "invalid_field", Some(field));
+        assert_error(
+            &got,
+            Status::UnprocessableEntity,
+            "invalid_field",
+            Some(field),
+        );
     }
     assert_eq!(app.counts(), before);
 }
@@ -142,14 +229,47 @@ async fn malformed_and_oversized_bodies_are_refused() {
     let token = app.editor();
     app.article(&token).await;
     let before = app.counts();
-    let response = app.client.post("/api/v1/reports").header(ContentType::JSON).body("{\"article_url\": \"x\",").dispatch().await;
-    assert_error(&read(response).await, Status::BadRequest, "malformed_json", None);
-    let response = app.client.post("/api/v1/reports").header(ContentType::JSON).body("[1, 2]").dispatch().await;
-    assert_error(&read(response).await, Status::BadRequest, "malformed_json", None);
+    let response = app
+        .client
+        .post("/api/v1/reports")
+        .header(ContentType::JSON)
+        .body("{\"article_url\": \"x\",")
+        .dispatch()
+        .await;
+    assert_error(
+        &read(response).await,
+        Status::BadRequest,
+        "malformed_json",
+        None,
+    );
+    let response = app
+        .client
+        .post("/api/v1/reports")
+        .header(ContentType::JSON)
+        .body("[1, 2]")
+        .dispatch()
+        .await;
+    assert_error(
+        &read(response).await,
+        Status::BadRequest,
+        "malformed_json",
+        None,
+    );
     let mut huge = report_body("roughly 14,000 vehicles a day");
     huge["description"] = json!("x".repeat(70 * 1024));
-    let response = app.client.post("/api/v1/reports").header(ContentType::JSON).body(huge.to_string()).dispatch().await;
-    assert_error(&read(response).await, Status::PayloadTooLarge, "payload_too_large", None);
+    let response = app
+        .client
+        .post("/api/v1/reports")
+        .header(ContentType::JSON)
+        .body(huge.to_string())
+        .dispatch()
+        .await;
+    assert_error(
+        &read(response).await,
+        Status::PayloadTooLarge,
+        "payload_too_large",
+        None,
+    );
     assert_eq!(app.counts(), before);
 }
 
@@ -158,8 +278,14 @@ async fn the_status_link_shows_progress_but_never_the_reporter() {
     let app = TestApp::new().await;
     let token = app.editor();
     app.article(&token).await;
-    let filed = app.report("roughly 14,000 vehicles a day", Some("ada@example.org")).await;
-    let url = filed["status_url"].as_str().unwrap().trim_start_matches("http://errata.test").to_owned();
+    let filed = app
+        .report("roughly 14,000 vehicles a day", Some("ada@example.org"))
+        .await;
+    let url = filed["status_url"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("http://errata.test")
+        .to_owned();
     let (status, public) = app.get(&url, None).await;
     assert_eq!(status, Status::Ok, "{public}");
     assert_eq!(public["reference"], filed["reference"]);
@@ -167,8 +293,16 @@ async fn the_status_link_shows_progress_but_never_the_reporter() {
     assert_eq!(public["note"], Value::Null);
     assert!(public["created_at"].as_str().unwrap().ends_with('Z'));
     let text = public.to_string();
-    assert!(!text.contains("ada@example.org") && !text.contains("Ada Reader"), "{text}");
-    assert_error(&app.get("/api/v1/reports/status/not-a-token", None).await, Status::NotFound, "report_not_found", None);
+    assert!(
+        !text.contains("ada@example.org") && !text.contains("Ada Reader"),
+        "{text}"
+    );
+    assert_error(
+        &app.get("/api/v1/reports/status/not-a-token", None).await,
+        Status::NotFound,
+        "report_not_found",
+        None,
+    );
 }
 
 #[rocket::async_test]
@@ -178,45 +312,129 @@ async fn listing_pages_with_a_cursor_and_filters() {
     app.article(&token).await;
     let mut ids = Vec::new();
     for _ in 0..5 {
-        ids.push(app.report("roughly 14,000 vehicles a day", None).await["id"].as_i64().unwrap());
+        ids.push(
+            app.report("roughly 14,000 vehicles a day", None).await["id"]
+                .as_i64()
+                .unwrap(),
+        );
     }
     let (status, page1) = app.get("/api/v1/reports?limit=2", Some(&token)).await;
     assert_eq!(status, Status::Ok, "{page1}");
-    let got: Vec<i64> = page1["reports"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
+    let got: Vec<i64> = page1["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
     assert_eq!(got, vec![ids[4], ids[3]]);
     let cursor = page1["next_cursor"].as_str().unwrap().to_owned();
-    let (_, page2) = app.get(&format!("/api/v1/reports?limit=2&cursor={cursor}"), Some(&token)).await;
-    let got: Vec<i64> = page2["reports"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
+    let (_, page2) = app
+        .get(
+            &format!("/api/v1/reports?limit=2&cursor={cursor}"),
+            Some(&token),
+        )
+        .await;
+    let got: Vec<i64> = page2["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
     assert_eq!(got, vec![ids[2], ids[1]]);
     let cursor = page2["next_cursor"].as_str().unwrap().to_owned();
-    let (_, page3) = app.get(&format!("/api/v1/reports?limit=2&cursor={cursor}"), Some(&token)).await;
+    let (_, page3) = app
+        .get(
+            &format!("/api/v1/reports?limit=2&cursor={cursor}"),
+            Some(&token),
+        )
+        .await;
     assert_eq!(page3["reports"].as_array().unwrap().len(), 1);
     assert_eq!(page3["next_cursor"], Value::Null);
 
-    let (_, oldest) = app.get("/api/v1/reports?order=oldest&limit=3", Some(&token)).await;
-    let got: Vec<i64> = oldest["reports"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
+    let (_, oldest) = app
+        .get("/api/v1/reports?order=oldest&limit=3", Some(&token))
+        .await;
+    let got: Vec<i64> = oldest["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
     assert_eq!(got, vec![ids[0], ids[1], ids[2]]);
 
-    let (status, _) = app.put(&format!("/api/v1/reports/{}/assignee", ids[1]), Some(&token), json!({ "user_id": editor.id })).await;
+    let (status, _) = app
+        .put(
+            &format!("/api/v1/reports/{}/assignee", ids[1]),
+            Some(&token),
+            json!({ "user_id": editor.id }),
+        )
+        .await;
     assert_eq!(status, Status::Ok);
-    app.post(&format!("/api/v1/reports/{}/transitions", ids[2]), Some(&token), json!({ "to": "triaged" })).await;
-    let (_, mine) = app.get(&format!("/api/v1/reports?assignee_id={}", editor.id), Some(&token)).await;
+    app.post(
+        &format!("/api/v1/reports/{}/transitions", ids[2]),
+        Some(&token),
+        json!({ "to": "triaged" }),
+    )
+    .await;
+    let (_, mine) = app
+        .get(
+            &format!("/api/v1/reports?assignee_id={}", editor.id),
+            Some(&token),
+        )
+        .await;
     assert_eq!(mine["reports"].as_array().unwrap().len(), 1);
     assert_eq!(mine["reports"][0]["assignee"]["id"], editor.id);
     let (_, triaged) = app.get("/api/v1/reports?state=triaged", Some(&token)).await;
     assert_eq!(triaged["reports"].as_array().unwrap().len(), 1);
     assert_eq!(triaged["reports"][0]["id"], ids[2]);
-    let (_, other) = app.get("/api/v1/reports?article_id=999", Some(&token)).await;
+    let (_, other) = app
+        .get("/api/v1/reports?article_id=999", Some(&token))
+        .await;
     assert_eq!(other["reports"].as_array().unwrap().len(), 0);
 
-    assert_error(&app.get("/api/v1/reports?state=closed", Some(&token)).await, Status::UnprocessableEntity, "invalid_field", Some("state"));
-    assert_error(&app.get("/api/v1/reports?limit=0", Some(&token)).await, Status::UnprocessableEntity, "invalid_field", Some("limit"));
-    assert_error(&app.get("/api/v1/reports?limit=1000", Some(&token)).await, Status::UnprocessableEntity, "invalid_field", Some("limit"));
-    assert_error(&app.get("/api/v1/reports?cursor=abc", Some(&token)).await, Status::UnprocessableEntity, "invalid_field", Some("cursor"));
-    assert_error(&app.get("/api/v1/reports?order=random", Some(&token)).await, Status::UnprocessableEntity, "invalid_field", Some("order"));
-    assert_error(&app.get("/api/v1/reports", None).await, Status::Unauthorized, "unauthorized", None);
+    assert_error(
+        &app.get("/api/v1/reports?state=closed", Some(&token)).await,
+        Status::UnprocessableEntity,
+        "invalid_field",
+        Some("state"),
+    );
+    assert_error(
+        &app.get("/api/v1/reports?limit=0", Some(&token)).await,
+        Status::UnprocessableEntity,
+        "invalid_field",
+        Some("limit"),
+    );
+    assert_error(
+        &app.get("/api/v1/reports?limit=1000", Some(&token)).await,
+        Status::UnprocessableEntity,
+        "invalid_field",
+        Some("limit"),
+    );
+    assert_error(
+        &app.get("/api/v1/reports?cursor=abc", Some(&token)).await,
+        Status::UnprocessableEntity,
+        "invalid_field",
+        Some("cursor"),
+    );
+    assert_error(
+        &app.get("/api/v1/reports?order=random", Some(&token)).await,
+        Status::UnprocessableEntity,
+        "invalid_field",
+        Some("order"),
+    );
+    assert_error(
+        &app.get("/api/v1/reports", None).await,
+        Status::Unauthorized,
+        "unauthorized",
+        None,
+    );
     let (_, writer) = app.user(Role::Editor, &[Scope::ArticlesWrite]);
-    assert_error(&app.get("/api/v1/reports", Some(&writer)).await, Status::Forbidden, "forbidden", None);
+    assert_error(
+        &app.get("/api/v1/reports", Some(&writer)).await,
+        Status::Forbidden,
+        "forbidden",
+        None,
+    );
 }
 
 #[rocket::async_test]
@@ -224,16 +442,33 @@ async fn a_report_reads_whole_with_anchor_and_events() {
     let app = TestApp::new().await;
     let token = app.editor();
     app.article(&token).await;
-    let id = app.report("roughly 14,000 vehicles a day", Some("ada@example.org")).await["id"].as_i64().unwrap();
-    let (status, report) = app.get(&format!("/api/v1/reports/{id}"), Some(&token)).await;
+    let id = app
+        .report("roughly 14,000 vehicles a day", Some("ada@example.org"))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let (status, report) = app
+        .get(&format!("/api/v1/reports/{id}"), Some(&token))
+        .await;
     assert_eq!(status, Status::Ok, "{report}");
     assert_eq!(report["state"], "new");
     assert_eq!(report["reporter"]["email"], "ada@example.org");
     assert_eq!(report["anchor"]["status"], "anchored");
     assert_eq!(report["anchor"]["text"], "roughly 14,000 vehicles a day");
-    assert_eq!((report["anchor"]["start"].as_i64(), report["anchor"]["end"].as_i64()), (Some(497), Some(526)));
+    assert_eq!(
+        (
+            report["anchor"]["start"].as_i64(),
+            report["anchor"]["end"].as_i64()
+        ),
+        (Some(497), Some(526))
+    );
     assert_eq!(report["events"][0]["kind"], "created");
-    assert_error(&app.get("/api/v1/reports/9999", Some(&token)).await, Status::NotFound, "report_not_found", None);
+    assert_error(
+        &app.get("/api/v1/reports/9999", Some(&token)).await,
+        Status::NotFound,
+        "report_not_found",
+        None,
+    );
 }
 
 #[rocket::async_test]
@@ -242,27 +477,106 @@ async fn comments_and_assignees_are_recorded() {
     let (editor, token) = app.user(Role::Editor, &[]);
     let (reviewer, reviewer_token) = app.user(Role::Reviewer, &[]);
     app.article(&token).await;
-    let id = app.report("roughly 14,000 vehicles a day", None).await["id"].as_i64().unwrap();
-    let (status, comment) = app.post(&format!("/api/v1/reports/{id}/comments"), Some(&reviewer_token), json!({ "body": "Checking the 2022 study." })).await;
+    let id = app.report("roughly 14,000 vehicles a day", None).await["id"]
+        .as_i64()
+        .unwrap();
+    let (status, comment) = app
+        .post(
+            &format!("/api/v1/reports/{id}/comments"),
+            Some(&reviewer_token),
+            json!({ "body": "Checking the 2022 study." }),
+        )
+        .await;
     assert_eq!(status, Status::Created, "{comment}");
     assert_eq!(comment["author"]["id"], reviewer.id);
-    let (status, assigned) = app.put(&format!("/api/v1/reports/{id}/assignee"), Some(&token), json!({ "user_id": reviewer.id })).await;
+    let (status, assigned) = app
+        .put(
+            &format!("/api/v1/reports/{id}/assignee"),
+            Some(&token),
+            json!({ "user_id": reviewer.id }),
+        )
+        .await;
     assert_eq!(status, Status::Ok, "{assigned}");
     assert_eq!(assigned["assignee"]["id"], reviewer.id);
-    let (_, cleared) = app.put(&format!("/api/v1/reports/{id}/assignee"), Some(&token), json!({ "user_id": null })).await;
+    let (_, cleared) = app
+        .put(
+            &format!("/api/v1/reports/{id}/assignee"),
+            Some(&token),
+            json!({ "user_id": null }),
+        )
+        .await;
     assert_eq!(cleared["assignee"], Value::Null);
-    let kinds: Vec<&str> = cleared["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = cleared["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, vec!["created", "comment", "assigned", "assigned"]);
     assert_eq!(cleared["events"][2]["actor"]["id"], editor.id);
 
     let before = app.counts();
     let cases = [
-        (app.post(&format!("/api/v1/reports/{id}/comments"), Some(&token), json!({ "body": "  " })).await, Status::UnprocessableEntity, "invalid_field"),
-        (app.post(&format!("/api/v1/reports/{id}/comments"), Some(&token), json!({})).await, Status::UnprocessableEntity, "invalid_field"),
-        (app.post("/api/v1/reports/9999/comments", Some(&token), json!({ "body": "hello" })).await, Status::NotFound, "report_not_found"),
-        (app.put(&format!("/api/v1/reports/{id}/assignee"), Some(&token), json!({ "user_id": 4242 })).await, Status::UnprocessableEntity, "invalid_field"),
-        (app.put(&format!("/api/v1/reports/{id}/assignee"), Some(&token), json!({})).await, Status::UnprocessableEntity, "invalid_field"),
-        (app.post(&format!("/api/v1/reports/{id}/comments"), None, json!({ "body": "hello" })).await, Status::Unauthorized, "unauthorized"),
+        (
+            app.post(
+                &format!("/api/v1/reports/{id}/comments"),
+                Some(&token),
+                json!({ "body": "  " }),
+            )
+            .await,
+            Status::UnprocessableEntity,
+            "invalid_field",
+        ),
+        (
+            app.post(
+                &format!("/api/v1/reports/{id}/comments"),
+                Some(&token),
+                json!({}),
+            )
+            .await,
+            Status::UnprocessableEntity,
+            "invalid_field",
+        ),
+        (
+            app.post(
+                "/api/v1/reports/9999/comments",
+                Some(&token),
+                json!({ "body": "hello" }),
+            )
+            .await,
+            Status::NotFound,
+            "report_not_found",
+        ),
+        (
+            app.put(
+                &format!("/api/v1/reports/{id}/assignee"),
+                Some(&token),
+                json!({ "user_id": 4242 }),
+            )
+            .await,
+            Status::UnprocessableEntity,
+            "invalid_field",
+        ),
+        (
+            app.put(
+                &format!("/api/v1/reports/{id}/assignee"),
+                Some(&token),
+                json!({}),
+            )
+            .await,
+            Status::UnprocessableEntity,
+            "invalid_field",
+        ),
+        (
+            app.post(
+                &format!("/api/v1/reports/{id}/comments"),
+                None,
+                json!({ "body": "hello" }),
+            )
+            .await,
+            Status::Unauthorized,
+            "unauthorized",
+        ),
     ];
     for (got, status, code) in cases {
         assert_error(&got, status, code, None);
@@ -272,17 +586,39 @@ async fn comments_and_assignees_are_recorded() {
 
 #[rocket::async_test]
 async fn one_sender_is_rate_limited() {
-    let app = TestApp::builder().set("report_rate_limit", json!(2)).start().await;
+    let app = TestApp::builder()
+        .set("report_rate_limit", json!(2))
+        .start()
+        .await;
     let token = app.editor();
     app.article(&token).await;
     let remote: std::net::SocketAddr = "203.0.113.9:4000".parse().unwrap();
     for _ in 0..2 {
-        let r = app.client.post("/api/v1/reports").remote(remote).header(ContentType::JSON).body(report_body("roughly 14,000 vehicles a day").to_string()).dispatch().await;
+        let r = app
+            .client
+            .post("/api/v1/reports")
+            .remote(remote)
+            .header(ContentType::JSON)
+            .body(report_body("roughly 14,000 vehicles a day").to_string())
+            .dispatch()
+            .await;
         assert_eq!(r.status(), Status::Created);
     }
     let before = app.counts();
-    let r = app.client.post("/api/v1/reports").remote(remote).header(ContentType::JSON).body(report_body("roughly 14,000 vehicles a day").to_string()).dispatch().await;
-    assert_error(&read(r).await, Status::TooManyRequests, "rate_limited", None);
+    let r = app
+        .client
+        .post("/api/v1/reports")
+        .remote(remote)
+        .header(ContentType::JSON)
+        .body(report_body("roughly 14,000 vehicles a day").to_string())
+        .dispatch()
+        .await;
+    assert_error(
+        &read(r).await,
+        Status::TooManyRequests,
+        "rate_limited",
+        None,
+    );
     assert_eq!(app.counts(), before);
     let hashes = app.count("SELECT COUNT(*) AS n FROM reports WHERE ip_hash IS NOT NULL AND ip_hash NOT LIKE '%203.0.113.9%'");
     assert_eq!(hashes, 2, "the address is stored only hashed");
@@ -294,17 +630,51 @@ async fn cross_site_filing_only_from_a_publications_origins() {
     let token = app.editor();
     app.article(&token).await;
     let allowed = "https://news.example.com";
-    let preflight = app.client.options("/api/v1/reports").header(Header::new("Origin", allowed)).dispatch().await;
+    let preflight = app
+        .client
+        .options("/api/v1/reports")
+        .header(Header::new("Origin", allowed))
+        .dispatch()
+        .await;
     assert_eq!(preflight.status(), Status::NoContent);
-    assert_eq!(preflight.headers().get_one("Access-Control-Allow-Origin"), Some(allowed));
-    assert!(preflight.headers().get_one("Access-Control-Allow-Methods").unwrap().contains("POST"));
-    let ok = app.client.post("/api/v1/reports").header(Header::new("Origin", allowed)).header(ContentType::JSON).body(report_body("roughly 14,000 vehicles a day").to_string()).dispatch().await;
+    assert_eq!(
+        preflight.headers().get_one("Access-Control-Allow-Origin"),
+        Some(allowed)
+    );
+    assert!(preflight
+        .headers()
+        .get_one("Access-Control-Allow-Methods")
+        .unwrap()
+        .contains("POST"));
+    let ok = app
+        .client
+        .post("/api/v1/reports")
+        .header(Header::new("Origin", allowed))
+        .header(ContentType::JSON)
+        .body(report_body("roughly 14,000 vehicles a day").to_string())
+        .dispatch()
+        .await;
     assert_eq!(ok.status(), Status::Created);
-    assert_eq!(ok.headers().get_one("Access-Control-Allow-Origin"), Some(allowed));
+    assert_eq!(
+        ok.headers().get_one("Access-Control-Allow-Origin"),
+        Some(allowed)
+    );
 
     let before = app.counts();
-    let evil = app.client.post("/api/v1/reports").header(Header::new("Origin", "https://evil.example")).header(ContentType::JSON).body(report_body("roughly 14,000 vehicles a day").to_string()).dispatch().await;
+    let evil = app
+        .client
+        .post("/api/v1/reports")
+        .header(Header::new("Origin", "https://evil.example"))
+        .header(ContentType::JSON)
+        .body(report_body("roughly 14,000 vehicles a day").to_string())
+        .dispatch()
+        .await;
     assert_eq!(evil.headers().get_one("Access-Control-Allow-Origin"), None);
-    assert_error(&read(evil).await, Status::Forbidden, "origin_not_allowed", None);
+    assert_error(
+        &read(evil).await,
+        Status::Forbidden,
+        "origin_not_allowed",
+        None,
+    );
     assert_eq!(app.counts(), before);
 }

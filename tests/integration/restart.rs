@@ -15,11 +15,17 @@ async fn data_survives_a_restart_and_migrations_run_once() {
         (filed["reference"].as_str().unwrap().to_owned(), token)
     };
     let app = TestApp::builder().in_dir(dir.path()).start().await;
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM __diesel_schema_migrations"), 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM __diesel_schema_migrations"),
+        1
+    );
     let (status, list) = app.get("/api/v1/reports", Some(&token)).await;
     assert_eq!(status, Status::Ok, "{list}");
     assert_eq!(list["reports"][0]["reference"], reference.as_str());
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM articles"), 1);
     let mut conn = app.conn();
-    assert!(errata::db::migrate(&mut conn).unwrap().is_empty(), "nothing left to apply");
+    assert!(
+        errata::db::migrate(&mut conn).unwrap().is_empty(),
+        "nothing left to apply"
+    );
 }

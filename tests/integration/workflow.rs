@@ -16,21 +16,44 @@ async fn a_report_moves_through_the_workflow_and_each_move_is_an_event() {
     let (editor, token) = app.user(Role::Editor, &[]);
     let (_, reviewer) = app.user(Role::Reviewer, &[]);
     app.article(&token).await;
-    let id = app.report("roughly 14,000 vehicles a day", Some("ada@example.org")).await["id"].as_i64().unwrap();
+    let id = app
+        .report("roughly 14,000 vehicles a day", Some("ada@example.org"))
+        .await["id"]
+        .as_i64()
+        .unwrap();
 
-    let (status, r) = app.post(&path(id), Some(&reviewer), json!({ "to": "triaged" })).await;
+    let (status, r) = app
+        .post(&path(id), Some(&reviewer), json!({ "to": "triaged" }))
+        .await;
     assert_eq!(status, Status::Ok, "{r}");
     assert_eq!(r["state"], "triaged");
-    let (_, r) = app.post(&path(id), Some(&reviewer), json!({ "to": "investigating", "note": "Asked the city for the study." })).await;
+    let (_, r) = app
+        .post(
+            &path(id),
+            Some(&reviewer),
+            json!({ "to": "investigating", "note": "Asked the city for the study." }),
+        )
+        .await;
     assert_eq!(r["state"], "investigating");
-    let (status, r) = app.post(&path(id), Some(&token), json!({ "to": "resolved", "resolution": "no_error" })).await;
+    let (status, r) = app
+        .post(
+            &path(id),
+            Some(&token),
+            json!({ "to": "resolved", "resolution": "no_error" }),
+        )
+        .await;
     assert_eq!(status, Status::Ok, "{r}");
-    assert_eq!((r["state"].as_str(), r["resolution"].as_str()), (Some("resolved"), Some("no_error")));
+    assert_eq!(
+        (r["state"].as_str(), r["resolution"].as_str()),
+        (Some("resolved"), Some("no_error"))
+    );
     assert!(r["resolved_at"].as_str().is_some());
     // The reporter asked to hear back: the outcome is queued for them.
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM outbox WHERE template = 'report_resolved' AND recipient = 'ada@example.org'"), 1);
 
-    let (status, r) = app.post(&path(id), Some(&token), json!({ "to": "investigating" })).await;
+    let (status, r) = app
+        .post(&path(id), Some(&token), json!({ "to": "investigating" }))
+        .await;
     assert_eq!(status, Status::Ok, "reopen: {r}");
     assert_eq!(r["resolution"], serde_json::Value::Null);
     let transitions: Vec<(String, String)> = r["events"]
@@ -38,7 +61,12 @@ async fn a_report_moves_through_the_workflow_and_each_move_is_an_event() {
         .unwrap()
         .iter()
         .filter(|e| e["kind"] == "transition")
-        .map(|e| (e["from"].as_str().unwrap().to_owned(), e["to"].as_str().unwrap().to_owned()))
+        .map(|e| {
+            (
+                e["from"].as_str().unwrap().to_owned(),
+                e["to"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     assert_eq!(
         transitions,
@@ -49,7 +77,10 @@ async fn a_report_moves_through_the_workflow_and_each_move_is_an_event() {
             ("resolved".into(), "investigating".into()),
         ]
     );
-    assert_eq!(r["events"].as_array().unwrap().last().unwrap()["actor"]["id"], editor.id);
+    assert_eq!(
+        r["events"].as_array().unwrap().last().unwrap()["actor"]["id"],
+        editor.id
+    );
 }
 
 #[rocket::async_test]
@@ -57,41 +88,93 @@ async fn moves_outside_the_workflow_are_409_with_the_allowed_ones() {
     let app = TestApp::new().await;
     let token = app.editor();
     app.article(&token).await;
-    let id = app.report("roughly 14,000 vehicles a day", None).await["id"].as_i64().unwrap();
-    app.post(&path(id), Some(&token), json!({ "to": "investigating" })).await;
+    let id = app.report("roughly 14,000 vehicles a day", None).await["id"]
+        .as_i64()
+        .unwrap();
+    app.post(&path(id), Some(&token), json!({ "to": "investigating" }))
+        .await;
     let before = app.counts();
-    let got = app.post(&path(id), Some(&token), json!({ "to": "triaged" })).await;
+    let got = app
+        .post(&path(id), Some(&token), json!({ "to": "triaged" }))
+        .await;
     assert_error(&got, Status::Conflict, "invalid_transition", None);
     assert_eq!(got.1["error"]["allowed"], json!(["resolved"]));
-    assert_error(&app.post(&path(id), Some(&token), json!({ "to": "closed" })).await, Status::UnprocessableEntity, "invalid_field", Some("to"));
-    assert_error(&app.post(&path(id), Some(&token), json!({})).await, Status::UnprocessableEntity, "invalid_field", Some("to"));
-    assert_error(&app.post(&path(id), Some(&token), json!({ "to": "resolved" })).await, Status::UnprocessableEntity, "invalid_field", Some("resolution"));
     assert_error(
-        &app.post(&path(id), Some(&token), json!({ "to": "resolved", "resolution": "fixed" })).await,
+        &app.post(&path(id), Some(&token), json!({ "to": "closed" }))
+            .await,
+        Status::UnprocessableEntity,
+        "invalid_field",
+        Some("to"),
+    );
+    assert_error(
+        &app.post(&path(id), Some(&token), json!({})).await,
+        Status::UnprocessableEntity,
+        "invalid_field",
+        Some("to"),
+    );
+    assert_error(
+        &app.post(&path(id), Some(&token), json!({ "to": "resolved" }))
+            .await,
+        Status::UnprocessableEntity,
+        "invalid_field",
+        Some("resolution"),
+    );
+    assert_error(
+        &app.post(
+            &path(id),
+            Some(&token),
+            json!({ "to": "resolved", "resolution": "fixed" }),
+        )
+        .await,
         Status::UnprocessableEntity,
         "invalid_field",
         Some("resolution"),
     );
     // `corrected` stands only on a published note.
     assert_error(
-        &app.post(&path(id), Some(&token), json!({ "to": "resolved", "resolution": "corrected" })).await,
+        &app.post(
+            &path(id),
+            Some(&token),
+            json!({ "to": "resolved", "resolution": "corrected" }),
+        )
+        .await,
         Status::UnprocessableEntity,
         "invalid_field",
         Some("resolution"),
     );
     assert_error(
-        &app.post(&path(id), Some(&token), json!({ "to": "resolved", "resolution": "duplicate" })).await,
+        &app.post(
+            &path(id),
+            Some(&token),
+            json!({ "to": "resolved", "resolution": "duplicate" }),
+        )
+        .await,
         Status::UnprocessableEntity,
         "invalid_field",
         Some("duplicate_of"),
     );
     assert_error(
-        &app.post(&path(id), Some(&token), json!({ "to": "resolved", "resolution": "duplicate", "duplicate_of": id })).await,
+        &app.post(
+            &path(id),
+            Some(&token),
+            json!({ "to": "resolved", "resolution": "duplicate", "duplicate_of": id }),
+        )
+        .await,
         Status::UnprocessableEntity,
         "invalid_field",
         Some("duplicate_of"),
     );
-    assert_error(&app.post("/api/v1/reports/777/transitions", Some(&token), json!({ "to": "triaged" })).await, Status::NotFound, "report_not_found", None);
+    assert_error(
+        &app.post(
+            "/api/v1/reports/777/transitions",
+            Some(&token),
+            json!({ "to": "triaged" }),
+        )
+        .await,
+        Status::NotFound,
+        "report_not_found",
+        None,
+    );
     assert_eq!(app.counts(), before);
 }
 
@@ -101,24 +184,58 @@ async fn reviewers_cannot_resolve_or_reopen_but_may_mark_duplicates() {
     let token = app.editor();
     let (_, reviewer) = app.user(Role::Reviewer, &[]);
     app.article(&token).await;
-    let original = app.report("roughly 14,000 vehicles a day", Some("first@example.org")).await["id"].as_i64().unwrap();
-    let copy = app.report("roughly 14,000 vehicles a day", Some("second@example.org")).await["id"].as_i64().unwrap();
+    let original = app
+        .report("roughly 14,000 vehicles a day", Some("first@example.org"))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let copy = app
+        .report("roughly 14,000 vehicles a day", Some("second@example.org"))
+        .await["id"]
+        .as_i64()
+        .unwrap();
     let before = app.counts();
     for resolution in ["no_error", "spam"] {
-        let got = app.post(&path(original), Some(&reviewer), json!({ "to": "resolved", "resolution": resolution })).await;
+        let got = app
+            .post(
+                &path(original),
+                Some(&reviewer),
+                json!({ "to": "resolved", "resolution": resolution }),
+            )
+            .await;
         assert_error(&got, Status::Forbidden, "forbidden", None);
     }
     assert_eq!(app.counts(), before);
 
     let (status, dup) = app
-        .post(&path(copy), Some(&reviewer), json!({ "to": "resolved", "resolution": "duplicate", "duplicate_of": original }))
+        .post(
+            &path(copy),
+            Some(&reviewer),
+            json!({ "to": "resolved", "resolution": "duplicate", "duplicate_of": original }),
+        )
         .await;
     assert_eq!(status, Status::Ok, "{dup}");
     assert_eq!(dup["duplicate_of"], original);
-    assert_error(&app.post(&path(copy), Some(&reviewer), json!({ "to": "investigating" })).await, Status::Forbidden, "forbidden", None);
+    assert_error(
+        &app.post(
+            &path(copy),
+            Some(&reviewer),
+            json!({ "to": "investigating" }),
+        )
+        .await,
+        Status::Forbidden,
+        "forbidden",
+        None,
+    );
 
     // When the original is resolved, the duplicate's reporter hears too.
-    let (status, _) = app.post(&path(original), Some(&token), json!({ "to": "resolved", "resolution": "no_error" })).await;
+    let (status, _) = app
+        .post(
+            &path(original),
+            Some(&token),
+            json!({ "to": "resolved", "resolution": "no_error" }),
+        )
+        .await;
     assert_eq!(status, Status::Ok);
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM outbox WHERE template = 'report_resolved' AND recipient = 'first@example.org'"), 1);
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM outbox WHERE template = 'report_resolved' AND recipient = 'second@example.org'"), 2);
@@ -129,10 +246,23 @@ async fn spam_is_resolved_silently() {
     let app = TestApp::new().await;
     let token = app.editor();
     app.article(&token).await;
-    let id = app.report("roughly 14,000 vehicles a day", Some("troll@example.org")).await["id"].as_i64().unwrap();
-    let (status, _) = app.post(&path(id), Some(&token), json!({ "to": "resolved", "resolution": "spam" })).await;
+    let id = app
+        .report("roughly 14,000 vehicles a day", Some("troll@example.org"))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let (status, _) = app
+        .post(
+            &path(id),
+            Some(&token),
+            json!({ "to": "resolved", "resolution": "spam" }),
+        )
+        .await;
     assert_eq!(status, Status::Ok);
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM outbox WHERE template = 'report_resolved'"), 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM outbox WHERE template = 'report_resolved'"),
+        0
+    );
 }
 
 #[rocket::async_test]
@@ -141,8 +271,24 @@ async fn transitions_need_a_token_with_reports_write() {
     let token = app.editor();
     let (_, read_only) = app.user(Role::Editor, &[Scope::ReportsRead]);
     app.article(&token).await;
-    let id = app.report("roughly 14,000 vehicles a day", None).await["id"].as_i64().unwrap();
-    assert_error(&app.post(&path(id), None, json!({ "to": "triaged" })).await, Status::Unauthorized, "unauthorized", None);
-    assert_error(&app.post(&path(id), Some(&read_only), json!({ "to": "triaged" })).await, Status::Forbidden, "forbidden", None);
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM reports WHERE state = 'new'"), 1);
+    let id = app.report("roughly 14,000 vehicles a day", None).await["id"]
+        .as_i64()
+        .unwrap();
+    assert_error(
+        &app.post(&path(id), None, json!({ "to": "triaged" })).await,
+        Status::Unauthorized,
+        "unauthorized",
+        None,
+    );
+    assert_error(
+        &app.post(&path(id), Some(&read_only), json!({ "to": "triaged" }))
+            .await,
+        Status::Forbidden,
+        "forbidden",
+        None,
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM reports WHERE state = 'new'"),
+        1
+    );
 }

@@ -48,7 +48,11 @@ impl Builder {
     pub async fn start(self) -> TestApp {
         let tmp = TempDir::new().expect("temp dir");
         let dir = self.dir.clone().unwrap_or_else(|| tmp.path().to_owned());
-        let smtp = if self.smtp { Some(SmtpSink::start().await) } else { None };
+        let smtp = if self.smtp {
+            Some(SmtpSink::start().await)
+        } else {
+            None
+        };
         let db_path = dir.join("errata.db");
         let mut figment = Figment::from(rocket::Config::debug_default())
             .merge(("log_level", "off"))
@@ -66,7 +70,13 @@ impl Builder {
         }
         let rocket = errata::build(figment).expect("the app builds");
         let client = Client::tracked(rocket).await.expect("a client");
-        TestApp { client, _tmp: tmp, dir, db_path, smtp }
+        TestApp {
+            client,
+            _tmp: tmp,
+            dir,
+            db_path,
+            smtp,
+        }
     }
 }
 
@@ -84,7 +94,11 @@ pub struct Counts(Vec<(&'static str, i64)>);
 
 impl TestApp {
     pub fn builder() -> Builder {
-        Builder { smtp: false, dir: None, extra: Vec::new() }
+        Builder {
+            smtp: false,
+            dir: None,
+            extra: Vec::new(),
+        }
     }
 
     pub async fn new() -> TestApp {
@@ -99,13 +113,28 @@ impl TestApp {
     pub fn counts(&self) -> Counts {
         let mut conn = self.conn();
         let tables = [
-            "users", "api_tokens", "publications", "publication_origins", "articles", "revisions", "reports",
-            "correction_notes", "note_reports", "anchors", "events", "outbox",
+            "users",
+            "api_tokens",
+            "publications",
+            "publication_origins",
+            "articles",
+            "revisions",
+            "reports",
+            "correction_notes",
+            "note_reports",
+            "anchors",
+            "events",
+            "outbox",
         ];
         Counts(
             tables
                 .iter()
-                .map(|t| (*t, scalar(&mut conn, &format!("SELECT COUNT(*) AS n FROM {t}"))))
+                .map(|t| {
+                    (
+                        *t,
+                        scalar(&mut conn, &format!("SELECT COUNT(*) AS n FROM {t}")),
+                    )
+                })
                 .collect(),
         )
     }
@@ -121,7 +150,12 @@ impl TestApp {
         let email = format!("{}{n}@newsroom.test", role.as_str());
         let user = accounts::create_user(
             &mut conn,
-            NewUser { email: &email, name: &format!("{} {n}", role.as_str()), role, password: "a long test password" },
+            NewUser {
+                email: &email,
+                name: &format!("{} {n}", role.as_str()),
+                role,
+                password: "a long test password",
+            },
         )
         .expect("user");
         let (_, token) = accounts::create_token(&mut conn, &user, "test", scopes).expect("token");
@@ -132,7 +166,13 @@ impl TestApp {
         self.user(Role::Editor, &[]).1
     }
 
-    pub async fn send(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (Status, Value) {
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (Status, Value) {
         let request = match method {
             "GET" => self.client.get(path.to_owned()),
             "POST" => self.client.post(path.to_owned()),
@@ -165,9 +205,16 @@ impl TestApp {
     /// Registers R1 (or `text`) at `url` through the API; returns the article id.
     pub async fn article_with(&self, token: &str, url: &str, text: &str) -> i64 {
         let (status, body) = self
-            .put("/api/v1/articles", Some(token), json!({ "url": url, "title": "Council approves bridge bond", "body_text": text }))
+            .put(
+                "/api/v1/articles",
+                Some(token),
+                json!({ "url": url, "title": "Council approves bridge bond", "body_text": text }),
+            )
             .await;
-        assert!(status == Status::Created || status == Status::Ok, "{status} {body}");
+        assert!(
+            status == Status::Created || status == Status::Ok,
+            "{status} {body}"
+        );
         body["id"].as_i64().expect("id")
     }
 
@@ -195,7 +242,11 @@ impl TestApp {
 pub async fn read(response: LocalResponse<'_>) -> (Status, Value) {
     let status = response.status();
     let text = response.into_string().await.unwrap_or_default();
-    let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+    let value = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
     (status, value)
 }
 
@@ -213,7 +264,13 @@ fn scalar(conn: &mut SqliteConnection, sql: &str) -> i64 {
 pub fn assert_error(got: &(Status, Value), status: Status, code: &str, field: Option<&str>) {
     assert_eq!(got.0, status, "{}", got.1);
     assert_eq!(got.1["error"]["code"], code, "{}", got.1);
-    assert!(got.1["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{}", got.1);
+    assert!(
+        got.1["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{}",
+        got.1
+    );
     if let Some(f) = field {
         assert_eq!(got.1["error"]["field"], f, "{}", got.1);
     }

@@ -22,7 +22,9 @@ pub struct SmtpSink {
 
 impl SmtpSink {
     pub async fn start() -> SmtpSink {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
         let port = listener.local_addr().expect("addr").port();
         let messages = Arc::new(Mutex::new(Vec::new()));
         let store = messages.clone();
@@ -81,7 +83,11 @@ async fn session(stream: TcpStream, store: Arc<Mutex<Vec<Received>>>) {
             Ok(_) => {}
         }
         let command = line.trim_end().to_owned();
-        let verb = command.split_whitespace().next().unwrap_or_default().to_uppercase();
+        let verb = command
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_uppercase();
         let reply: &[u8] = match verb.as_str() {
             "EHLO" | "HELO" => b"250-sink.test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n",
             "MAIL" => {
@@ -105,10 +111,17 @@ async fn session(stream: TcpStream, store: Arc<Mutex<Vec<Received>>>) {
                     if line == ".\r\n" || line == ".\n" {
                         break;
                     }
-                    let unstuffed = line.strip_prefix('.').filter(|_| line.starts_with("..")).unwrap_or(&line);
+                    let unstuffed = line
+                        .strip_prefix('.')
+                        .filter(|_| line.starts_with(".."))
+                        .unwrap_or(&line);
                     data.push_str(unstuffed);
                 }
-                store.lock().expect("lock").push(Received { from: from.clone(), to: to.clone(), data });
+                store.lock().expect("lock").push(Received {
+                    from: from.clone(),
+                    to: to.clone(),
+                    data,
+                });
                 b"250 OK queued\r\n"
             }
             "RSET" => {
