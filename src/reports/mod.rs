@@ -191,7 +191,8 @@ impl ReportInput {
             })?),
             None => None,
         };
-        let notify = reporter.notify.unwrap_or(reporter_email.is_some());
+        // Email is sent only with the reader's explicit consent.
+        let notify = reporter.notify.unwrap_or(false);
         if notify && reporter_email.is_none() {
             return Err(Error::invalid(
                 "reporter.email",

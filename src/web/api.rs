@@ -147,9 +147,8 @@ async fn put_article(
         .db
         .run(move |conn| articles::upsert(conn, &input))
         .await?;
-    if done.changed {
-        app.cache.invalidate(&done.article.url);
-    }
+    // A new title or a moved note passage changes the public answer too.
+    app.cache.invalidate(&done.article.url);
     let status = if done.created {
         Status::Created
     } else {
