@@ -116,9 +116,16 @@ fn setup() -> Setup {
     let old = paragraphs.join("\n\n");
     let words = old.split_whitespace().count();
     assert!((9_000..=11_000).contains(&words), "{words} words");
-    // One paragraph edited in the middle: a sentence rewritten and a word replaced.
+    // One paragraph edited in the middle: every seventh word replaced and a sentence added, so
+    // the anchors in it need the fuzzy search.
     let mut edited = paragraphs.clone();
-    edited[62] = edited[62].replacen("the", "a newly corrected", 2) + " An added sentence.";
+    edited[62] = edited[62]
+        .split(' ')
+        .enumerate()
+        .map(|(i, w)| if i % 7 == 3 { "revised" } else { w })
+        .collect::<Vec<_>>()
+        .join(" ")
+        + " An added sentence.";
     let new = edited.join("\n\n");
     // 200 anchors of 3 to 12 words, spread evenly.
     let chars: Vec<char> = old.chars().collect();

@@ -14,7 +14,6 @@ pub mod error;
 pub mod events;
 pub mod mail;
 pub mod reports;
-#[path = "text_stub.rs"]
 pub mod text;
 pub mod time;
 pub mod web;

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod anchoring;
 mod articles;
 mod cli;
 mod concurrency;

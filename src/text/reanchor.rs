@@ -1,0 +1,941 @@
+//! Re-anchoring: carrying a report's passage from one revision of an article to the next.
+//! Unchanged text keeps its offsets; a passage inside an unchanged stretch of the character
+//! diff is shifted; anything else goes through a fuzzy search whose candidates must clear
+//! fixed thresholds, because a wrong anchor is worse than an orphan that an editor re-attaches.
+
+use std::fmt;
+use std::ops::Range;
+
+use serde::Serialize;
+
+use super::diff::Alignment;
+use super::fold::{fold_chars, is_word_char};
+use super::search::{
+    accepted_passages, context_candidates, evaluate, paragraph_context_unchanged, quote_candidates,
+    Query, Scored,
+};
+use super::selector::{CharIndex, TextQuote, CONTEXT_LEN};
+
+/// Two accepted passages whose scores are this close are indistinguishable.
+const AMBIGUITY_MARGIN: f64 = 0.01;
+
+/// Where an anchor stands after a revision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnchorStatus {
+    /// The passage's text is where the anchor says.
+    Anchored,
+    /// The passage was found, but its words have changed.
+    Drifted,
+    /// The passage was replaced by a published correction (set by the server).
+    Corrected,
+    /// Two places fit equally well; an editor must choose.
+    Ambiguous,
+    /// The passage could not be found; `now_reads` tells what the old span became.
+    Orphaned,
+}
+
+impl AnchorStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnchorStatus::Anchored => "anchored",
+            AnchorStatus::Drifted => "drifted",
+            AnchorStatus::Corrected => "corrected",
+            AnchorStatus::Ambiguous => "ambiguous",
+            AnchorStatus::Orphaned => "orphaned",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "anchored" => AnchorStatus::Anchored,
+            "drifted" => AnchorStatus::Drifted,
+            "corrected" => AnchorStatus::Corrected,
+            "ambiguous" => AnchorStatus::Ambiguous,
+            "orphaned" => AnchorStatus::Orphaned,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for AnchorStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How an anchor was placed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnchorMethod {
+    /// Located when the report was filed.
+    Intake,
+    /// The canonical text did not change.
+    Unchanged,
+    /// Shifted along an unchanged stretch of the diff.
+    Diff,
+    /// Found by the fuzzy search.
+    Fuzzy,
+    /// A moved paragraph or sentence, recognised by its own paragraph's context.
+    Moved,
+    /// Attached by an editor (set by the server).
+    Manual,
+    /// Not placed (orphaned).
+    None,
+}
+
+impl AnchorMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnchorMethod::Intake => "intake",
+            AnchorMethod::Unchanged => "unchanged",
+            AnchorMethod::Diff => "diff",
+            AnchorMethod::Fuzzy => "fuzzy",
+            AnchorMethod::Moved => "moved",
+            AnchorMethod::Manual => "manual",
+            AnchorMethod::None => "none",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "intake" => AnchorMethod::Intake,
+            "unchanged" => AnchorMethod::Unchanged,
+            "diff" => AnchorMethod::Diff,
+            "fuzzy" => AnchorMethod::Fuzzy,
+            "moved" => AnchorMethod::Moved,
+            "manual" => AnchorMethod::Manual,
+            "none" => AnchorMethod::None,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for AnchorMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An anchor in the previous revision: its span and the quote selector stored for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriorAnchor {
+    pub start: usize,
+    pub end: usize,
+    pub quote: TextQuote,
+}
+
+/// One place an ambiguous anchor could go.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Candidate {
+    pub start: usize,
+    pub end: usize,
+    pub score: f64,
+}
+
+/// The anchor in the new revision.
+///
+/// `start`/`end` are the passage (the best candidate when ambiguous; `None` when orphaned).
+/// `now_reads` is the text there, or for an orphan what the old span now reads according to the
+/// diff ("" if it was deleted). `score` is 1.0 for unchanged, diff and moved anchors, the
+/// candidate's score for fuzzy ones, and 0.0 for orphans. `candidates` is filled only when
+/// ambiguous: every accepted passage within 0.01 of the best, best first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reanchored {
+    pub status: AnchorStatus,
+    pub method: AnchorMethod,
+    pub score: f64,
+    pub start: Option<usize>,
+    pub end: Option<usize>,
+    pub now_reads: Option<String>,
+    pub candidates: Vec<Candidate>,
+}
+
+/// The diff between two revisions, computed once and reused for every anchor on the article.
+pub struct RevisionChange<'a> {
+    identical: bool,
+    old: Vec<char>,
+    new: Vec<char>,
+    new_text: CharIndex<'a>,
+    alignment: Alignment,
+}
+
+impl<'a> RevisionChange<'a> {
+    /// Prepares re-anchoring from canonical `old_text` to canonical `new_text`.
+    pub fn new(old_text: &'a str, new_text: &'a str) -> Self {
+        let identical = old_text == new_text;
+        let old = fold_chars(old_text);
+        let new = fold_chars(new_text);
+        let alignment = if identical {
+            Alignment::identity(old.len())
+        } else {
+            Alignment::new(&old, &new)
+        };
+        RevisionChange {
+            identical,
+            old,
+            new,
+            new_text: CharIndex::new(new_text),
+            alignment,
+        }
+    }
+
+    /// Places one anchor of the old revision in the new one.
+    pub fn reanchor(&self, prior: &PriorAnchor) -> Reanchored {
+        let (start, end) = (prior.start, prior.end);
+        // Offsets that do not fit the old text cannot be shifted; the quote can still be found.
+        let old_span = (start <= end && end <= self.old.len()).then_some(start..end);
+        if let Some(span) = &old_span {
+            if self.identical {
+                return self.placed(
+                    AnchorStatus::Anchored,
+                    AnchorMethod::Unchanged,
+                    1.0,
+                    span.clone(),
+                );
+            }
+            if let Some(new_start) = self.alignment.shift(span.start, span.end) {
+                let moved = new_start..new_start + span.len();
+                return self.placed(AnchorStatus::Anchored, AnchorMethod::Diff, 1.0, moved);
+            }
+        }
+        self.search(prior, old_span)
+    }
+
+    /// The fuzzy search (spec steps a–f).
+    fn search(&self, prior: &PriorAnchor, old_span: Option<Range<usize>>) -> Reanchored {
+        let quote = fold_chars(&prior.quote.exact);
+        // Stored context is at most CONTEXT_LEN long; a longer one is cut to that so that
+        // comparing contexts stays cheap.
+        let mut prefix = fold_chars(&prior.quote.prefix);
+        prefix.drain(..prefix.len().saturating_sub(CONTEXT_LEN));
+        let mut suffix = fold_chars(&prior.quote.suffix);
+        suffix.truncate(CONTEXT_LEN);
+        if quote.iter().all(|c| c.is_whitespace()) {
+            return self.orphaned(old_span);
+        }
+        let mut query = Query::new(&quote, Some(&prefix), Some(&suffix));
+        query.paragraphs = true;
+        query.expected_start = Some(match &old_span {
+            Some(span) => self.alignment.map_start(span.start),
+            None => prior.start.min(self.new.len()),
+        });
+        // Where the old quote itself began or ended inside a word, that end stays where found.
+        query.keep_start = matches!((prefix.last(), quote.first()),
+            (Some(&a), Some(&b)) if is_word_char(a) && is_word_char(b));
+        query.keep_end = matches!((quote.last(), suffix.first()),
+            (Some(&a), Some(&b)) if is_word_char(a) && is_word_char(b));
+
+        // a. Candidates from the quote and from the surviving context.
+        let mut spans = quote_candidates(&self.new, &query);
+        spans.extend(context_candidates(&self.new, &query));
+        spans.sort_by_key(|s| (s.start, s.end));
+        spans.dedup();
+        // b. Text that was unchanged but stood elsewhere is another passage, never this one.
+        if let Some(old) = &old_span {
+            spans.retain(|s| {
+                2 * self
+                    .alignment
+                    .unchanged_outside(s.start, s.end, old.clone())
+                    <= s.len()
+            });
+        }
+        // c, d. Whole words, scores, acceptance; overlapping candidates are one passage.
+        let scored: Vec<Scored> = spans
+            .iter()
+            .map(|span| evaluate(&self.new, &query, span.clone()))
+            .collect();
+        let passages = accepted_passages(scored);
+
+        let Some(best) = passages.first().copied() else {
+            // e. A moved paragraph or sentence: its only exact copy, with its own paragraph's
+            // context intact around it.
+            let exact: Vec<&Range<usize>> = spans
+                .iter()
+                .filter(|s| self.new[s.start..s.end] == quote[..])
+                .collect();
+            if let [only] = exact[..] {
+                if quote.len() >= CONTEXT_LEN
+                    && paragraph_context_unchanged(&self.new, only.clone(), &prefix, &suffix)
+                {
+                    return self.placed(
+                        AnchorStatus::Anchored,
+                        AnchorMethod::Moved,
+                        1.0,
+                        only.clone(),
+                    );
+                }
+            }
+            // f. Nothing good enough.
+            return self.orphaned(old_span);
+        };
+        let close: Vec<Candidate> = passages
+            .iter()
+            .take_while(|p| best.score - p.score <= AMBIGUITY_MARGIN)
+            .map(|p| Candidate {
+                start: p.start,
+                end: p.end,
+                score: p.score,
+            })
+            .collect();
+        if close.len() > 1 {
+            let mut ambiguous = self.placed(
+                AnchorStatus::Ambiguous,
+                AnchorMethod::Fuzzy,
+                best.score,
+                best.start..best.end,
+            );
+            ambiguous.candidates = close;
+            return ambiguous;
+        }
+        let status = if self.new[best.start..best.end] == quote[..] {
+            AnchorStatus::Anchored
+        } else {
+            AnchorStatus::Drifted
+        };
+        self.placed(
+            status,
+            AnchorMethod::Fuzzy,
+            best.score,
+            best.start..best.end,
+        )
+    }
+
+    fn placed(
+        &self,
+        status: AnchorStatus,
+        method: AnchorMethod,
+        score: f64,
+        span: Range<usize>,
+    ) -> Reanchored {
+        Reanchored {
+            status,
+            method,
+            score,
+            start: Some(span.start),
+            end: Some(span.end),
+            now_reads: Some(self.new_text.slice(span.start, span.end).to_owned()),
+            candidates: Vec::new(),
+        }
+    }
+
+    /// An orphan, with what its old span now reads according to the diff.
+    fn orphaned(&self, old_span: Option<Range<usize>>) -> Reanchored {
+        let now_reads = old_span.map(|span| {
+            let start = self.alignment.map_start(span.start);
+            let end = self.alignment.map_end(span.end).max(start);
+            self.new_text.slice(start, end).to_owned()
+        });
+        Reanchored {
+            status: AnchorStatus::Orphaned,
+            method: AnchorMethod::None,
+            score: 0.0,
+            start: None,
+            end: None,
+            now_reads: Some(now_reads.unwrap_or_default()),
+            candidates: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::tests_support::{r1, R1_PARAGRAPHS};
+    use crate::text::{canonical_from_text, cp_slice, quote_at};
+    use proptest::prelude::*;
+
+    fn prior(text: &str, start: usize, end: usize) -> PriorAnchor {
+        PriorAnchor {
+            start,
+            end,
+            quote: quote_at(text, start, end),
+        }
+    }
+
+    fn reanchor(old: &str, new: &str, start: usize, end: usize) -> Reanchored {
+        RevisionChange::new(old, new).reanchor(&prior(old, start, end))
+    }
+
+    fn span_of(text: &str, needle: &str) -> (usize, usize) {
+        let byte = text.find(needle).expect("needle in text");
+        let start = text[..byte].chars().count();
+        (start, start + needle.chars().count())
+    }
+
+    fn paragraphs(ps: &[&str]) -> String {
+        ps.join("\n\n")
+    }
+
+    fn assert_at(result: &Reanchored, status: AnchorStatus, start: usize, end: usize) {
+        assert_eq!(result.status, status, "{result:?}");
+        assert_eq!(
+            (result.start, result.end),
+            (Some(start), Some(end)),
+            "{result:?}"
+        );
+    }
+
+    // ----- The examples from the issue -----
+
+    #[test]
+    fn r1_is_793_code_points() {
+        let text = r1();
+        assert_eq!(crate::text::cp_len(&text), 793);
+        assert_ne!(text.len(), 793, "byte offsets differ after the em dash");
+        assert_eq!(cp_slice(&text, 497, 526), "roughly 14,000 vehicles a day");
+    }
+
+    #[test]
+    fn example_paragraph_inserted_before_shifts_the_anchor() {
+        let old = r1();
+        let p = R1_PARAGRAPHS;
+        let inserted = "The bond will be repaid over 20 years through a property tax levy approved by voters in 2019.";
+        let new = paragraphs(&[p[0], inserted, p[1], p[2], p[3], p[4], p[5]]);
+        let result = reanchor(&old, &new, 497, 526);
+        assert_at(&result, AnchorStatus::Anchored, 592, 621);
+        assert_eq!(result.method, AnchorMethod::Diff);
+        assert_eq!(result.score, 1.0);
+        assert_eq!(
+            result.now_reads.as_deref(),
+            Some("roughly 14,000 vehicles a day")
+        );
+    }
+
+    #[test]
+    fn example_typo_fixed_before_the_quote_shifts_it_by_one() {
+        let old = r1();
+        let new = old.replace("Tusday", "Tuesday");
+        let result = reanchor(&old, &new, 50, 79);
+        assert_at(&result, AnchorStatus::Anchored, 51, 80);
+        assert_eq!(result.method, AnchorMethod::Diff);
+    }
+
+    #[test]
+    fn example_renamed_person_orphans_instead_of_jumping() {
+        let old = r1();
+        let new = old.replace("Luis Ortega", "Luis Ortiz");
+        assert!(new.contains("Ortega said"));
+        let result = reanchor(&old, &new, 312, 318);
+        assert_eq!(result.status, AnchorStatus::Orphaned, "{result:?}");
+        assert_eq!(result.method, AnchorMethod::None);
+        assert_eq!((result.start, result.end), (None, None));
+        assert_eq!(result.now_reads.as_deref(), Some("Ortiz"));
+    }
+
+    #[test]
+    fn example_moved_paragraph_is_followed() {
+        let old = r1();
+        let p = R1_PARAGRAPHS;
+        let new = paragraphs(&[p[0], p[3], p[1], p[2], p[4], p[5]]);
+        let result = reanchor(&old, &new, 478, 587);
+        assert_at(&result, AnchorStatus::Anchored, 168, 277);
+        assert_eq!(result.method, AnchorMethod::Moved);
+    }
+
+    #[test]
+    fn example_whitespace_only_changes_keep_the_offsets() {
+        let p = R1_PARAGRAPHS;
+        let old = canonical_from_text(&p.join("\n\n"));
+        let messy = p
+            .iter()
+            .map(|para| {
+                para.replace(" the ", "  the\u{a0}")
+                    .replace("Street ", "Street\n")
+            })
+            .collect::<Vec<_>>()
+            .join("\n \n\n");
+        let new = canonical_from_text(&messy);
+        assert_eq!(old, new);
+        let result = reanchor(&old, &new, 99, 120);
+        assert_at(&result, AnchorStatus::Anchored, 99, 120);
+        assert_eq!(result.method, AnchorMethod::Unchanged);
+    }
+
+    // ----- Edits around the quote -----
+
+    #[test]
+    fn edits_before_and_after_the_quote_shift_it() {
+        let old = r1();
+        let (s, e) = span_of(&old, "a public hearing");
+        let new = old
+            .replace("HARBORVIEW", "HARBORVIEW, Ore.")
+            .replace("May 7.", "May 7 at City Hall.");
+        let result = reanchor(&old, &new, s, e);
+        let (ns, ne) = span_of(&new, "a public hearing");
+        assert_at(&result, AnchorStatus::Anchored, ns, ne);
+        assert_eq!(result.method, AnchorMethod::Diff);
+    }
+
+    #[test]
+    fn a_word_changed_inside_a_long_quote_drifts_at_the_right_words() {
+        let old = r1();
+        let quote =
+            "During that time, the bridge will remain open to passanger cars but closed to trucks.";
+        let (s, e) = span_of(&old, quote);
+        let new = old.replace("will remain open", "will stay open");
+        let result = reanchor(&old, &new, s, e);
+        let (ns, ne) = span_of(
+            &new,
+            "During that time, the bridge will stay open to passanger cars but closed to trucks.",
+        );
+        assert_at(&result, AnchorStatus::Drifted, ns, ne);
+        assert_eq!(result.method, AnchorMethod::Fuzzy);
+        assert!(result.score >= 0.75 && result.score < 1.0);
+    }
+
+    #[test]
+    fn a_fixed_typo_inside_the_quote_drifts() {
+        let old = r1();
+        let (s, e) = span_of(&old, "open to passanger cars");
+        let new = old.replace("passanger", "passenger");
+        let result = reanchor(&old, &new, s, e);
+        assert_at(&result, AnchorStatus::Drifted, s, e);
+        assert_eq!(result.now_reads.as_deref(), Some("open to passenger cars"));
+    }
+
+    #[test]
+    fn typographic_changes_inside_the_quote_stay_anchored() {
+        let old = r1();
+        let quote = "called the vote \"a long-overdue investment\"";
+        let (s, e) = span_of(&old, quote);
+        let new = old.replace(
+            quote,
+            "called the vote \u{201C}a long\u{2010}overdue investment\u{201D}",
+        );
+        let result = reanchor(&old, &new, s, e);
+        assert_at(&result, AnchorStatus::Anchored, s, e);
+        // The diff compares folded text, where nothing changed.
+        assert_eq!(result.method, AnchorMethod::Diff);
+    }
+
+    #[test]
+    fn a_rewritten_sentence_orphans_with_what_it_now_reads() {
+        let old = r1();
+        let quote = "Repairs are expected to take 18 months.";
+        let (s, e) = span_of(&old, quote);
+        let new = old.replace(quote, "Work should wrap up by late next year.");
+        let result = reanchor(&old, &new, s, e);
+        assert_eq!(result.status, AnchorStatus::Orphaned, "{result:?}");
+        assert_eq!(
+            result.now_reads.as_deref(),
+            Some("Work should wrap up by late next year.")
+        );
+    }
+
+    #[test]
+    fn a_deleted_paragraph_orphans_with_nothing_left() {
+        let old = r1();
+        let p = R1_PARAGRAPHS;
+        let new = paragraphs(&[p[0], p[1], p[3], p[4], p[5]]);
+        for quote in ["Ortega", "matching funds from the state", p[2]] {
+            let (s, e) = span_of(&old, quote);
+            let result = reanchor(&old, &new, s, e);
+            assert_eq!(result.status, AnchorStatus::Orphaned, "{quote}: {result:?}");
+            assert_eq!(result.now_reads.as_deref(), Some(""), "{quote}");
+        }
+    }
+
+    #[test]
+    fn a_repeated_phrase_never_jumps_to_the_other_occurrence() {
+        let old = r1();
+        // "closed to trucks" is in P1 and P5; P5's is quoted and then rewritten.
+        let (s, e) = span_of(&old, "but closed to trucks");
+        let (s, e) = (s + 4, e);
+        assert_eq!(cp_slice(&old, s, e), "closed to trucks");
+        let new = old.replace("but closed to trucks.", "but closed to heavy lorries.");
+        let result = reanchor(&old, &new, s, e);
+        assert_eq!(result.status, AnchorStatus::Orphaned, "{result:?}");
+        assert_eq!(result.now_reads.as_deref(), Some("closed to heavy lorries"));
+        // Deleting P5 altogether: still an orphan, never P1's phrase.
+        let p = R1_PARAGRAPHS;
+        let new = paragraphs(&[p[0], p[1], p[2], p[3], p[5]]);
+        let result = reanchor(&old, &new, s, e);
+        assert_eq!(result.status, AnchorStatus::Orphaned, "{result:?}");
+        assert_eq!(result.now_reads.as_deref(), Some(""));
+    }
+
+    #[test]
+    fn a_repeated_phrase_follows_its_context() {
+        let old = paragraphs(&[
+            "The mayor said the plan was sound. Critics disagreed.",
+            "Later the mayor said the plan was sound, again.",
+        ]);
+        let (s, e) = span_of(&old, "Critics disagreed.");
+        let (s, e) = (s - 20, e);
+        assert_eq!(
+            cp_slice(&old, s, e),
+            "the plan was sound. Critics disagreed."
+        );
+        // The quoted sentence changes slightly; the other occurrence of "the plan was sound" is
+        // unchanged elsewhere.
+        let new = old.replace("Critics disagreed.", "Critics strongly disagreed.");
+        let result = reanchor(&old, &new, s, e);
+        let (ns, ne) = span_of(&new, "the plan was sound. Critics strongly disagreed.");
+        assert_at(&result, AnchorStatus::Drifted, ns, ne);
+    }
+
+    #[test]
+    fn two_equal_new_homes_are_ambiguous() {
+        let filler = "Unrelated opening paragraph about the weather and the tides.";
+        let old = paragraphs(&[
+            filler,
+            "The council approved the budget on Monday after a long debate.",
+            "Closing paragraph with other news.",
+        ]);
+        let (s, e) = span_of(&old, "approved the budget on Monday");
+        let new = paragraphs(&[
+            filler,
+            "The council approved the budget on Tuesday after a long debate.",
+            "The council approved the budget on Tuesday after a long debate.",
+            "Closing paragraph with other news.",
+        ]);
+        let result = reanchor(&old, &new, s, e);
+        assert_eq!(result.status, AnchorStatus::Ambiguous, "{result:?}");
+        assert_eq!(result.candidates.len(), 2);
+        let first = span_of(&new, "approved the budget on Tuesday");
+        assert_eq!((result.start, result.end), (Some(first.0), Some(first.1)));
+        assert_eq!(result.candidates[0].start, first.0);
+        assert!(result.candidates[1].start > first.1);
+        assert!(result.candidates[0].score - result.candidates[1].score <= 0.01);
+    }
+
+    #[test]
+    fn a_short_quote_among_hundreds_of_copies_is_still_found() {
+        let mut ps = vec!["The council met."; 300];
+        ps.push("Finally the council voted.");
+        let old = paragraphs(&ps);
+        let (s, e) = span_of(&old, "the council voted");
+        let (s, e) = (s + 4, e - 6);
+        assert_eq!(cp_slice(&old, s, e), "council");
+        let new = old.replace("the council voted", "the Council voted");
+        let result = reanchor(&old, &new, s, e);
+        assert_at(&result, AnchorStatus::Drifted, s, e);
+        // Deleted instead: hundreds of exact copies elsewhere, and still no jump.
+        let new = old.replace("Finally the council voted.", "Finally a vote.");
+        let result = reanchor(&old, &new, s, e);
+        assert_eq!(result.status, AnchorStatus::Orphaned, "{result:?}");
+    }
+
+    #[test]
+    fn a_quote_that_cut_a_word_keeps_that_end() {
+        let old = r1();
+        // The reader selected from the middle of "bridge".
+        let (s, e) = span_of(&old, "ridge will remain open to passanger cars");
+        let new = old.replace("passanger", "passenger");
+        let result = reanchor(&old, &new, s, e);
+        assert_at(&result, AnchorStatus::Drifted, s, e);
+        assert_eq!(
+            result.now_reads.as_deref(),
+            Some("ridge will remain open to passenger cars")
+        );
+    }
+
+    // ----- Sizes and places -----
+
+    #[test]
+    fn a_one_word_quote() {
+        let old = r1();
+        let (s, e) = span_of(&old, "Whitcomb");
+        let new = old.replace("next spring", "next summer");
+        assert_at(&reanchor(&old, &new, s, e), AnchorStatus::Anchored, s, e);
+        let new = old.replace("Mayor Dana Whitcomb", "Mayor Dana Whitcom");
+        let result = reanchor(&old, &new, s, e);
+        assert_at(&result, AnchorStatus::Drifted, s, e - 1);
+    }
+
+    #[test]
+    fn a_three_paragraph_quote() {
+        let old = r1();
+        let p = R1_PARAGRAPHS;
+        let quote = paragraphs(&[p[1], p[2], p[3]]);
+        let (s, e) = span_of(&old, &quote);
+        let new = old.replace("Tusday", "Tuesday");
+        assert_at(
+            &reanchor(&old, &new, s, e),
+            AnchorStatus::Anchored,
+            s + 1,
+            e + 1,
+        );
+        // An edit inside the middle paragraph: the same three paragraphs, drifted.
+        let new = old.replace("had not secured", "has yet to secure");
+        let result = reanchor(&old, &new, s, e);
+        let new_quote = quote.replace("had not secured", "has yet to secure");
+        let (ns, ne) = span_of(&new, &new_quote);
+        assert_at(&result, AnchorStatus::Drifted, ns, ne);
+    }
+
+    #[test]
+    fn quotes_at_the_very_start_and_end_of_the_text() {
+        let old = r1();
+        let (s, e) = span_of(&old, "HARBORVIEW");
+        assert_eq!(s, 0);
+        let new = old.replace("HARBORVIEW", "HARBOURVIEW");
+        assert_at(&reanchor(&old, &new, s, e), AnchorStatus::Drifted, 0, 11);
+        let new = format!("Editor's note: updated.\n\n{old}");
+        assert_at(&reanchor(&old, &new, s, e), AnchorStatus::Anchored, 25, 35);
+
+        let (s, e) = span_of(&old, "on May 7.");
+        assert_eq!(e, 793);
+        let new = old.replace("May 7.", "May 8.");
+        let result = reanchor(&old, &new, s, e);
+        assert_at(&result, AnchorStatus::Drifted, s, e);
+        let new = format!("{old}\n\nThis story has been updated.");
+        assert_at(&reanchor(&old, &new, s, e), AnchorStatus::Anchored, s, e);
+    }
+
+    #[test]
+    fn non_latin_scripts_and_emoji() {
+        let old = paragraphs(&[
+            "Η Βουλή ενέκρινε τον προϋπολογισμό με 160 ψήφους την Τρίτη.",
+            "東京都議会は火曜日に予算案を可決した。反対は十二票だった。",
+            "وافق المجلس على الميزانية يوم الثلاثاء بأغلبية كبيرة 🎉 بعد نقاش طويل.",
+        ]);
+        let new = old
+            .replace("160", "162")
+            .replace("十二票", "十三票")
+            .replace("يوم الثلاثاء", "يوم الأربعاء");
+        for (quote, new_quote, status) in [
+            (
+                "ενέκρινε τον προϋπολογισμό",
+                "ενέκρινε τον προϋπολογισμό",
+                AnchorStatus::Anchored,
+            ),
+            (
+                "με 160 ψήφους την Τρίτη",
+                "με 162 ψήφους την Τρίτη",
+                AnchorStatus::Drifted,
+            ),
+            (
+                "予算案を可決した",
+                "予算案を可決した",
+                AnchorStatus::Anchored,
+            ),
+            (
+                "反対は十二票だった",
+                "反対は十三票だった",
+                AnchorStatus::Drifted,
+            ),
+            (
+                "بأغلبية كبيرة 🎉 بعد نقاش",
+                "بأغلبية كبيرة 🎉 بعد نقاش",
+                AnchorStatus::Anchored,
+            ),
+        ] {
+            let (s, e) = span_of(&old, quote);
+            let (ns, ne) = span_of(&new, new_quote);
+            let result = reanchor(&old, &new, s, e);
+            assert_at(&result, status, ns, ne);
+            assert_eq!(result.now_reads.as_deref(), Some(new_quote));
+        }
+    }
+
+    #[test]
+    fn emoji_before_the_quote_count_as_one_code_point() {
+        let old = "Fans cheered 🎉🎉 as the team won the final on Sunday.";
+        let new = "Fans cheered 🎉🎉🎉 as the team won the final on Sunday.";
+        let (s, e) = span_of(old, "won the final");
+        assert_eq!(s, 28);
+        assert_at(&reanchor(old, new, s, e), AnchorStatus::Anchored, 29, 42);
+    }
+
+    // ----- Robustness -----
+
+    #[test]
+    fn offsets_that_do_not_fit_the_old_text_fall_back_to_the_quote() {
+        let old = r1();
+        let mut stale = prior(&old, 497, 526);
+        stale.start = 5_000;
+        stale.end = 5_029;
+        let result = RevisionChange::new(&old, &old).reanchor(&stale);
+        assert_at(&result, AnchorStatus::Anchored, 497, 526);
+        assert_eq!(result.method, AnchorMethod::Fuzzy);
+    }
+
+    #[test]
+    fn empty_quotes_and_texts_do_not_panic() {
+        let old = r1();
+        let empty = PriorAnchor {
+            start: 10,
+            end: 10,
+            quote: quote_at(&old, 10, 10),
+        };
+        let change = RevisionChange::new(&old, "");
+        let result = change.reanchor(&empty);
+        assert_eq!(result.status, AnchorStatus::Orphaned);
+        let result = change.reanchor(&prior(&old, 497, 526));
+        assert_eq!(result.status, AnchorStatus::Orphaned);
+        assert_eq!(result.now_reads.as_deref(), Some(""));
+        let result = RevisionChange::new("", &old).reanchor(&prior("", 0, 0));
+        assert_eq!(result.status, AnchorStatus::Orphaned);
+        let reversed = PriorAnchor {
+            start: 30,
+            end: 20,
+            quote: quote_at(&old, 20, 30),
+        };
+        let _ = RevisionChange::new(&old, &old.replace("Tusday", "Tuesday")).reanchor(&reversed);
+    }
+
+    #[test]
+    fn status_and_method_names_round_trip() {
+        for status in [
+            AnchorStatus::Anchored,
+            AnchorStatus::Drifted,
+            AnchorStatus::Corrected,
+            AnchorStatus::Ambiguous,
+            AnchorStatus::Orphaned,
+        ] {
+            assert_eq!(AnchorStatus::parse(status.as_str()), Some(status));
+        }
+        for method in [
+            AnchorMethod::Intake,
+            AnchorMethod::Unchanged,
+            AnchorMethod::Diff,
+            AnchorMethod::Fuzzy,
+            AnchorMethod::Moved,
+            AnchorMethod::Manual,
+            AnchorMethod::None,
+        ] {
+            assert_eq!(AnchorMethod::parse(method.as_str()), Some(method));
+        }
+        assert_eq!(AnchorStatus::parse("lost"), None);
+        assert_eq!(AnchorMethod::parse(""), None);
+    }
+
+    // ----- Property: edits away from the quote never move it to other words -----
+
+    const WORDS: &[&str] = &[
+        "the",
+        "council",
+        "voted",
+        "bridge",
+        "city",
+        "mayor",
+        "said",
+        "on",
+        "a",
+        "to",
+        "of",
+        "budget",
+        "repairs",
+        "Tuesday",
+        "roughly",
+        "vehicles",
+        "café",
+        "naïve",
+        "Ωμέγα",
+        "東京",
+        "🎉",
+        "—",
+        "\"quoted\"",
+        "42",
+        "it's",
+        "state.",
+        "funds,",
+        "and",
+    ];
+
+    fn text_from(words: &[Vec<usize>]) -> String {
+        words
+            .iter()
+            .map(|p| p.iter().map(|&w| WORDS[w]).collect::<Vec<_>>().join(" "))
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    }
+
+    /// Applies an edit (insert, delete or replace, at a relative position) to `part`.
+    fn edit(part: &str, kind: u8, at: f64, len: usize, insert: &[usize]) -> String {
+        let chars: Vec<char> = part.chars().collect();
+        let at = ((chars.len() as f64) * at) as usize;
+        let end = (at + len).min(chars.len());
+        let inserted: String = insert.iter().map(|&w| format!("{} ", WORDS[w])).collect();
+        let (keep_from, text) = match kind % 3 {
+            0 => (at, inserted),
+            1 => (end, String::new()),
+            _ => (end, inserted),
+        };
+        chars[..at].iter().collect::<String>()
+            + &text
+            + &chars[keep_from..].iter().collect::<String>()
+    }
+
+    proptest! {
+        #![proptest_config(crate::text::tests_support::proptest_config())]
+        #[test]
+        fn edits_away_from_the_quote_keep_it(
+            paras in prop::collection::vec(prop::collection::vec(0..WORDS.len(), 3..25), 2..7),
+            pick in (0.0..1.0f64, 0.0..1.0f64, 1usize..8),
+            edits in prop::collection::vec(
+                (any::<bool>(), any::<u8>(), 0.0..1.0f64, 0usize..40,
+                 prop::collection::vec(0..WORDS.len(), 0..8)),
+                1..4),
+        ) {
+            let old = text_from(&paras);
+            // The quote: a run of whole words in one paragraph.
+            let p = ((paras.len() as f64) * pick.0) as usize;
+            let first = ((paras[p].len() as f64) * pick.1) as usize;
+            let count = pick.2.min(paras[p].len() - first);
+            let before = text_from(&paras[..p]);
+            let para_start = if p == 0 { 0 } else { before.chars().count() + 2 };
+            let words: Vec<&str> = paras[p].iter().map(|&w| WORDS[w]).collect();
+            let lead: usize = words[..first].iter().map(|w| w.chars().count() + 1).sum();
+            let quote_len = words[first..first + count].join(" ").chars().count();
+            let (s, e) = (para_start + lead, para_start + lead + quote_len);
+            let old_chars: Vec<char> = old.chars().collect();
+            // Protected: the quote and its context.
+            let guard_start = s.saturating_sub(CONTEXT_LEN + 1);
+            let guard_end = (e + CONTEXT_LEN + 1).min(old_chars.len());
+            let mut head: String = old_chars[..guard_start].iter().collect();
+            let middle: String = old_chars[guard_start..guard_end].iter().collect();
+            let mut tail: String = old_chars[guard_end..].iter().collect();
+            // The start and end of the text are context too: a side that reaches them stays.
+            let (head_free, tail_free) = (guard_start > 0, guard_end < old_chars.len());
+            for (in_head, kind, at, len, insert) in &edits {
+                if *in_head && head_free {
+                    head = edit(&head, *kind, *at, *len, insert);
+                } else if !*in_head && tail_free {
+                    tail = edit(&tail, *kind, *at, *len, insert);
+                }
+            }
+            let new = format!("{head}{middle}{tail}");
+            let shift = head.chars().count() as isize - guard_start as isize;
+            let (ns, ne) = ((s as isize + shift) as usize, (e as isize + shift) as usize);
+            let result = reanchor(&old, &new, s, e);
+            prop_assert_eq!(result.status, AnchorStatus::Anchored, "{:?}\nold: {:?}\nnew: {:?}\nquote {}..{} {:?}", result, old, new, s, e, cp_slice(&old, s, e));
+            prop_assert_eq!((result.start, result.end), (Some(ns), Some(ne)), "{:?}\nold: {:?}\nnew: {:?}", result, old, new);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(crate::text::tests_support::proptest_config())]
+        /// A quote whose words are replaced by unrelated ones (or deleted) is orphaned with what
+        /// replaced it, and never lands anywhere else, however often its words occur.
+        #[test]
+        fn a_replaced_quote_never_lands_elsewhere(
+            paras in prop::collection::vec(prop::collection::vec(0usize..60, 3..25), 2..7),
+            pick in (0.0..1.0f64, 0.0..1.0f64, 1usize..8),
+            replacement in prop::collection::vec("[α-ω]{1,8}", 0..6),
+        ) {
+            let word = |n: &usize| format!("w{n}");
+            let para_text: Vec<String> = paras
+                .iter()
+                .map(|p| p.iter().map(word).collect::<Vec<_>>().join(" "))
+                .collect();
+            let old = para_text.join("\n\n");
+            let p = ((paras.len() as f64) * pick.0) as usize;
+            let first = ((paras[p].len() as f64) * pick.1) as usize;
+            let count = pick.2.min(paras[p].len() - first);
+            let before: usize = para_text[..p].iter().map(|t| t.chars().count() + 2).sum();
+            let lead: usize = paras[p][..first].iter().map(|w| word(w).len() + 1).sum();
+            let quote: Vec<String> = paras[p][first..first + count].iter().map(word).collect();
+            let (s, e) = (before + lead, before + lead + quote.join(" ").len());
+            prop_assert_eq!(cp_slice(&old, s, e), quote.join(" "));
+            let inserted = replacement.join(" ");
+            let new = format!("{}{}{}", cp_slice(&old, 0, s), inserted, cp_slice(&old, e, usize::MAX));
+            let result = reanchor(&old, &new, s, e);
+            prop_assert_eq!(result.status, AnchorStatus::Orphaned, "{:?}\nold: {:?}\nnew: {:?}", result, old, new);
+            let now_reads = result.now_reads.unwrap_or_default();
+            prop_assert_eq!(now_reads.trim(), inserted.trim());
+        }
+    }
+}
