@@ -60,7 +60,12 @@ impl Placement {
             method: r.method.as_str().into(),
             score: r.score,
             span: r.start.zip(r.end),
-            now_reads: r.now_reads.clone(),
+            // What the old words now read matters only when the passage has no place; otherwise
+            // the anchor's own text says it.
+            now_reads: r
+                .now_reads
+                .clone()
+                .filter(|_| r.status == AnchorStatus::Orphaned),
         }
     }
 }

@@ -103,6 +103,7 @@ pub fn build(figment: Figment) -> Result<Rocket<Build>, StartError> {
     Ok(rocket::custom(figment)
         .manage(app)
         .mount("/", web::api::routes())
+        .mount("/", web::pages::routes())
         .register("/", web::catchers())
         .attach(web::Headers)
         .attach(AdHoc::on_liftoff("mail worker", move |rocket| {

@@ -357,6 +357,14 @@ pub fn publish(
     })
 }
 
+pub fn find(conn: &mut Conn, id: i64) -> Result<Option<Note>> {
+    Ok(correction_notes::table
+        .find(id)
+        .select(Note::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 /// The live note that resolved a report, if any.
 pub fn live_note_for_report(
     conn: &mut Conn,

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod guards;
+pub mod pages;
 
 use std::collections::HashMap;
 use std::sync::Mutex;

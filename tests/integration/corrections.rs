@@ -374,3 +374,54 @@ async fn note_bodies_are_sanitised() {
         "{html}"
     );
 }
+
+#[rocket::async_test]
+async fn a_note_has_a_public_permalink_page() {
+    let app = TestApp::new().await;
+    let token = app.editor();
+    let article = app.article(&token).await;
+    let mut body = note(&[]);
+    body["body_markdown"] = json!("It carries <em>12,000</em> vehicles. <script>alert(1)</script>");
+    body["wrong"] = json!("<b>14,000</b>");
+    let (_, published) = app
+        .post(
+            &format!("/api/v1/articles/{article}/corrections"),
+            Some(&token),
+            body,
+        )
+        .await;
+    let path = published["permalink"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("http://errata.test")
+        .to_owned();
+    let response = app.client.get(path).dispatch().await;
+    assert_eq!(response.status(), Status::Ok);
+    assert_eq!(
+        response.content_type(),
+        Some(rocket::http::ContentType::HTML)
+    );
+    assert!(response
+        .headers()
+        .get_one("Content-Security-Policy")
+        .unwrap()
+        .contains("frame-ancestors"));
+    let html = response.into_string().await.unwrap();
+    assert!(
+        html.contains("Council approves bridge bond") && html.contains(ARTICLE_URL),
+        "{html}"
+    );
+    assert!(html.contains("<em>12,000</em>"), "{html}");
+    assert!(
+        html.contains("14,000") && !html.contains("<b>14,000"),
+        "the wrong text is escaped: {html}"
+    );
+    assert!(!html.contains("<script>alert"), "{html}");
+    let missing = app.client.get("/corrections/999").dispatch().await;
+    assert_eq!(missing.status(), Status::NotFound);
+    assert!(missing
+        .into_string()
+        .await
+        .unwrap()
+        .contains("no correction note"));
+}

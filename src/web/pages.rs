@@ -1,0 +1,83 @@
+//! Public HTML pages. For now: a correction note's permalink, the address every note and email
+//! links to.
+
+use askama::Template;
+use rocket::http::Status;
+use rocket::response::content::RawHtml;
+use rocket::{get, routes, Route, State};
+
+use super::App;
+use crate::articles;
+use crate::corrections::{self, kind_label};
+use crate::error::{Error, Result};
+use crate::time::{rfc3339, rfc3339_opt};
+
+pub fn routes() -> Vec<Route> {
+    routes![note_permalink]
+}
+
+#[derive(Template)]
+#[template(path = "note.html")]
+struct NotePage {
+    publication: String,
+    article_title: String,
+    article_url: String,
+    kind_label: &'static str,
+    published_at: String,
+    amended_at: Option<String>,
+    retraction: Option<String>,
+    passage: Option<String>,
+    wrong: Option<String>,
+    right: Option<String>,
+    body_html: String,
+}
+
+#[derive(Template)]
+#[template(path = "not_found.html")]
+struct NotFoundPage<'a> {
+    message: &'a str,
+}
+
+fn render(t: &impl Template) -> Result<String> {
+    t.render()
+        .map_err(|e| Error::internal(format!("template: {e}")))
+}
+
+#[get("/corrections/<id>")]
+async fn note_permalink(app: &State<App>, id: i64) -> Result<(Status, RawHtml<String>)> {
+    let found = app
+        .db
+        .run(move |conn| {
+            let Some(note) = corrections::find(conn, id)? else {
+                return Ok(None);
+            };
+            let article = articles::find(conn, note.article_id)?
+                .ok_or_else(|| Error::internal(format!("note {id} without article")))?;
+            let publication = articles::publication(conn, article.publication_id)?;
+            Ok(Some((note, article, publication)))
+        })
+        .await?;
+    let Some((note, article, publication)) = found else {
+        let page = render(&NotFoundPage {
+            message: "There is no correction note at this address.",
+        })?;
+        return Ok((Status::NotFound, RawHtml(page)));
+    };
+    let retraction = note
+        .retracted_at
+        .map(|_| note.retraction_reason.clone().unwrap_or_default());
+    let page = NotePage {
+        publication: publication.name,
+        article_title: article.title,
+        article_url: article.url,
+        kind_label: kind_label(&note.kind),
+        published_at: rfc3339(note.published_at),
+        amended_at: rfc3339_opt(note.amended_at),
+        retraction,
+        passage: note.quote_exact,
+        wrong: note.wrong,
+        right: note.right_text,
+        body_html: note.body_html,
+    };
+    Ok((Status::Ok, RawHtml(render(&page)?)))
+}
