@@ -38,9 +38,9 @@ pub const NAME_MAX: usize = 200;
 pub const COMMENT_MAX: usize = 10_000;
 
 /// A report as a reader's browser sends it. Every field is optional here so that a missing one
-/// gets a 422 naming it rather than a parse error.
+/// gets a 422 naming it rather than a parse error. Unknown fields are ignored (unlike the
+/// editors' API): embeds of different versions run on publishers' pages at once.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ReportInput {
     pub article_url: Option<String>,
     pub passage: Option<PassageInput>,
@@ -52,7 +52,6 @@ pub struct ReportInput {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct PassageInput {
     pub exact: Option<String>,
     pub prefix: Option<String>,
@@ -60,7 +59,6 @@ pub struct PassageInput {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ReporterInput {
     pub name: Option<String>,
     pub email: Option<String>,

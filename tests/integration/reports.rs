@@ -25,6 +25,9 @@ async fn a_report_is_filed_on_the_passage_and_on_disk_before_201() {
     body["suggested_correction"] = json!("roughly 12,000 vehicles a day");
     body["evidence_urls"] = json!(["https://city.example.gov/traffic-2022.pdf"]);
     body["reporter"] = json!({ "name": "Ada", "email": "Ada@Example.org", "notify": true });
+    // Fields a newer embed may send are ignored, not refused.
+    body["embed_version"] = json!("2.1");
+    body["passage"]["type"] = json!("TextQuoteSelector");
     let (status, filed) = app.post("/api/v1/reports", None, body).await;
     assert_eq!(status, Status::Created, "{filed}");
     assert_eq!(filed["status"], "new");
