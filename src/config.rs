@@ -25,6 +25,9 @@ pub struct Settings {
     pub mail_poll_ms: u64,
     /// Reports one sender (by hashed IP) may file per hour; 0 turns the limit off.
     pub report_rate_limit: u32,
+    /// Take the sender's address from Rocket's `ip_header` (e.g. `X-Real-IP`). Only behind a
+    /// reverse proxy that sets it: otherwise anyone could send the header and pick an address.
+    pub trust_ip_header: bool,
 }
 
 impl Default for Settings {
@@ -39,6 +42,7 @@ impl Default for Settings {
             pool_size: 8,
             mail_poll_ms: 5000,
             report_rate_limit: 30,
+            trust_ip_header: false,
         }
     }
 }

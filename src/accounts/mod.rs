@@ -289,7 +289,7 @@ pub fn create_token(
     Ok((token, secret))
 }
 
-/// The active user and token behind a bearer secret, recording its use.
+/// The active user and token behind a bearer secret.
 pub fn authenticate_token(conn: &mut Conn, secret: &str) -> Result<Option<(User, ApiToken)>> {
     let found: Option<(ApiToken, User)> = api_tokens::table
         .inner_join(users::table)
@@ -303,16 +303,23 @@ pub fn authenticate_token(conn: &mut Conn, secret: &str) -> Result<Option<(User,
     if !user.active {
         return Ok(None);
     }
-    // Recording last use is best effort: a busy database must not fail a read request.
-    let stale = token
-        .last_used_at
-        .is_none_or(|t| now() - t > chrono::Duration::minutes(1));
-    if stale {
-        let _ = diesel::update(api_tokens::table.find(token.id))
-            .set(api_tokens::last_used_at.eq(now()))
-            .execute(conn);
-    }
     Ok(Some((user, token)))
+}
+
+impl ApiToken {
+    /// Whether `last_used_at` is worth refreshing (at most once a minute per token).
+    pub fn use_is_stale(&self) -> bool {
+        self.last_used_at
+            .is_none_or(|t| now() - t > chrono::Duration::minutes(1))
+    }
+}
+
+/// Records that a token was used.
+pub fn touch_token(conn: &mut Conn, token_id: i64) -> Result<()> {
+    diesel::update(api_tokens::table.find(token_id))
+        .set(api_tokens::last_used_at.eq(now()))
+        .execute(conn)?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -40,10 +40,6 @@ impl State {
     pub fn parse(s: &str) -> Option<State> {
         State::ALL.into_iter().find(|x| x.as_str() == s)
     }
-
-    pub fn is_open(self) -> bool {
-        self != State::Resolved
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -111,7 +107,7 @@ pub enum Refusal {
 /// The states the workflow allows after `from`.
 pub fn next_states(from: State) -> &'static [State] {
     match from {
-        State::New => &[State::Triaged, State::Investigating, State::Resolved],
+        State::New => &[State::Triaged, State::Resolved],
         State::Triaged => &[State::Investigating, State::Resolved],
         State::Investigating => &[State::Resolved],
         State::Resolved => &[State::Investigating],
@@ -162,6 +158,12 @@ pub fn check(from: State, mv: Move, role: Role, has_note: bool) -> Result<(), Re
             allowed: next_states(from).to_vec(),
         });
     }
+    if mv.to != State::Resolved && mv.resolution.is_some() {
+        return Err(Refusal::Incomplete {
+            field: "resolution",
+            reason: "a resolution is only given when resolving".into(),
+        });
+    }
     match mv.to {
         State::Resolved => {
             let Some(resolution) = mv.resolution else {
@@ -200,15 +202,7 @@ pub fn check(from: State, mv: Move, role: Role, has_note: bool) -> Result<(), Re
                 })
             }
         }
-        _ => {
-            if mv.resolution.is_some() {
-                return Err(Refusal::Incomplete {
-                    field: "resolution",
-                    reason: "a resolution is only given when resolving".into(),
-                });
-            }
-            Ok(())
-        }
+        _ => Ok(()),
     }
 }
 
@@ -344,6 +338,39 @@ mod tests {
     }
 
     #[test]
+    fn reopening_takes_no_resolution() {
+        for r in Resolution::ALL {
+            assert!(matches!(
+                check(
+                    State::Resolved,
+                    mv(State::Investigating, Some(r)),
+                    Role::Admin,
+                    true
+                ),
+                Err(Refusal::Incomplete {
+                    field: "resolution",
+                    ..
+                })
+            ));
+        }
+    }
+
+    #[test]
+    fn investigation_starts_from_triage() {
+        assert_eq!(
+            check(
+                State::New,
+                mv(State::Investigating, None),
+                Role::Admin,
+                false
+            ),
+            Err(Refusal::Invalid {
+                allowed: vec![State::Triaged, State::Resolved]
+            })
+        );
+    }
+
+    #[test]
     fn allowed_moves_depend_on_role() {
         assert_eq!(
             allowed_for(State::Resolved, Role::Reviewer),
@@ -355,7 +382,7 @@ mod tests {
         );
         assert_eq!(
             allowed_for(State::New, Role::Reviewer),
-            vec![State::Triaged, State::Investigating, State::Resolved]
+            vec![State::Triaged, State::Resolved]
         );
     }
 

@@ -82,7 +82,19 @@ impl<'r, S: NeedsScope> FromRequest<'r> for Authorized<S> {
                 Error::unauthorized("the API token is not valid or has been revoked"),
             ),
             Ok(Some((user, token))) => {
-                if token.scopes().contains(&S::SCOPE) {
+                if token.use_is_stale() {
+                    // Recording use is best effort and must not hold up (or fail) the request.
+                    let db = app.db.clone();
+                    let id = token.id;
+                    rocket::tokio::spawn(async move {
+                        let _ = db.run(move |conn| accounts::touch_token(conn, id)).await;
+                    });
+                }
+                // A token never outranks its owner: a demoted user's old tokens lose the scopes
+                // the new role does not allow.
+                if token.scopes().contains(&S::SCOPE)
+                    && user.role().allowed_scopes().contains(&S::SCOPE)
+                {
                     Outcome::Success(Authorized {
                         user,
                         _scope: PhantomData,
@@ -184,9 +196,14 @@ impl<'r> FromRequest<'r> for SenderHash {
         let Outcome::Success(app) = req.guard::<&State<App>>().await else {
             return fail(req, Error::internal("application state missing"));
         };
-        let hash = req
-            .client_ip()
-            .map(|ip| accounts::sha256_hex(&format!("{}|{ip}", app.ip_salt))[..32].to_owned());
+        // Behind a reverse proxy the peer is the proxy; only then may its header be believed.
+        let ip = if app.settings.trust_ip_header {
+            req.client_ip()
+        } else {
+            req.remote().map(|r| r.ip())
+        };
+        let hash =
+            ip.map(|ip| accounts::sha256_hex(&format!("{}|{ip}", app.ip_salt))[..32].to_owned());
         Outcome::Success(SenderHash(hash))
     }
 }

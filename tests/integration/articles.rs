@@ -288,3 +288,50 @@ pub fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+#[rocket::async_test]
+async fn a_demoted_users_tokens_lose_what_the_new_role_lacks() {
+    let app = TestApp::new().await;
+    let (user, token) = app.user(Role::Editor, &[]);
+    let body = json!({ "url": ARTICLE_URL, "title": "t", "body_text": "x" });
+    let mut conn = app.conn();
+    use diesel::RunQueryDsl;
+    diesel::sql_query(format!(
+        "UPDATE users SET role = 'reviewer' WHERE id = {}",
+        user.id
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    assert_error(
+        &app.put("/api/v1/articles", Some(&token), body).await,
+        Status::Forbidden,
+        "forbidden",
+        None,
+    );
+    let (status, _) = app.get("/api/v1/reports", Some(&token)).await;
+    assert_eq!(
+        status,
+        Status::Ok,
+        "reading stays within a reviewer's scopes"
+    );
+    diesel::sql_query(format!(
+        "UPDATE users SET active = 0 WHERE id = {}",
+        user.id
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    assert_error(
+        &app.get("/api/v1/reports", Some(&token)).await,
+        Status::Unauthorized,
+        "unauthorized",
+        None,
+    );
+}
+
+#[rocket::async_test]
+async fn healthz_answers_after_a_database_round_trip() {
+    let app = TestApp::new().await;
+    let (status, body) = app.get("/healthz", None).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(body, json!({ "status": "ok" }));
+}

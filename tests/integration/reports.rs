@@ -587,44 +587,90 @@ async fn comments_and_assignees_are_recorded() {
     assert_eq!(app.counts(), before);
 }
 
+async fn file_from(app: &TestApp, remote: &str, forwarded: &str) -> (Status, Value) {
+    let response = app
+        .client
+        .post("/api/v1/reports")
+        .remote(remote.parse().unwrap())
+        .header(Header::new("X-Real-IP", forwarded.to_owned()))
+        .header(ContentType::JSON)
+        .body(report_body("roughly 14,000 vehicles a day").to_string())
+        .dispatch()
+        .await;
+    read(response).await
+}
+
 #[rocket::async_test]
-async fn one_sender_is_rate_limited() {
+async fn one_sender_is_rate_limited_whatever_headers_it_sends() {
     let app = TestApp::builder()
         .set("report_rate_limit", json!(2))
         .start()
         .await;
     let token = app.editor();
     app.article(&token).await;
-    let remote: std::net::SocketAddr = "203.0.113.9:4000".parse().unwrap();
-    for _ in 0..2 {
-        let r = app
-            .client
-            .post("/api/v1/reports")
-            .remote(remote)
-            .header(ContentType::JSON)
-            .body(report_body("roughly 14,000 vehicles a day").to_string())
-            .dispatch()
-            .await;
-        assert_eq!(r.status(), Status::Created);
-    }
-    let before = app.counts();
-    let r = app
-        .client
-        .post("/api/v1/reports")
-        .remote(remote)
-        .header(ContentType::JSON)
-        .body(report_body("roughly 14,000 vehicles a day").to_string())
-        .dispatch()
-        .await;
-    assert_error(
-        &read(r).await,
-        Status::TooManyRequests,
-        "rate_limited",
-        None,
+    assert_eq!(
+        file_from(&app, "203.0.113.9:4000", "198.51.100.1").await.0,
+        Status::Created
     );
+    assert_eq!(
+        file_from(&app, "203.0.113.9:4001", "198.51.100.2").await.0,
+        Status::Created
+    );
+    let before = app.counts();
+    let got = file_from(&app, "203.0.113.9:4002", "198.51.100.3").await;
+    assert_error(&got, Status::TooManyRequests, "rate_limited", None);
     assert_eq!(app.counts(), before);
-    let hashes = app.count("SELECT COUNT(*) AS n FROM reports WHERE ip_hash IS NOT NULL AND ip_hash NOT LIKE '%203.0.113.9%'");
-    assert_eq!(hashes, 2, "the address is stored only hashed");
+    assert_eq!(
+        file_from(&app, "203.0.113.10:4000", "198.51.100.3").await.0,
+        Status::Created,
+        "another sender is not limited"
+    );
+
+    // Only a salted hash of the peer address is kept.
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        value: String,
+    }
+    use diesel::RunQueryDsl;
+    let salt = diesel::sql_query("SELECT value FROM settings WHERE key = 'ip_hash_salt'")
+        .get_result::<Row>(&mut app.conn())
+        .unwrap()
+        .value;
+    let expected = errata::accounts::sha256_hex(&format!("{salt}|203.0.113.9"))[..32].to_owned();
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM reports WHERE ip_hash = '{expected}'"
+        )),
+        2
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM reports WHERE ip_hash LIKE '%203.0.113%'"),
+        0
+    );
+}
+
+#[rocket::async_test]
+async fn behind_a_trusted_proxy_the_forwarded_address_counts() {
+    let app = TestApp::builder()
+        .set("report_rate_limit", json!(1))
+        .set("trust_ip_header", json!(true))
+        .start()
+        .await;
+    let token = app.editor();
+    app.article(&token).await;
+    assert_eq!(
+        file_from(&app, "127.0.0.1:4000", "198.51.100.1").await.0,
+        Status::Created
+    );
+    assert_eq!(
+        file_from(&app, "127.0.0.1:4000", "198.51.100.2").await.0,
+        Status::Created
+    );
+    assert_eq!(
+        file_from(&app, "127.0.0.1:4000", "198.51.100.1").await.0,
+        Status::TooManyRequests
+    );
 }
 
 #[rocket::async_test]

@@ -51,6 +51,22 @@ async fn a_report_moves_through_the_workflow_and_each_move_is_an_event() {
     // The reporter asked to hear back: the outcome is queued for them.
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM outbox WHERE template = 'report_resolved' AND recipient = 'ada@example.org'"), 1);
 
+    // Reopening takes no resolution, and a refused reopen changes nothing and mails no one.
+    let before = app.counts();
+    let got = app
+        .post(
+            &path(id),
+            Some(&token),
+            json!({ "to": "investigating", "resolution": "no_error" }),
+        )
+        .await;
+    assert_error(
+        &got,
+        Status::UnprocessableEntity,
+        "invalid_field",
+        Some("resolution"),
+    );
+    assert_eq!(app.counts(), before);
     let (status, r) = app
         .post(&path(id), Some(&token), json!({ "to": "investigating" }))
         .await;
@@ -91,6 +107,13 @@ async fn moves_outside_the_workflow_are_409_with_the_allowed_ones() {
     let id = app.report("roughly 14,000 vehicles a day", None).await["id"]
         .as_i64()
         .unwrap();
+    let got = app
+        .post(&path(id), Some(&token), json!({ "to": "investigating" }))
+        .await;
+    assert_error(&got, Status::Conflict, "invalid_transition", None);
+    assert_eq!(got.1["error"]["allowed"], json!(["triaged", "resolved"]));
+    app.post(&path(id), Some(&token), json!({ "to": "triaged" }))
+        .await;
     app.post(&path(id), Some(&token), json!({ "to": "investigating" }))
         .await;
     let before = app.counts();
