@@ -160,6 +160,8 @@ CREATE TABLE anchors (
     method TEXT NOT NULL,
     score DOUBLE NOT NULL,
     now_reads TEXT,
+    -- For an ambiguous anchor: the near-equal places, as JSON [{start, end, score}].
+    candidates TEXT,
     created_at TIMESTAMP NOT NULL,
     CHECK ((report_id IS NULL) <> (note_id IS NULL))
 );

@@ -179,24 +179,29 @@ pub fn permalink(site: &Site, note_id: i64) -> String {
     format!("{}/corrections/{note_id}", site.base_url)
 }
 
-/// Where the note's passage is now: its current anchor on the current revision when it still has
-/// one, else where it was published.
+/// Where the note's passage is now: only when its current anchor is on the article's current
+/// revision and the words are surely there. Offsets from an older revision, or a guess between
+/// two look-alike places, would make the embed mark the wrong words; `null` is the honest answer.
 fn note_passage(conn: &mut Conn, note: &Note) -> Result<Option<NotePassage>> {
-    let Some(exact) = note.quote_exact.clone() else {
+    if note.quote_exact.is_none() {
+        return Ok(None);
+    }
+    let Some(anchor) = anchoring::current(conn, Subject::Note(note.id))? else {
         return Ok(None);
     };
-    if let Some(a) = anchoring::current(conn, Subject::Note(note.id))? {
-        if let (Some(start), Some(end)) = (a.start_offset, a.end_offset) {
-            let rev = articles::revision_by_id(conn, a.revision_id)?;
-            let exact =
-                text::cp_slice(&rev.canonical_text, start as usize, end as usize).to_owned();
-            return Ok(Some(NotePassage { exact, start, end }));
-        }
-    }
+    let current_revision =
+        articles::find(conn, note.article_id)?.and_then(|a| a.current_revision_id);
+    let Some((start, end)) = anchor
+        .placed_span()
+        .filter(|_| current_revision == Some(anchor.revision_id))
+    else {
+        return Ok(None);
+    };
+    let rev = articles::revision_by_id(conn, anchor.revision_id)?;
     Ok(Some(NotePassage {
-        exact,
-        start: note.quote_start.unwrap_or(0),
-        end: note.quote_end.unwrap_or(0),
+        exact: text::cp_slice(&rev.canonical_text, start, end).to_owned(),
+        start: start as i64,
+        end: end as i64,
     }))
 }
 
@@ -242,22 +247,13 @@ pub fn publish(
         let revision = articles::current_revision(conn, &article)?;
         let located = match &v.passage {
             None => None,
-            Some((exact, prefix, suffix)) => Some(
-                text::locate(
-                    &revision.canonical_text,
-                    exact,
-                    prefix.as_deref(),
-                    suffix.as_deref(),
-                )
-                .map_err(|_| {
-                    Error::new(
-                        rocket::http::Status::UnprocessableEntity,
-                        "passage_not_found",
-                        "the quoted passage is not in the current text of the article",
-                    )
-                    .with_field("passage.exact")
-                })?,
-            ),
+            Some((exact, prefix, suffix)) => Some(anchoring::locate(
+                &revision.canonical_text,
+                exact,
+                prefix.as_deref(),
+                suffix.as_deref(),
+                "passage.exact",
+            )?),
         };
         let t = now();
         let note: Note = diesel::insert_into(correction_notes::table)
@@ -314,9 +310,7 @@ pub fn publish(
             permalink: permalink(site, note.id),
         };
         for &report_id in &v.resolves {
-            let report = reports::find(conn, report_id).map_err(|_| {
-                Error::invalid("resolves", format!("there is no report {report_id}"))
-            })?;
+            let report = reports::find_referenced(conn, report_id, "resolves")?;
             if report.article_id != article.id {
                 return Err(Error::invalid(
                     "resolves",
@@ -430,27 +424,76 @@ impl Cached {
 
 /// The embed asks for an article's notes on every page view: answers are kept in memory by
 /// canonical article URL and dropped whenever a note or the article changes.
+///
+/// A generation counter closes the race between a reader that missed the cache and a writer: an
+/// answer read from the database is stored only if nothing was invalidated since the read began,
+/// so a stale answer can never outlive the change that made it stale.
 #[derive(Default)]
 pub struct CorrectionsCache {
-    entries: RwLock<HashMap<String, Arc<Cached>>>,
+    state: RwLock<CacheState>,
+}
+
+#[derive(Default)]
+struct CacheState {
+    entries: HashMap<String, Arc<Cached>>,
+    generation: u64,
 }
 
 impl CorrectionsCache {
     pub fn get(&self, url: &str) -> Option<Arc<Cached>> {
-        self.entries.read().ok()?.get(url).cloned()
+        self.state.read().ok()?.entries.get(url).cloned()
     }
 
-    pub fn put(&self, url: &str, cached: Cached) -> Arc<Cached> {
+    /// Read before loading an answer from the database; hand it back to `put`.
+    pub fn generation(&self) -> u64 {
+        self.state.read().map(|s| s.generation).unwrap_or(0)
+    }
+
+    pub fn put(&self, url: &str, cached: Cached, read_at: u64) -> Arc<Cached> {
         let cached = Arc::new(cached);
-        if let Ok(mut map) = self.entries.write() {
-            map.insert(url.to_owned(), cached.clone());
+        if let Ok(mut state) = self.state.write() {
+            if state.generation == read_at {
+                state.entries.insert(url.to_owned(), cached.clone());
+            }
         }
         cached
     }
 
     pub fn invalidate(&self, url: &str) {
-        if let Ok(mut map) = self.entries.write() {
-            map.remove(url);
+        if let Ok(mut state) = self.state.write() {
+            state.entries.remove(url);
+            state.generation += 1;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_read_before_an_invalidation_is_not_kept() {
+        let cache = CorrectionsCache::default();
+        let read_at = cache.generation();
+        // A note is published while the slow read is still running.
+        cache.invalidate("https://a.example/x");
+        cache.put("https://a.example/x", Cached::new("old".into()), read_at);
+        assert!(cache.get("https://a.example/x").is_none());
+        let read_at = cache.generation();
+        cache.put("https://a.example/x", Cached::new("new".into()), read_at);
+        assert_eq!(
+            cache
+                .get("https://a.example/x")
+                .map(|c| c.body.clone())
+                .as_deref(),
+            Some("new")
+        );
+    }
+
+    #[test]
+    fn etags_follow_the_body() {
+        assert_eq!(Cached::new("a".into()).etag, Cached::new("a".into()).etag);
+        assert_ne!(Cached::new("a".into()).etag, Cached::new("b".into()).etag);
+        assert!(Cached::new("a".into()).etag.starts_with('"'));
     }
 }

@@ -167,6 +167,7 @@ diesel::table! {
         method -> Text,
         score -> Double,
         now_reads -> Nullable<Text>,
+        candidates -> Nullable<Text>,
         created_at -> Timestamp,
     }
 }

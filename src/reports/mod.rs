@@ -3,6 +3,8 @@
 
 pub mod workflow;
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -15,7 +17,7 @@ use crate::db::{self, Conn};
 use crate::error::{Error, Result};
 use crate::events::{self, EventView, NewEvent};
 use crate::mail::{self, ReportMail, Site};
-use crate::text::{self, LocateError};
+use crate::text;
 use crate::time::{now, rfc3339, rfc3339_opt};
 use workflow::{Move, Refusal, Resolution, State};
 
@@ -314,7 +316,9 @@ pub fn file(
     input: &ValidReport,
     ip_hash: Option<String>,
 ) -> Result<Filed> {
-    db::write(conn, |conn| {
+    // Locating can take a fuzzy search: do it before taking the write lock, and inside the
+    // transaction only check that the article has not moved on to a newer revision meanwhile.
+    let place = |conn: &mut Conn| -> Result<(Article, articles::Revision, text::Located)> {
         let article = articles::find_by_url(conn, &input.article_url)?.ok_or_else(|| {
             Error::not_found(
                 "article_not_found",
@@ -323,23 +327,24 @@ pub fn file(
             .with_field("article_url")
         })?;
         let revision = articles::current_revision(conn, &article)?;
-        let located = text::locate(
+        let located = anchoring::locate(
             &revision.canonical_text,
             &input.exact,
             input.prefix.as_deref(),
             input.suffix.as_deref(),
-        )
-        .map_err(|e| match e {
-            LocateError::EmptyQuote => {
-                Error::invalid("passage.exact", "passage.exact must not be empty")
-            }
-            LocateError::NotFound => Error::new(
-                rocket::http::Status::UnprocessableEntity,
-                "passage_not_found",
-                "the quoted passage is not in the current text of the article",
-            )
-            .with_field("passage.exact"),
-        })?;
+            "passage.exact",
+        )?;
+        Ok((article, revision, located))
+    };
+    let first = place(conn)?;
+    db::write(conn, |conn| {
+        let still_current = articles::find(conn, first.0.id)?
+            .is_some_and(|a| a.current_revision_id == Some(first.1.id));
+        let (article, revision, located) = if still_current {
+            first.clone()
+        } else {
+            place(conn)?
+        };
         let t = now();
         let token = random_secret(24);
         let report: Report =
@@ -422,6 +427,18 @@ pub fn find(conn: &mut Conn, id: i64) -> Result<Report> {
         .ok_or_else(|| Error::not_found("report_not_found", format!("there is no report {id}")))
 }
 
+/// `find` for an id named in a request body: a missing report is that field's fault (422); any
+/// other failure stays what it is.
+pub fn find_referenced(conn: &mut Conn, id: i64, field: &str) -> Result<Report> {
+    find(conn, id).map_err(|e| {
+        if e.code == "report_not_found" {
+            Error::invalid(field, format!("there is no report {id}"))
+        } else {
+            e
+        }
+    })
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ArticleRef {
     pub id: i64,
@@ -472,23 +489,52 @@ pub struct ReportView {
     pub events: Option<Vec<EventView>>,
 }
 
-fn article_ref(conn: &mut Conn, id: i64) -> Result<ArticleRef> {
-    let a = articles::find(conn, id)?
-        .ok_or_else(|| Error::internal(format!("article {id} missing")))?;
-    Ok(ArticleRef {
-        id: a.id,
-        url: a.url,
-        title: a.title,
-    })
+/// What report views share, loaded once per request: revision texts, articles, users, and (for
+/// listings) every report's current anchor in one query.
+#[derive(Default)]
+pub struct Lookups {
+    texts: anchoring::Texts,
+    articles: HashMap<i64, ArticleRef>,
+    users: HashMap<i64, Option<UserRef>>,
+    anchors: Option<HashMap<i64, anchoring::AnchorRow>>,
 }
 
-fn user_ref(conn: &mut Conn, id: Option<i64>) -> Result<Option<UserRef>> {
-    let Some(id) = id else { return Ok(None) };
-    Ok(accounts::find_user(conn, id)?.map(|u| UserRef {
-        id: u.id,
-        name: u.name,
-        email: u.email,
-    }))
+impl Lookups {
+    fn article(&mut self, conn: &mut Conn, id: i64) -> Result<ArticleRef> {
+        if let Some(a) = self.articles.get(&id) {
+            return Ok(a.clone());
+        }
+        let a = articles::find(conn, id)?
+            .ok_or_else(|| Error::internal(format!("article {id} missing")))?;
+        let r = ArticleRef {
+            id: a.id,
+            url: a.url,
+            title: a.title,
+        };
+        self.articles.insert(id, r.clone());
+        Ok(r)
+    }
+
+    fn user(&mut self, conn: &mut Conn, id: Option<i64>) -> Result<Option<UserRef>> {
+        let Some(id) = id else { return Ok(None) };
+        if let Some(u) = self.users.get(&id) {
+            return Ok(u.clone());
+        }
+        let u = accounts::find_user(conn, id)?.map(|u| UserRef {
+            id: u.id,
+            name: u.name,
+            email: u.email,
+        });
+        self.users.insert(id, u.clone());
+        Ok(u)
+    }
+
+    fn anchor(&mut self, conn: &mut Conn, report_id: i64) -> Result<Option<anchoring::AnchorRow>> {
+        match &mut self.anchors {
+            Some(batch) => Ok(batch.remove(&report_id)),
+            None => anchoring::current(conn, Subject::Report(report_id)),
+        }
+    }
 }
 
 fn note_ids(conn: &mut Conn, report_id: i64) -> Result<Vec<i64>> {
@@ -500,14 +546,24 @@ fn note_ids(conn: &mut Conn, report_id: i64) -> Result<Vec<i64>> {
 }
 
 pub fn view(conn: &mut Conn, r: &Report, viewer: &User, with_events: bool) -> Result<ReportView> {
-    let anchor = match anchoring::current(conn, Subject::Report(r.id))? {
-        Some(row) => Some(anchoring::view(conn, &row)?),
+    view_with(conn, r, viewer, with_events, &mut Lookups::default())
+}
+
+fn view_with(
+    conn: &mut Conn,
+    r: &Report,
+    viewer: &User,
+    with_events: bool,
+    lookups: &mut Lookups,
+) -> Result<ReportView> {
+    let anchor = match lookups.anchor(conn, r.id)? {
+        Some(row) => Some(anchoring::view(conn, &row, &mut lookups.texts)?),
         None => None,
     };
     Ok(ReportView {
         id: r.id,
         reference: r.reference.clone(),
-        article: article_ref(conn, r.article_id)?,
+        article: lookups.article(conn, r.article_id)?,
         state: r.state.clone(),
         status: r.state.clone(),
         resolution: r.resolution.clone(),
@@ -520,7 +576,7 @@ pub fn view(conn: &mut Conn, r: &Report, viewer: &User, with_events: bool) -> Re
             email: r.reporter_email.clone(),
             notify: r.notify,
         },
-        assignee: user_ref(conn, r.assignee_id)?,
+        assignee: lookups.user(conn, r.assignee_id)?,
         duplicate_of: r.duplicate_of,
         passage: PassageView::of(r),
         anchor,
@@ -584,9 +640,14 @@ pub fn list(
     } else {
         None
     };
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut lookups = Lookups {
+        anchors: Some(anchoring::current_for_reports(conn, &ids)?),
+        ..Default::default()
+    };
     let views = rows
         .iter()
-        .map(|r| view(conn, r, viewer, false))
+        .map(|r| view_with(conn, r, viewer, false, &mut lookups))
         .collect::<Result<Vec<_>>>()?;
     Ok((views, next))
 }
@@ -646,8 +707,7 @@ fn duplicate_root(conn: &mut Conn, report: &Report, target_id: i64) -> Result<i6
                 "a report cannot be a duplicate of itself",
             ));
         }
-        let target = find(conn, id)
-            .map_err(|_| Error::invalid("duplicate_of", format!("there is no report {id}")))?;
+        let target = find_referenced(conn, id, "duplicate_of")?;
         match (target.resolution.as_deref(), target.duplicate_of) {
             (Some("duplicate"), Some(next)) => id = next,
             _ => return Ok(id),
@@ -942,20 +1002,13 @@ pub fn attach(conn: &mut Conn, actor: &User, id: i64, input: &AnchorInput) -> Re
             }
             (None, None, Some(_)) => {
                 let exact = required(&input.exact, "exact")?;
-                let found = text::locate(
+                let found = anchoring::locate(
                     &revision.canonical_text,
                     exact,
                     input.prefix.as_deref(),
                     input.suffix.as_deref(),
-                )
-                .map_err(|_| {
-                    Error::new(
-                        rocket::http::Status::UnprocessableEntity,
-                        "passage_not_found",
-                        "the quoted passage is not in the current text of the article",
-                    )
-                    .with_field("exact")
-                })?;
+                    "exact",
+                )?;
                 (found.start, found.end)
             }
             _ => {

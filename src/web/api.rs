@@ -410,6 +410,7 @@ async fn corrections_for_url(
     let cached = match app.cache.get(&canonical) {
         Some(c) => c,
         None => {
+            let generation = app.cache.generation();
             let site = app.site.clone();
             let key = canonical.clone();
             let answer = app
@@ -426,7 +427,7 @@ async fn corrections_for_url(
                 .await?;
             let body =
                 serde_json::to_string(&answer).map_err(|e| Error::internal(e.to_string()))?;
-            app.cache.put(&canonical, Cached::new(body))
+            app.cache.put(&canonical, Cached::new(body), generation)
         }
     };
     let not_modified = inm

@@ -211,10 +211,9 @@ async fn words_a_published_note_put_right_are_corrected_not_lost() {
 
     // The open report on the same words now points at the corrected words.
     let anchor = anchor_of(&app, &token, second).await;
-    assert!(
-        ["corrected", "anchored"].contains(&anchor["status"].as_str().unwrap()),
-        "{anchor}"
-    );
+    assert_eq!(anchor["status"], "corrected", "{anchor}");
+    assert_eq!(anchor["text"], "on Tuesday to approve", "{anchor}");
+    assert_eq!(span(&anchor), (Some(40), Some(61)));
     assert!(
         anchor["text"].as_str().unwrap().contains("Tuesday"),
         "{anchor}"
