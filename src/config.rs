@@ -110,14 +110,7 @@ impl Settings {
         if let Some(smtp) = &self.smtp_url {
             crate::mail::transport::check_smtp_url(smtp).map_err(|m| bad("smtp_url", m))?;
         }
-        self.mail_from
-            .parse::<lettre::message::Mailbox>()
-            .map_err(|e| {
-                bad(
-                    "mail_from",
-                    format!("`{}` is not a mailbox: {e}", self.mail_from),
-                )
-            })?;
+        self.sender()?;
         if self.smtp_url.is_none() && self.mail_dir.as_os_str().is_empty() {
             return Err(bad("mail_dir", "must name a folder when smtp_url is unset"));
         }
@@ -128,6 +121,16 @@ impl Settings {
             return Err(bad("mail_poll_ms", "must be at least 1"));
         }
         Ok(())
+    }
+
+    /// `mail_from` as the sender of every email.
+    pub fn sender(&self) -> Result<lettre::message::Mailbox, ConfigError> {
+        self.mail_from.parse().map_err(|e| {
+            bad(
+                "mail_from",
+                format!("`{}` is not a mailbox: {e}", self.mail_from),
+            )
+        })
     }
 
     /// `public_url` without a trailing slash, for joining paths.

@@ -16,6 +16,12 @@ pub const EDITOR_EMAIL: &str = "editor@example.org";
 
 /// Seeds the demo when the database has no users and no articles; returns what to print.
 pub fn seed_if_empty(conn: &mut Conn, site: &Site) -> Result<Option<String>> {
+    // One transaction: a failure leaves the database empty (and seeded next time), and two
+    // servers starting at once cannot both seed.
+    crate::db::write(conn, |conn| seed(conn, site))
+}
+
+fn seed(conn: &mut Conn, site: &Site) -> Result<Option<String>> {
     let users_n: i64 = users::table.count().get_result(conn)?;
     let articles_n: i64 = articles_table::table.count().get_result(conn)?;
     if users_n > 0 || articles_n > 0 {

@@ -84,10 +84,7 @@ pub fn build(figment: Figment) -> Result<Rocket<Build>, StartError> {
     if let Some(login) = demo_login {
         println!("{login}");
     }
-    let from: lettre::message::Mailbox = settings
-        .mail_from
-        .parse()
-        .map_err(|e| StartError(format!("invalid configuration value for `mail_from`: {e}")))?;
+    let from = settings.sender().map_err(|e| StartError(e.to_string()))?;
     let wakeup = Wakeup::default();
     let app = App {
         db: db.clone(),

@@ -91,11 +91,18 @@ impl Db {
 
 /// Runs `f` in a `BEGIN IMMEDIATE` transaction: a write that reads first takes the write lock up
 /// front, so two writers queue on `busy_timeout` instead of failing to upgrade a read lock.
+/// Inside a transaction already, `f` simply joins it, so domain operations compose (an error
+/// still rolls back the whole outer transaction).
 pub fn write<T, F>(conn: &mut SqliteConnection, f: F) -> Result<T, Error>
 where
     F: FnOnce(&mut SqliteConnection) -> Result<T, Error>,
 {
-    conn.immediate_transaction(f)
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let depth = AnsiTransactionManager::transaction_manager_status_mut(conn).transaction_depth();
+    match depth {
+        Ok(Some(_)) => f(conn),
+        _ => conn.immediate_transaction(f),
+    }
 }
 
 /// Reads a value from the `settings` table, creating it with `init` when absent.
@@ -121,4 +128,29 @@ pub fn setting_or_init(
             .execute(conn)?;
         Ok(value)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::prelude::*;
+
+    #[test]
+    fn nested_writes_join_the_outer_transaction() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("t.db");
+        let mut conn = connect(path.to_str().unwrap()).unwrap();
+        migrate(&mut conn).unwrap();
+        let outcome: Result<(), Error> = write(&mut conn, |conn| {
+            setting_or_init(conn, "a", || "1".into())?;
+            write(conn, |conn| setting_or_init(conn, "b", || "2".into()))?;
+            Err(Error::internal("fail after both"))
+        });
+        assert!(outcome.is_err());
+        let n: i64 = schema::settings::table
+            .count()
+            .get_result(&mut conn)
+            .unwrap();
+        assert_eq!(n, 0, "the inner write rolled back with the outer one");
+    }
 }

@@ -55,10 +55,23 @@ impl Transport {
         }
     }
 
-    pub async fn send(&self, message: Message) -> Result<(), String> {
+    pub async fn send(&self, message: Message) -> Result<(), SendError> {
         match self {
-            Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
-            Transport::Files(t, _) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| SendError {
+                permanent: e.is_permanent(),
+                message: e.to_string(),
+            }),
+            Transport::Files(t, _) => t.send(message).await.map(|_| ()).map_err(|e| SendError {
+                permanent: false,
+                message: e.to_string(),
+            }),
         }
     }
+}
+
+/// Why a message did not go, and whether trying again could help (an SMTP 5xx answer cannot).
+#[derive(Debug)]
+pub struct SendError {
+    pub message: String,
+    pub permanent: bool,
 }

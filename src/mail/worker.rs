@@ -10,7 +10,7 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::Message;
 use rocket::tokio::sync::Notify;
 
-use super::transport::Transport;
+use super::transport::{SendError, Transport};
 use crate::db::schema::outbox;
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -69,55 +69,62 @@ pub async fn deliver_due(db: &Db, transport: &Transport, from: &Mailbox) -> Resu
         .await?;
     let mut sent = 0;
     for row in due {
+        // A message that cannot even be built (a bad address) will never go: no retries.
         let outcome = match build(&row, from) {
             Ok(message) => transport.send(message).await,
-            Err(e) => Err(e),
+            Err(e) => Err(SendError {
+                message: e,
+                permanent: true,
+            }),
         };
         let id = row.id;
         let attempts = row.attempts + 1;
-        match outcome {
+        let update = match outcome {
             Ok(()) => {
                 sent += 1;
-                db.run(move |conn| {
-                    diesel::update(outbox::table.find(id))
-                        .set((
-                            outbox::state.eq("sent"),
-                            outbox::attempts.eq(attempts),
-                            outbox::sent_at.eq(Some(now())),
-                            outbox::last_error.eq(None::<String>),
-                        ))
-                        .execute(conn)?;
-                    Ok(())
-                })
-                .await?;
+                Update {
+                    state: "sent",
+                    next: None,
+                    error: None,
+                }
             }
-            Err(error) => {
+            Err(e) => {
                 log::warn!(
-                    "mail {id} to {} failed (attempt {attempts}): {error}",
-                    row.recipient
+                    "mail {id} to {} failed (attempt {attempts}): {}",
+                    row.recipient,
+                    e.message
                 );
-                let state = if attempts >= MAX_ATTEMPTS {
-                    "failed"
-                } else {
-                    "pending"
-                };
-                let next: NaiveDateTime = now() + backoff(attempts - 1);
-                db.run(move |conn| {
-                    diesel::update(outbox::table.find(id))
-                        .set((
-                            outbox::state.eq(state),
-                            outbox::attempts.eq(attempts),
-                            outbox::next_attempt_at.eq(next),
-                            outbox::last_error.eq(Some(error)),
-                        ))
-                        .execute(conn)?;
-                    Ok(())
-                })
-                .await?;
+                let give_up = e.permanent || attempts >= MAX_ATTEMPTS;
+                Update {
+                    state: if give_up { "failed" } else { "pending" },
+                    next: (!give_up).then(|| now() + backoff(attempts - 1)),
+                    error: Some(e.message),
+                }
             }
-        }
+        };
+        db.run(move |conn| {
+            let t = now();
+            diesel::update(outbox::table.find(id))
+                .set((
+                    outbox::state.eq(update.state),
+                    outbox::attempts.eq(attempts),
+                    outbox::next_attempt_at.eq(update.next.unwrap_or(t)),
+                    outbox::last_error.eq(update.error),
+                    outbox::sent_at.eq((update.state == "sent").then_some(t)),
+                ))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await?;
     }
     Ok(sent)
+}
+
+/// What one delivery attempt leaves on the outbox row.
+struct Update {
+    state: &'static str,
+    next: Option<NaiveDateTime>,
+    error: Option<String>,
 }
 
 /// Wakes the worker when a request has queued mail, so delivery does not wait for the next poll.

@@ -775,6 +775,13 @@ pub fn transition(
             }
             (_, None) => None,
         };
+        if let Some(root) = duplicate_of {
+            // Reports that followed this one now follow its original, so their readers still
+            // hear when the original is resolved.
+            diesel::update(reports::table.filter(reports::duplicate_of.eq(report.id)))
+                .set(reports::duplicate_of.eq(root))
+                .execute(conn)?;
+        }
         apply(
             conn,
             site,

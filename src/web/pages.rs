@@ -2,7 +2,7 @@
 //! links to.
 
 use askama::Template;
-use rocket::http::Status;
+use rocket::http::{Header, Status};
 use rocket::response::content::RawHtml;
 use rocket::{get, routes, Route, State};
 
@@ -13,7 +13,21 @@ use crate::error::{Error, Result};
 use crate::time::{rfc3339, rfc3339_opt};
 
 pub fn routes() -> Vec<Route> {
-    routes![note_permalink]
+    routes![note_permalink, stylesheet]
+}
+
+/// The pages' stylesheet, built into the binary. A file rather than inline styles so the pages'
+/// CSP can forbid inline style.
+#[derive(rocket::Responder)]
+#[response(content_type = "text/css")]
+struct Stylesheet(&'static str, Header<'static>);
+
+#[get("/static/pages.css")]
+fn stylesheet() -> Stylesheet {
+    Stylesheet(
+        include_str!("../../static/pages.css"),
+        Header::new("Cache-Control", "public, max-age=3600"),
+    )
 }
 
 #[derive(Template)]

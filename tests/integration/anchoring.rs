@@ -264,3 +264,93 @@ async fn a_note_passage_moves_with_the_text() {
         .unwrap() as i64;
     assert_eq!(passage["start"], at);
 }
+
+#[rocket::async_test]
+async fn two_equal_new_homes_make_the_anchor_ambiguous_with_both_candidates() {
+    let app = TestApp::new().await;
+    let token = app.editor();
+    let filler = "Unrelated opening paragraph about the weather and the tides.";
+    let closing = "Closing paragraph with other news.";
+    let old = format!(
+        "{filler}\n\nThe council approved the budget on Monday after a long debate.\n\n{closing}"
+    );
+    app.article_with(&token, ARTICLE_URL, &old).await;
+    let id = app.report("approved the budget on Monday", None).await["id"]
+        .as_i64()
+        .unwrap();
+    let twice = "The council approved the budget on Tuesday after a long debate.";
+    revise(
+        &app,
+        &token,
+        &format!("{filler}\n\n{twice}\n\n{twice}\n\n{closing}"),
+    )
+    .await;
+    let anchor = anchor_of(&app, &token, id).await;
+    assert_eq!(anchor["status"], "ambiguous", "{anchor}");
+    assert_eq!(
+        span(&anchor),
+        (None, None),
+        "no guess is published: {anchor}"
+    );
+    let candidates = anchor["candidates"].as_array().unwrap();
+    assert_eq!(candidates.len(), 2, "{anchor}");
+    for c in candidates {
+        assert_eq!(c["text"], "approved the budget on Tuesday");
+    }
+    assert!(candidates[0]["start"].as_i64() < candidates[1]["start"].as_i64());
+    // An editor settles it by hand.
+    let pick = json!({ "start": candidates[1]["start"], "end": candidates[1]["end"] });
+    let (status, report) = app
+        .put(&format!("/api/v1/reports/{id}/anchor"), Some(&token), pick)
+        .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(report["anchor"]["status"], "anchored");
+}
+
+#[rocket::async_test]
+async fn revision_routes_answer_404_and_401_clearly() {
+    let app = TestApp::new().await;
+    let token = app.editor();
+    let id = app.article(&token).await;
+    assert_error(
+        &app.get("/api/v1/articles/999/revisions", Some(&token))
+            .await,
+        Status::NotFound,
+        "article_not_found",
+        None,
+    );
+    assert_error(
+        &app.get("/api/v1/articles/999/revisions/1/diff", Some(&token))
+            .await,
+        Status::NotFound,
+        "article_not_found",
+        None,
+    );
+    assert_error(
+        &app.get(&format!("/api/v1/articles/{id}/revisions"), None)
+            .await,
+        Status::Unauthorized,
+        "unauthorized",
+        None,
+    );
+    assert_error(
+        &app.get(&format!("/api/v1/articles/{id}/revisions/1/diff"), None)
+            .await,
+        Status::Unauthorized,
+        "unauthorized",
+        None,
+    );
+    let (status, first) = app
+        .get(
+            &format!("/api/v1/articles/{id}/revisions/1/diff"),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(first["previous"], Value::Null);
+    assert!(first["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["op"] == "insert"));
+}

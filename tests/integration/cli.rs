@@ -254,8 +254,6 @@ fn every_command_has_help() {
         vec!["article", "import", "--help"],
         vec!["publication", "add", "--help"],
     ] {
-        let mut full = args.clone();
-        full.insert(0, "errata");
         let out = errata(&dir, &args, None);
         assert!(
             out.status.success() && stdout(&out).contains("Usage"),

@@ -166,7 +166,9 @@ async fn bad_notes_are_refused_whole() {
             "Another article entirely, about ferries.",
         )
         .await;
-    let open = app.report("roughly 14,000 vehicles a day", None).await["id"]
+    let open = app
+        .report("roughly 14,000 vehicles a day", Some("open@example.org"))
+        .await["id"]
         .as_i64()
         .unwrap();
     let elsewhere = {
@@ -417,6 +419,10 @@ async fn a_note_has_a_public_permalink_page() {
         "the wrong text is escaped: {html}"
     );
     assert!(!html.contains("<script>alert"), "{html}");
+    assert!(html.contains("/static/pages.css"));
+    let css = app.client.get("/static/pages.css").dispatch().await;
+    assert_eq!(css.status(), Status::Ok);
+    assert_eq!(css.content_type(), Some(rocket::http::ContentType::CSS));
     let missing = app.client.get("/corrections/999").dispatch().await;
     assert_eq!(missing.status(), Status::NotFound);
     assert!(missing

@@ -160,3 +160,30 @@ async fn without_smtp_mail_is_written_as_eml_files() {
         Some("ada@example.org")
     );
 }
+
+#[rocket::async_test]
+async fn a_permanent_smtp_refusal_is_not_retried() {
+    let app = TestApp::builder().smtp().start().await;
+    let sink = app.smtp.clone().unwrap();
+    let token = app.editor();
+    app.article(&token).await;
+    app.report("roughly 14,000 vehicles a day", Some("bounce@example.org"))
+        .await;
+    app.report("roughly 14,000 vehicles a day", Some("ada@example.org"))
+        .await;
+    // The good message arrives; the refused one is marked failed after one attempt.
+    assert_eq!(sink.wait_for(1, 20).await.len(), 1);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while app.count("SELECT COUNT(*) AS n FROM outbox WHERE state = 'failed'") == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the refusal is recorded"
+        );
+        rocket::tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM outbox WHERE state = 'failed' AND attempts = 1 AND recipient = 'bounce@example.org' AND last_error LIKE '%550%'"),
+        1
+    );
+    assert_eq!(sink.messages()[0].to, vec!["ada@example.org".to_owned()]);
+}

@@ -8,6 +8,7 @@ mod articles;
 mod cli;
 mod concurrency;
 mod corrections;
+mod demo;
 mod mail;
 mod reports;
 mod restart;

@@ -315,3 +315,69 @@ async fn transitions_need_a_token_with_reports_write() {
         1
     );
 }
+
+#[rocket::async_test]
+async fn followers_of_a_report_follow_its_original_when_it_becomes_a_duplicate() {
+    let app = TestApp::new().await;
+    let token = app.editor();
+    app.article(&token).await;
+    let y = app
+        .report("roughly 14,000 vehicles a day", Some("y@example.org"))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let x = app
+        .report("roughly 14,000 vehicles a day", Some("x@example.org"))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let z = app
+        .report("roughly 14,000 vehicles a day", Some("z@example.org"))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let dup = |of: i64| json!({ "to": "resolved", "resolution": "duplicate", "duplicate_of": of });
+    assert_eq!(app.post(&path(z), Some(&token), dup(x)).await.0, Status::Ok);
+    assert_eq!(app.post(&path(x), Some(&token), dup(y)).await.0, Status::Ok);
+    let (_, zr) = app.get(&format!("/api/v1/reports/{z}"), Some(&token)).await;
+    assert_eq!(zr["duplicate_of"], y, "z now follows the original");
+    app.post(
+        &path(y),
+        Some(&token),
+        json!({ "to": "resolved", "resolution": "no_error" }),
+    )
+    .await;
+    for reader in ["x@example.org", "y@example.org", "z@example.org"] {
+        let n = app.count(&format!(
+            "SELECT COUNT(*) AS n FROM outbox WHERE template = 'report_resolved' AND recipient = '{reader}' AND body_text LIKE '%No error found%'"
+        ));
+        assert_eq!(n, 1, "{reader} hears the outcome");
+    }
+}
+
+#[rocket::async_test]
+async fn a_duplicate_of_a_duplicate_points_at_the_original() {
+    let app = TestApp::new().await;
+    let token = app.editor();
+    app.article(&token).await;
+    let a = app.report("roughly 14,000 vehicles a day", None).await["id"]
+        .as_i64()
+        .unwrap();
+    let b = app.report("roughly 14,000 vehicles a day", None).await["id"]
+        .as_i64()
+        .unwrap();
+    let c = app.report("roughly 14,000 vehicles a day", None).await["id"]
+        .as_i64()
+        .unwrap();
+    let dup = |of: i64| json!({ "to": "resolved", "resolution": "duplicate", "duplicate_of": of });
+    app.post(&path(b), Some(&token), dup(a)).await;
+    let (status, cr) = app.post(&path(c), Some(&token), dup(b)).await;
+    assert_eq!(status, Status::Ok, "{cr}");
+    assert_eq!(cr["duplicate_of"], a);
+    assert_error(
+        &app.post(&path(a), Some(&token), dup(9999)).await,
+        Status::UnprocessableEntity,
+        "invalid_field",
+        Some("duplicate_of"),
+    );
+}

@@ -96,8 +96,14 @@ async fn session(stream: TcpStream, store: Arc<Mutex<Vec<Received>>>) {
                 b"250 OK\r\n"
             }
             "RCPT" => {
-                to.push(address(&command));
-                b"250 OK\r\n"
+                // An address with "bounce" in it does not exist here: a permanent refusal.
+                let rcpt = address(&command);
+                if rcpt.contains("bounce") {
+                    b"550 5.1.1 no such mailbox\r\n"
+                } else {
+                    to.push(rcpt);
+                    b"250 OK\r\n"
+                }
             }
             "DATA" => {
                 let _ = write.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await;
