@@ -477,15 +477,59 @@ async fn file_report(
     Ok((Status::Created, Json(filed)))
 }
 
+/// Whether the client prefers a page to JSON: a browser opening the emailed status link.
+pub struct WantsHtml(bool);
+
+#[rocket::async_trait]
+impl<'r> rocket::request::FromRequest<'r> for WantsHtml {
+    type Error = ();
+    async fn from_request(req: &'r Request<'_>) -> rocket::request::Outcome<Self, ()> {
+        let html = req
+            .accept()
+            .and_then(|a| {
+                a.preferred()
+                    .media_type()
+                    .sub()
+                    .as_str()
+                    .eq_ignore_ascii_case("html")
+                    .then_some(())
+            })
+            .is_some();
+        rocket::outcome::Outcome::Success(WantsHtml(html))
+    }
+}
+
+/// The report's progress for whoever holds the secret status link: JSON, or the reader's page
+/// when a browser asks for HTML.
 #[get("/api/v1/reports/status/<token>")]
-async fn report_status(app: &State<App>, token: &str) -> Answer<reports::PublicStatus> {
+async fn report_status(
+    app: &State<App>,
+    token: &str,
+    wants: WantsHtml,
+) -> Result<
+    rocket::Either<
+        Json<reports::PublicStatus>,
+        (Status, rocket::response::content::RawHtml<String>),
+    >,
+> {
     let site = app.site.clone();
     let token = token.to_owned();
-    Ok(Json(
-        app.db
-            .run(move |conn| reports::public_status(conn, &site, &token))
-            .await?,
-    ))
+    let found = app
+        .db
+        .run(move |conn| reports::public_status(conn, &site, &token))
+        .await;
+    match (found, wants.0) {
+        (Ok(status), false) => Ok(rocket::Either::Left(Json(status))),
+        (Ok(status), true) => Ok(rocket::Either::Right((
+            Status::Ok,
+            super::pages::status_page(&status)?,
+        ))),
+        (Err(e), true) if e.status == Status::NotFound => Ok(rocket::Either::Right((
+            Status::NotFound,
+            super::pages::not_found_page("This status link does not match any report.")?,
+        ))),
+        (Err(e), _) => Err(e),
+    }
 }
 
 fn parse_id(value: Option<&str>, field: &str) -> Result<Option<i64>> {

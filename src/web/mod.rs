@@ -138,7 +138,7 @@ impl Fairing for Headers {
             "Referrer-Policy",
             "strict-origin-when-cross-origin",
         ));
-        if !path.starts_with("/api/") {
+        if res.content_type().is_some_and(|t| t.is_html()) {
             res.set_header(Header::new(
                 "Content-Security-Policy",
                 "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",

@@ -10,6 +10,7 @@ use super::App;
 use crate::articles;
 use crate::corrections::{self, kind_label};
 use crate::error::{Error, Result};
+use crate::reports;
 use crate::time::{rfc3339, rfc3339_opt};
 
 pub fn routes() -> Vec<Route> {
@@ -44,6 +45,49 @@ struct NotePage {
     wrong: Option<String>,
     right: Option<String>,
     body_html: String,
+}
+
+#[derive(Template)]
+#[template(path = "status.html")]
+struct StatusPage<'a> {
+    s: &'a reports::PublicStatus,
+    headline: &'a str,
+    explanation: &'a str,
+    note_label: &'static str,
+}
+
+/// The reader's status page: what the emailed status link shows in a browser.
+pub fn status_page(status: &reports::PublicStatus) -> Result<RawHtml<String>> {
+    let (headline, explanation) = match status.resolution.as_deref() {
+        Some(resolution) => {
+            let (outcome, words) =
+                crate::mail::outcome_words(resolution, status.duplicate_of.as_deref());
+            (format!("Resolved: {outcome}"), words)
+        }
+        None => {
+            let stage = match status.status.as_str() {
+                "new" => "Received",
+                "triaged" => "Being reviewed",
+                _ => "Under investigation",
+            };
+            (stage.to_owned(), "The newsroom is looking into your report. You will hear when it is resolved if you left an email address.".to_owned())
+        }
+    };
+    let note_label = status
+        .note
+        .as_ref()
+        .map(|n| kind_label(&n.kind))
+        .unwrap_or("Correction");
+    Ok(RawHtml(render(&StatusPage {
+        s: status,
+        headline: &headline,
+        explanation: &explanation,
+        note_label,
+    })?))
+}
+
+pub fn not_found_page(message: &str) -> Result<RawHtml<String>> {
+    Ok(RawHtml(render(&NotFoundPage { message })?))
 }
 
 #[derive(Template)]

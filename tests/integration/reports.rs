@@ -727,3 +727,45 @@ async fn cross_site_filing_only_from_a_publications_origins() {
     );
     assert_eq!(app.counts(), before);
 }
+
+#[rocket::async_test]
+async fn a_browser_opening_the_status_link_gets_a_page() {
+    let app = TestApp::new().await;
+    let token = app.editor();
+    app.article(&token).await;
+    let filed = app
+        .report("roughly 14,000 vehicles a day", Some("ada@example.org"))
+        .await;
+    let path = filed["status_url"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("http://errata.test")
+        .to_owned();
+    let page = app
+        .client
+        .get(path.clone())
+        .header(rocket::http::Accept::HTML)
+        .dispatch()
+        .await;
+    assert_eq!(page.status(), Status::Ok);
+    assert_eq!(page.content_type(), Some(ContentType::HTML));
+    assert!(page
+        .headers()
+        .get_one("Content-Security-Policy")
+        .is_some_and(|c| c.contains("default-src 'self'")));
+    let html = page.into_string().await.unwrap();
+    assert!(
+        html.contains(filed["reference"].as_str().unwrap()) && html.contains("Received"),
+        "{html}"
+    );
+    assert!(html.contains("roughly 14,000 vehicles a day"));
+    assert!(!html.contains("ada@example.org") && !html.contains("Ada Reader"));
+    let missing = app
+        .client
+        .get("/api/v1/reports/status/nope")
+        .header(rocket::http::Accept::HTML)
+        .dispatch()
+        .await;
+    assert_eq!(missing.status(), Status::NotFound);
+    assert_eq!(missing.content_type(), Some(ContentType::HTML));
+}
