@@ -769,3 +769,38 @@ async fn a_browser_opening_the_status_link_gets_a_page() {
     assert_eq!(missing.status(), Status::NotFound);
     assert_eq!(missing.content_type(), Some(ContentType::HTML));
 }
+
+#[rocket::async_test]
+async fn a_quote_from_a_slightly_different_page_is_found_at_intake() {
+    let app = TestApp::new().await;
+    let token = app.editor();
+    app.article(&token).await;
+    // Curly quotes, a no-break space and a line break, as a browser's selection may carry them.
+    let (status, curly) = app
+        .post(
+            "/api/v1/reports",
+            None,
+            report_body("vote \u{201c}a long-overdue\u{a0}investment\u{201d}\n and"),
+        )
+        .await;
+    assert_eq!(status, Status::Created, "{curly}");
+    assert_eq!(
+        curly["passage"]["exact"],
+        "vote \"a long-overdue investment\" and"
+    );
+    // The reader's page already has the typo fixed.
+    let (status, fixed) = app
+        .post(
+            "/api/v1/reports",
+            None,
+            report_body("voted 6-3 on Tuesday to approve"),
+        )
+        .await;
+    assert_eq!(status, Status::Created, "{fixed}");
+    assert_eq!(fixed["passage"]["exact"], "voted 6-3 on Tusday to approve");
+    let (_, report) = app
+        .get(&format!("/api/v1/reports/{}", fixed["id"]), Some(&token))
+        .await;
+    assert_eq!(report["anchor"]["status"], "anchored");
+    assert_eq!(report["anchor"]["method"], "fuzzy");
+}
