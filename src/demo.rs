@@ -84,7 +84,7 @@ fn seed(conn: &mut Conn, site: &Site) -> Result<Option<String>> {
                 reporter_email: None,
                 notify: false,
             },
-            None,
+            reports::Sender::default(),
         )?;
     }
     Ok(Some(format!(

@@ -157,6 +157,23 @@ pub fn origin_allowed(conn: &mut Conn, origin: &str) -> Result<bool> {
     Ok(n > 0)
 }
 
+/// Whether this publication lets pages on `origin` file reports about its articles.
+pub fn publication_allows(conn: &mut Conn, publication_id: i64, origin: &str) -> Result<bool> {
+    let n: i64 = publication_origins::table
+        .filter(publication_origins::publication_id.eq(publication_id))
+        .filter(publication_origins::origin.eq(origin))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Whether `url` lies under `base`, comparing whole path segments (`/news` is not under `/new`).
+fn under(url: &str, base: &str) -> bool {
+    let base = base.trim_end_matches('/');
+    url.strip_prefix(base)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?']))
+}
+
 /// The publication an article URL belongs to: the longest base URL that prefixes it, else one on
 /// the same host; failing both, a publication is registered for the URL's site so a CMS can push
 /// articles before an admin has named the site.
@@ -169,7 +186,7 @@ fn publication_for(conn: &mut Conn, article_url: &str) -> Result<i64> {
         .load(conn)?;
     let best = same_host
         .iter()
-        .filter(|p| article_url.starts_with(p.base_url.trim_end_matches('/')))
+        .filter(|p| under(article_url, &p.base_url))
         .max_by_key(|p| p.base_url.len())
         .or_else(|| same_host.first());
     if let Some(p) = best {
@@ -491,6 +508,17 @@ mod tests {
         assert!(canonical_url("ftp://example.com/x").is_err());
         assert!(canonical_url("not a url").is_err());
         assert!(canonical_url("").is_err());
+    }
+
+    #[test]
+    fn articles_belong_under_whole_path_segments() {
+        assert!(under("https://a.example/news/x", "https://a.example/news"));
+        assert!(under("https://a.example/news", "https://a.example/news/"));
+        assert!(under("https://a.example/x", "https://a.example/"));
+        assert!(!under(
+            "https://a.example/newsroom/x",
+            "https://a.example/news"
+        ));
     }
 
     #[test]

@@ -310,12 +310,14 @@ fn mail_view<'a>(r: &'a Report, article: &'a Article, site: &Site) -> ReportMail
 
 /// Files a report: finds the article and the passage, then writes the report, its anchor, its
 /// event and (if asked) the acknowledgement email in one transaction.
-pub fn file(
-    conn: &mut Conn,
-    site: &Site,
-    input: &ValidReport,
-    ip_hash: Option<String>,
-) -> Result<Filed> {
+/// Who sent a report: the hashed address, and the browser origin of a cross-site request.
+#[derive(Debug, Clone, Default)]
+pub struct Sender {
+    pub ip_hash: Option<String>,
+    pub origin: Option<String>,
+}
+
+pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -> Result<Filed> {
     // Locating can take a fuzzy search: do it before taking the write lock, and inside the
     // transaction only check that the article has not moved on to a newer revision meanwhile.
     let place = |conn: &mut Conn| -> Result<(Article, articles::Revision, text::Located)> {
@@ -326,6 +328,15 @@ pub fn file(
             )
             .with_field("article_url")
         })?;
+        if let Some(origin) = &sender.origin {
+            // A page may report only on its own publication's articles.
+            if !articles::publication_allows(conn, article.publication_id, origin)? {
+                return Err(Error::forbidden(format!(
+                    "pages on {origin} may not report on articles of another publication"
+                ))
+                .with_code("origin_not_allowed"));
+            }
+        }
         let revision = articles::current_revision(conn, &article)?;
         let located = anchoring::locate(
             &revision.canonical_text,
@@ -369,7 +380,7 @@ pub fn file(
                     reports::reporter_email.eq(&input.reporter_email),
                     reports::notify.eq(input.notify),
                     reports::state.eq(State::New.as_str()),
-                    reports::ip_hash.eq(ip_hash),
+                    reports::ip_hash.eq(&sender.ip_hash),
                     reports::created_at.eq(t),
                     reports::updated_at.eq(t),
                 ))

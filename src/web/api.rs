@@ -454,7 +454,7 @@ fn file_report_preflight(_origin: AllowedOrigin) -> Status {
 #[post("/api/v1/reports", data = "<body>")]
 async fn file_report(
     app: &State<App>,
-    _origin: AllowedOrigin,
+    origin: AllowedOrigin,
     sender: SenderHash,
     body: JsonBody<ReportInput>,
 ) -> Result<(Status, Json<reports::Filed>)> {
@@ -471,7 +471,13 @@ async fn file_report(
     let site = app.site.clone();
     let filed = app
         .db
-        .run(move |conn| reports::file(conn, &site, &valid, sender.0))
+        .run(move |conn| {
+            let sender = reports::Sender {
+                ip_hash: sender.0,
+                origin: origin.0,
+            };
+            reports::file(conn, &site, &valid, sender)
+        })
         .await?;
     app.wakeup.wake();
     Ok((Status::Created, Json(filed)))

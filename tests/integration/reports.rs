@@ -726,6 +726,31 @@ async fn cross_site_filing_only_from_a_publications_origins() {
         None,
     );
     assert_eq!(app.counts(), before);
+
+    // Another publication's page may not report on this publication's articles.
+    errata::articles::create_publication(
+        &mut app.conn(),
+        "Other Paper",
+        "https://other.example/",
+        &[],
+    )
+    .unwrap();
+    let before = app.counts();
+    let other = app
+        .client
+        .post("/api/v1/reports")
+        .header(Header::new("Origin", "https://other.example"))
+        .header(ContentType::JSON)
+        .body(report_body("roughly 14,000 vehicles a day").to_string())
+        .dispatch()
+        .await;
+    assert_error(
+        &read(other).await,
+        Status::Forbidden,
+        "origin_not_allowed",
+        None,
+    );
+    assert_eq!(app.counts(), before);
 }
 
 #[rocket::async_test]
