@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use errata::accounts::{self, NewUser, Role, Scope};
-use errata::articles::{self, ArticleInput, Body};
+use errata::articles;
 use errata::config::Settings;
 
 #[derive(Parser)]
@@ -227,16 +227,6 @@ fn admin(command: Command) -> Result<(), String> {
     Ok(())
 }
 
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ImportLine {
-    url: String,
-    title: String,
-    body_text: Option<String>,
-    body_html: Option<String>,
-    published_at: Option<String>,
-}
-
 fn import(conn: &mut errata::db::Conn, file: &PathBuf) -> Result<(), String> {
     let mut content = String::new();
     std::fs::File::open(file)
@@ -256,31 +246,11 @@ fn import(conn: &mut errata::db::Conn, file: &PathBuf) -> Result<(), String> {
     let (mut created, mut updated, mut unchanged) = (0, 0, 0);
     let mut failed: Vec<(usize, String)> = Vec::new();
     for (number, line) in lines {
-        let outcome = serde_json::from_str::<ImportLine>(line)
+        let outcome = serde_json::from_str::<articles::ArticleRequest>(line)
             .map_err(|e| format!("not a valid article line: {e}"))
-            .and_then(|a| {
-                let body = match (a.body_text, a.body_html) {
-                    (Some(t), None) => Body::Text(t),
-                    (None, Some(h)) => Body::Html(h),
-                    _ => return Err("needs exactly one of body_text or body_html".to_owned()),
-                };
-                let published_at = match a.published_at.as_deref() {
-                    None => None,
-                    Some(s) => Some(
-                        errata::time::parse(s)
-                            .ok_or_else(|| format!("published_at `{s}` is not a date"))?,
-                    ),
-                };
-                articles::upsert(
-                    conn,
-                    &ArticleInput {
-                        url: a.url,
-                        title: a.title,
-                        body,
-                        published_at,
-                    },
-                )
-                .map_err(|e| e.describe())
+            .and_then(|request| {
+                let input = request.into_input().map_err(|e| e.describe())?;
+                articles::upsert(conn, &input).map_err(|e| e.describe())
             });
         match outcome {
             Ok(done) if done.created => created += 1,

@@ -263,6 +263,65 @@ impl Body {
     }
 }
 
+/// An article as a CMS sends it (API or import file); every field optional here so a missing one
+/// is reported by name.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArticleRequest {
+    pub url: Option<String>,
+    pub title: Option<String>,
+    pub body_text: Option<String>,
+    pub body_html: Option<String>,
+    pub published_at: Option<String>,
+}
+
+impl ArticleRequest {
+    pub fn into_input(self) -> Result<ArticleInput> {
+        let url = self
+            .url
+            .ok_or_else(|| Error::invalid("url", "url is required"))?;
+        let title = self
+            .title
+            .ok_or_else(|| Error::invalid("title", "title is required"))?;
+        let body = match (self.body_text, self.body_html) {
+            (Some(t), None) => Body::Text(t),
+            (None, Some(h)) => Body::Html(h),
+            (Some(_), Some(_)) => {
+                return Err(Error::invalid(
+                    "body_text",
+                    "send body_text or body_html, not both",
+                ))
+            }
+            (None, None) => {
+                return Err(Error::invalid(
+                    "body_text",
+                    "body_text or body_html is required",
+                ))
+            }
+        };
+        let published_at = match self
+            .published_at
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => None,
+            Some(s) => Some(crate::time::parse(s).ok_or_else(|| {
+                Error::invalid(
+                    "published_at",
+                    format!("`{s}` is not an RFC 3339 date-time"),
+                )
+            })?),
+        };
+        Ok(ArticleInput {
+            url,
+            title,
+            body,
+            published_at,
+        })
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ArticleInput {
     pub url: String,

@@ -105,6 +105,13 @@ where
     }
 }
 
+/// One round trip, for health checks.
+pub fn ping(conn: &mut SqliteConnection) -> Result<(), Error> {
+    use diesel::RunQueryDsl;
+    diesel::sql_query("SELECT 1").execute(conn)?;
+    Ok(())
+}
+
 /// Reads a value from the `settings` table, creating it with `init` when absent.
 pub fn setting_or_init(
     conn: &mut SqliteConnection,

@@ -1,6 +1,5 @@
 //! The JSON API under `/api/v1` and `/healthz`.
 
-use diesel::prelude::*;
 use rocket::http::{Header, Status};
 use rocket::response::{self, Responder};
 use rocket::serde::json::Json;
@@ -13,7 +12,7 @@ use super::guards::{
     ReportsWrite, SenderHash,
 };
 use super::App;
-use crate::articles::{self, Article, ArticleInput, Body};
+use crate::articles::{self, Article};
 use crate::corrections::{self, Cached, NoteInput};
 use crate::error::{Error, Result};
 use crate::reports::{
@@ -48,76 +47,14 @@ type Answer<T> = Result<Json<T>>;
 
 #[get("/healthz")]
 async fn healthz(app: &State<App>) -> Answer<Value> {
-    app.db
-        .run(|conn| {
-            diesel::sql_query("SELECT 1").execute(conn)?;
-            Ok(())
-        })
-        .await?;
+    app.db.run(crate::db::ping).await?;
     Ok(Json(json!({ "status": "ok" })))
 }
 
 // ---- articles ------------------------------------------------------------------------------
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ArticleBody {
-    url: Option<String>,
-    title: Option<String>,
-    body_text: Option<String>,
-    body_html: Option<String>,
-    published_at: Option<String>,
-}
-
-impl JsonInput for ArticleBody {
+impl JsonInput for articles::ArticleRequest {
     const LIMIT_BYTES: u64 = 5 * 1024 * 1024;
-}
-
-impl ArticleBody {
-    fn into_input(self) -> Result<ArticleInput> {
-        let url = self
-            .url
-            .ok_or_else(|| Error::invalid("url", "url is required"))?;
-        let title = self
-            .title
-            .ok_or_else(|| Error::invalid("title", "title is required"))?;
-        let body = match (self.body_text, self.body_html) {
-            (Some(t), None) => Body::Text(t),
-            (None, Some(h)) => Body::Html(h),
-            (Some(_), Some(_)) => {
-                return Err(Error::invalid(
-                    "body_text",
-                    "send body_text or body_html, not both",
-                ))
-            }
-            (None, None) => {
-                return Err(Error::invalid(
-                    "body_text",
-                    "body_text or body_html is required",
-                ))
-            }
-        };
-        let published_at = match self
-            .published_at
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            None => None,
-            Some(s) => Some(time::parse(s).ok_or_else(|| {
-                Error::invalid(
-                    "published_at",
-                    format!("`{s}` is not an RFC 3339 date-time"),
-                )
-            })?),
-        };
-        Ok(ArticleInput {
-            url,
-            title,
-            body,
-            published_at,
-        })
-    }
 }
 
 #[derive(Serialize)]
@@ -140,7 +77,7 @@ struct UpsertAnswer {
 async fn put_article(
     app: &State<App>,
     _auth: Authorized<ArticlesWrite>,
-    body: JsonBody<ArticleBody>,
+    body: JsonBody<articles::ArticleRequest>,
 ) -> Result<(Status, Json<UpsertAnswer>)> {
     let input = body.0.into_input()?;
     let done = app
@@ -538,7 +475,7 @@ async fn report_status(
     }
 }
 
-fn parse_id(value: Option<&str>, field: &str) -> Result<Option<i64>> {
+fn parse_positive(value: Option<&str>, field: &str) -> Result<Option<i64>> {
     match value.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(v) => v
@@ -587,7 +524,7 @@ async fn list_reports(
             ))
         }
     };
-    let limit = parse_id(limit, "limit")?.unwrap_or(reports::LIST_DEFAULT);
+    let limit = parse_positive(limit, "limit")?.unwrap_or(reports::LIST_DEFAULT);
     if limit > reports::LIST_MAX {
         return Err(Error::invalid(
             "limit",
@@ -596,11 +533,11 @@ async fn list_reports(
     }
     let query = ListQuery {
         state,
-        article_id: parse_id(article_id, "article_id")?,
-        assignee_id: parse_id(assignee_id, "assignee_id")?,
+        article_id: parse_positive(article_id, "article_id")?,
+        assignee_id: parse_positive(assignee_id, "assignee_id")?,
         oldest_first,
         limit,
-        after: parse_id(cursor, "cursor")?,
+        after: parse_positive(cursor, "cursor")?,
     };
     let user = auth.user;
     let (views, next) = app
