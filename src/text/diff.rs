@@ -149,9 +149,9 @@ fn align_level(
 ) {
     if level == Level::Char {
         let ops = similar::capture_diff_slices_deadline(Algorithm::Myers, old, new, Some(deadline));
-        for op in ops {
-            let (tag, o, n) = op.as_tag_tuple();
-            if tag == DiffTag::Equal {
+        for segment in normalised(&ops, old, new) {
+            if segment.equal {
+                let (o, n) = (segment.old, segment.new);
                 push_run(runs, old_base + o.start, new_base + n.start, o.len());
             }
         }
@@ -182,45 +182,142 @@ fn align_level(
     } else {
         Level::Char
     };
-    // Consecutive non-equal ops form one changed region, refined at the next level.
-    let mut gap: Option<(Range<usize>, Range<usize>)> = None;
-    let flush = |gap: &mut Option<(Range<usize>, Range<usize>)>, runs: &mut Vec<Run>| {
-        if let Some((o, n)) = gap.take() {
-            let (o, n) = (
-                span(&old_tokens, old.len(), o),
-                span(&new_tokens, new.len(), n),
-            );
-            if !o.is_empty() && !n.is_empty() && finest != level {
-                align_level(
-                    &old[o.clone()],
-                    old_base + o.start,
-                    &new[n.clone()],
-                    new_base + n.start,
-                    next,
-                    finest,
-                    deadline,
-                    runs,
-                );
-            }
-        }
-    };
-    for op in ops {
-        let (tag, o, n) = op.as_tag_tuple();
-        if tag == DiffTag::Equal {
-            flush(&mut gap, runs);
-            let (o, n) = (
-                span(&old_tokens, old.len(), o),
-                span(&new_tokens, new.len(), n),
-            );
+    // Each changed segment (consecutive non-equal ops) is refined at the next level.
+    for segment in normalised(&ops, &old_words, &new_words) {
+        let (o, n) = (
+            span(&old_tokens, old.len(), segment.old),
+            span(&new_tokens, new.len(), segment.new),
+        );
+        if segment.equal {
             push_run(runs, old_base + o.start, new_base + n.start, o.len());
-        } else {
-            gap = Some(match gap {
-                Some((go, gn)) => (go.start..o.end.max(go.end), gn.start..n.end.max(gn.end)),
-                None => (o, n),
-            });
+        } else if !o.is_empty() && !n.is_empty() && finest != level {
+            align_level(
+                &old[o.clone()],
+                old_base + o.start,
+                &new[n.clone()],
+                new_base + n.start,
+                next,
+                finest,
+                deadline,
+                runs,
+            );
         }
     }
-    flush(&mut gap, runs);
+}
+
+/// A stretch of a diff, in tokens: unchanged, or changed (deleted, inserted or replaced).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Segment {
+    equal: bool,
+    old: Range<usize>,
+    new: Range<usize>,
+}
+
+/// The diff `ops` as alternating equal and changed segments, with every pure deletion or
+/// insertion slid along the text it repeats so that the unchanged text beside it is one
+/// stretch. Myers places the deletion of a sentence after the words it shares with the next
+/// sentence ("[A] said [X. A] said [Y.]"): the shared words would count as the deleted
+/// sentence's and the surviving sentence would be split in two. Slid, the deletion is
+/// "[A said X. ]" and "A said Y." stays whole (the classic "shift single edits surrounded by
+/// equalities" cleanup).
+fn normalised<T: PartialEq>(ops: &[similar::DiffOp], old: &[T], new: &[T]) -> Vec<Segment> {
+    let mut segments: Vec<Segment> = Vec::new();
+    for op in ops {
+        let (tag, o, n) = op.as_tag_tuple();
+        push_segment(
+            &mut segments,
+            Segment {
+                equal: tag == DiffTag::Equal,
+                old: o,
+                new: n,
+            },
+        );
+    }
+    // Each slide removes an equal segment, so this ends.
+    while let Some(i) = (1..segments.len().saturating_sub(1))
+        .find(|&i| slide(&mut segments[i - 1..=i + 1], old, new))
+    {
+        // The slide emptied one of the two equal segments; drop it and merge what now touches.
+        let rest = segments.split_off(i - 1);
+        for segment in rest {
+            push_segment(&mut segments, segment);
+        }
+    }
+    segments
+}
+
+/// Appends a segment, merging it with the previous one of the same kind; empty ones vanish.
+fn push_segment(segments: &mut Vec<Segment>, segment: Segment) {
+    if segment.old.is_empty() && segment.new.is_empty() {
+        return;
+    }
+    match segments.last_mut() {
+        Some(last) if last.equal == segment.equal => {
+            last.old.end = segment.old.end;
+            last.new.end = segment.new.end;
+        }
+        _ => segments.push(segment),
+    }
+}
+
+/// For `[equal, pure edit, equal]`: when the edited text ends with the first equal stretch,
+/// slides the edit left over it, or when it starts with the second one, right, so that the two
+/// equal stretches become one (the emptied one is left empty). Returns whether it slid.
+fn slide<T: PartialEq>(three: &mut [Segment], old: &[T], new: &[T]) -> bool {
+    let [before, edit, after] = three else {
+        return false;
+    };
+    if !before.equal || edit.equal || !after.equal || edit.old.is_empty() == edit.new.is_empty() {
+        return false;
+    }
+    // The side holding the edited text; on the other side the edit is an empty point.
+    let deletion = edit.new.is_empty();
+    let (text, edited, first, second) = if deletion {
+        (old, edit.old.clone(), before.old.clone(), after.old.clone())
+    } else {
+        (new, edit.new.clone(), before.new.clone(), after.new.clone())
+    };
+    let shift = |range: &mut Range<usize>, by: isize| {
+        range.start = range.start.wrapping_add_signed(by);
+        range.end = range.end.wrapping_add_signed(by);
+    };
+    if first.len() <= edited.len()
+        && text[edited.end - first.len()..edited.end] == text[first.clone()]
+    {
+        // "[A] X A [B]" → "[] A X [A B]".
+        let by = first.len() as isize;
+        if deletion {
+            shift(&mut edit.old, -by);
+            edit.new = before.new.start..before.new.start;
+        } else {
+            shift(&mut edit.new, -by);
+            edit.old = before.old.start..before.old.start;
+        }
+        after.old.start -= first.len();
+        after.new.start -= first.len();
+        before.old.end = before.old.start;
+        before.new.end = before.new.start;
+        return true;
+    }
+    if second.len() <= edited.len()
+        && text[edited.start..edited.start + second.len()] == text[second.clone()]
+    {
+        // "[A] B X [B]" → "[A B] X B []".
+        let by = second.len() as isize;
+        before.old.end += second.len();
+        before.new.end += second.len();
+        if deletion {
+            shift(&mut edit.old, by);
+            edit.new = before.new.end..before.new.end;
+        } else {
+            shift(&mut edit.new, by);
+            edit.old = before.old.end..before.old.end;
+        }
+        after.old.start = after.old.end;
+        after.new.start = after.new.end;
+        return true;
+    }
+    false
 }
 
 /// Appends a run, merging it with the previous one when they touch on both sides.
@@ -466,6 +563,68 @@ mod tests {
             .runs
             .windows(2)
             .all(|w| { w[0].old + w[0].len <= w[1].old && w[0].new + w[0].len <= w[1].new }));
+    }
+
+    #[test]
+    fn a_deleted_sentence_takes_the_opening_it_shares_with_the_next() {
+        // Myers deletes "pay for the bridge. Whitcomb said the bond would " and keeps the first
+        // sentence's opening; slid, the deletion is the first sentence and the second is whole.
+        let old = chars("Whitcomb said the bond would pay for the bridge. Whitcomb said the bond would not raise taxes.");
+        let new = chars("Whitcomb said the bond would not raise taxes.");
+        let a = Alignment::new(&old, &new);
+        assert_eq!(
+            a.runs,
+            vec![Run {
+                old: 49,
+                new: 0,
+                len: 45
+            }]
+        );
+        assert_eq!(a.shift(0, 13), None);
+        // The same for an insertion, and in a later paragraph.
+        let a = Alignment::new(
+            &chars("Intro.\n\nA said Y."),
+            &chars("Intro.\n\nA said X. A said Y."),
+        );
+        assert_eq!(
+            a.runs,
+            vec![
+                Run {
+                    old: 0,
+                    new: 0,
+                    len: 8
+                },
+                Run {
+                    old: 8,
+                    new: 18,
+                    len: 9
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn sliding_keeps_both_texts_and_merges_equal_runs() {
+        let ops = |o: &[char], n: &[char]| similar::capture_diff_slices(Algorithm::Myers, o, n);
+        for (old, new) in [
+            ("abcab", "ab"),
+            ("ab", "abcab"),
+            ("xabcaby", "xaby"),
+            ("aaaa", "aa"),
+            ("abab", "ab"),
+            ("", "a"),
+        ] {
+            let (old, new) = (chars(old), chars(new));
+            let segments = normalised(&ops(&old, &new), &old, &new);
+            assert!(segments.windows(2).all(|w| w[0].equal != w[1].equal
+                && w[0].old.end == w[1].old.start
+                && w[0].new.end == w[1].new.start));
+            for s in segments.iter().filter(|s| s.equal) {
+                assert_eq!(old[s.old.clone()], new[s.new.clone()]);
+            }
+            assert_eq!(segments.last().map_or(0, |s| s.old.end), old.len());
+            assert_eq!(segments.last().map_or(0, |s| s.new.end), new.len());
+        }
     }
 
     #[test]

@@ -84,10 +84,15 @@ pub fn locate(
         let (start, end) = view.original_span(hit);
         end - start == literal_len
     };
+    // Occurrences the reader's context supports come first.
     let exact_hit = view
         .occurrences(&quote)
         .map(|start| score(&view.chars, &query, start, start + quote.len()))
         .reduce(|best, next| {
+            let (sa, sb) = (supported(&query, &best), supported(&query, &next));
+            if sa != sb {
+                return if sb { next } else { best };
+            }
             let (a, b) = (best.prefix + best.suffix, next.prefix + next.suffix);
             if b > a + 1e-12 || (b > a - 1e-12 && !literal(&best) && literal(&next)) {
                 next
@@ -96,7 +101,7 @@ pub fn locate(
             }
         });
     if let Some(hit) = exact_hit {
-        if (hit.prefix + hit.suffix) / 2.0 >= MIN_CONTEXT_SIMILARITY {
+        if (hit.prefix + hit.suffix) / 2.0 >= MIN_CONTEXT_SIMILARITY && supported(&query, &hit) {
             return Ok(view.located(text, hit, true));
         }
     }
@@ -108,10 +113,26 @@ pub fn locate(
     }
     match (best, exact_hit) {
         (Some(found), _) => Ok(view.located(text, found, false)),
-        // The reader's exact words are there; their context may just be mangled by the page.
-        (None, Some(hit)) => Ok(view.located(text, hit, true)),
-        (None, None) => Err(LocateError::NotFound),
+        // The reader's exact words are there and one side of their context agrees; the other
+        // side may be text the page adds beside the paragraph (a caption, an advertisement).
+        (None, Some(hit)) if supported(&query, &hit) => Ok(view.located(text, hit, true)),
+        _ => Err(LocateError::NotFound),
     }
+}
+
+/// Whether the reader's context supports a candidate: with none sent, any candidate is
+/// supported; otherwise at least one side that was sent must match (similarity at least
+/// [`MIN_CONTEXT_SIMILARITY`]). A side that was not sent is no evidence either way, so it never
+/// counts as a match: exact words whose every sent context disagrees are another passage.
+fn supported(query: &Query, hit: &Scored) -> bool {
+    let sides = [
+        (query.prefix.is_some(), hit.prefix),
+        (query.suffix.is_some(), hit.suffix),
+    ];
+    sides.iter().all(|&(sent, _)| !sent)
+        || sides
+            .iter()
+            .any(|&(sent, similarity)| sent && similarity >= MIN_CONTEXT_SIMILARITY)
 }
 
 fn best_approximate(
@@ -122,6 +143,7 @@ fn best_approximate(
     let scored = candidates
         .into_iter()
         .map(|span| evaluate(text, query, span))
+        .filter(|hit| supported(query, hit))
         .collect();
     // Best first; on a tie the earlier passage.
     accepted_passages(scored).into_iter().next()
@@ -349,6 +371,67 @@ mod tests {
                 "{quote}"
             );
         }
+    }
+
+    #[test]
+    fn exact_words_whose_context_all_disagrees_are_another_passage() {
+        // The reader's page still said "Luis Ortega"; the stored text now says "Luis Ortiz".
+        // The later "Ortega said" has the exact words but neither side of the reader's context.
+        let text = r1().replace("Luis Ortega", "Luis Ortiz");
+        assert_eq!(
+            locate(
+                &text,
+                "Ortega",
+                Some("Council member Luis "),
+                Some(", who voted against the measure")
+            ),
+            Err(LocateError::NotFound)
+        );
+        // One side sent and wrong: a side not sent is no evidence for the candidate.
+        assert_eq!(
+            locate(&text, "Ortega", Some("Council member Luis "), None),
+            Err(LocateError::NotFound)
+        );
+        assert_eq!(
+            locate(
+                &text,
+                "Ortega",
+                None,
+                Some(", who voted against the measure")
+            ),
+            Err(LocateError::NotFound)
+        );
+        // With no context at all, the exact words are taken.
+        let found = locate(&text, "Ortega", None, None).unwrap();
+        assert_eq!(cp_slice(&text, found.end, found.end + 5), " said");
+    }
+
+    #[test]
+    fn context_that_differs_on_one_side_only_is_tolerated() {
+        let text = r1();
+        // The page showed a photo caption before the paragraph and an advertisement inside it:
+        // the prefix is the caption's, the suffix half right.
+        let (prefix, suffix) = (
+            "Photo: Jane Roe for the Herald. ",
+            " vehicles a day. ADVERTISEMENT",
+        );
+        let view = View::new(&text);
+        let quote: Vec<char> = "roughly 14,000".chars().collect();
+        let (p, s): (Vec<char>, Vec<char>) = (prefix.chars().collect(), suffix.chars().collect());
+        let query = Query::new(&quote, Some(&p), Some(&s));
+        let at = view.occurrences(&quote).next().unwrap();
+        assert_eq!(view.origin(at), 497);
+        let hit = score(&view.chars, &query, at, at + quote.len());
+        assert!(
+            (hit.prefix + hit.suffix) / 2.0 < MIN_CONTEXT_SIMILARITY && supported(&query, &hit),
+            "the mean fails, one side holds: {hit:?}"
+        );
+        let found = locate(&text, "roughly 14,000", Some(prefix), Some(suffix)).unwrap();
+        assert_eq!((found.start, found.end), (497, 511));
+        assert!(found.exact_match);
+        // Only one side sent, and right.
+        let found = locate(&text, "roughly 14,000", None, Some(suffix)).unwrap();
+        assert_eq!((found.start, found.end), (497, 511));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use super::diff::Alignment;
 use super::fold::{fold_chars, is_word_char};
 use super::search::{
     accepted_passages, context_candidates, evaluate, paragraph_context_unchanged, quote_candidates,
-    Query, Scored,
+    word_edge, Query, Scored,
 };
 use super::selector::{CharIndex, TextQuote, CONTEXT_LEN};
 
@@ -196,7 +196,11 @@ impl<'a> RevisionChange<'a> {
             }
             if let Some(new_start) = self.alignment.shift(span.start, span.end) {
                 let moved = new_start..new_start + span.len();
-                return self.placed(AnchorStatus::Anchored, AnchorMethod::Diff, 1.0, moved);
+                // Unchanged characters whose word grew ("Whitcomb" of "Whitcombe") are not the
+                // passage: its ends must stay whole-word ends; the search snaps to the new word.
+                if self.keeps_word_edges(span, &moved) {
+                    return self.placed(AnchorStatus::Anchored, AnchorMethod::Diff, 1.0, moved);
+                }
             }
         }
         self.search(prior, old_span)
@@ -301,6 +305,14 @@ impl<'a> RevisionChange<'a> {
         )
     }
 
+    /// Whether each end of `moved` in the new text is a word edge wherever the same end of
+    /// `span` was one in the old text (never between two letters or digits).
+    fn keeps_word_edges(&self, span: &Range<usize>, moved: &Range<usize>) -> bool {
+        let edge = word_edge;
+        (!edge(&self.old, span.start) || edge(&self.new, moved.start))
+            && (!edge(&self.old, span.end) || edge(&self.new, moved.end))
+    }
+
     fn placed(
         &self,
         status: AnchorStatus,
@@ -374,6 +386,33 @@ mod tests {
             (Some(start), Some(end)),
             "{result:?}"
         );
+    }
+
+    #[test]
+    fn a_deleted_sentence_does_not_move_to_the_next_with_the_same_opening() {
+        let old = "Whitcomb said the bond would pay for the bridge. Whitcomb said the bond would not raise taxes.";
+        let new = "Whitcomb said the bond would not raise taxes.";
+        for (start, end) in [(0, 13), (0, 32), (0, 49)] {
+            let result = reanchor(old, new, start, end);
+            assert_eq!(result.status, AnchorStatus::Orphaned, "{result:?}");
+        }
+        // The surviving sentence keeps its anchor.
+        let result = reanchor(old, new, 49, 94);
+        assert_at(&result, AnchorStatus::Anchored, 0, 45);
+        assert_eq!(result.method, AnchorMethod::Diff);
+    }
+
+    #[test]
+    fn a_diff_shift_that_would_cut_a_lengthened_word_drifts_to_the_whole_word() {
+        let old = r1();
+        let new = old.replace("Dana Whitcomb", "Dana Whitcombe");
+        let result = reanchor(&old, &new, 179, 187);
+        assert_at(&result, AnchorStatus::Drifted, 179, 188);
+        assert_eq!(result.now_reads.as_deref(), Some("Whitcombe"));
+        // A quote that itself cut the word may still be shifted.
+        let result = reanchor(&old, &new, 179, 185);
+        assert_at(&result, AnchorStatus::Anchored, 179, 185);
+        assert_eq!(result.method, AnchorMethod::Diff);
     }
 
     // ----- The examples from the issue -----

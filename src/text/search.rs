@@ -212,11 +212,15 @@ pub(crate) fn trim(text: &[char], span: Range<usize>) -> Range<usize> {
     start..end
 }
 
-/// Scores a candidate and, if it has errors, moves its ends to whole words (see
-/// [`start_options`]) while that improves it.
+/// Scores a candidate and, if it has errors or cuts a word where the quote did not, moves its
+/// ends to whole words (see [`start_options`]) while that improves it.
 pub(crate) fn evaluate(text: &[char], query: &Query, span: Range<usize>) -> Scored {
     let mut best = score(text, query, span.start, span.end);
-    if best.errors == 0 || query.quote.len() > SNAP_MAX_QUOTE {
+    // An exact match is left alone unless it cuts a word where the quote did not ("Whitcomb"
+    // inside "Whitcombe" is not the passage "Whitcomb"; the whole word, with an error, may be).
+    let whole_words = (query.keep_start || word_edge(text, best.start))
+        && (query.keep_end || word_edge(text, best.end));
+    if (best.errors == 0 && whole_words) || query.quote.len() > SNAP_MAX_QUOTE {
         return best;
     }
     for _ in 0..SNAP_ROUNDS {
@@ -399,7 +403,7 @@ pub(crate) fn paragraph_context_unchanged(
 }
 
 /// Whether a passage may start or end at `at`: not between two letters or digits.
-fn word_edge(text: &[char], at: usize) -> bool {
+pub(crate) fn word_edge(text: &[char], at: usize) -> bool {
     at == 0 || at >= text.len() || !(is_word_char(text[at - 1]) && is_word_char(text[at]))
 }
 
