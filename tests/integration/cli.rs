@@ -261,3 +261,66 @@ fn every_command_has_help() {
         );
     }
 }
+
+/// `errata` with no subcommand serves HTTP on the configured port, on a fresh database seeded
+/// with the demo, and says how to sign in.
+#[test]
+fn the_server_starts_on_an_empty_database_with_the_demo() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::net::TcpStream;
+    let dir = TempDir::new().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_errata"))
+        .current_dir(dir.path())
+        .env("ROCKET_DATABASE_URL", dir.path().join("serve.db"))
+        .env("ROCKET_DEMO", "true")
+        .env("ROCKET_PORT", port.to_string())
+        .env("ROCKET_ADDRESS", "127.0.0.1")
+        .env("ROCKET_MAIL_DIR", dir.path().join("mail"))
+        .env("ROCKET_LOG_LEVEL", "off")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut child = Kill(child);
+    let mut banner = String::new();
+    while !banner.contains("Demo article:") {
+        let mut line = String::new();
+        if out.read_line(&mut line).unwrap() == 0 {
+            panic!("the server exited: {banner} {:?}", child.0.try_wait());
+        }
+        banner.push_str(&line);
+    }
+    assert!(
+        banner.contains("Sign in as editor@example.org with password: "),
+        "{banner}"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let answer = loop {
+        if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) {
+            stream
+                .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            let mut answer = String::new();
+            let _ = stream.read_to_string(&mut answer);
+            break answer;
+        }
+        assert!(std::time::Instant::now() < deadline, "the server listens");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains(r#"{"status":"ok"}"#), "{answer}");
+    assert!(dir.path().join("serve.db").exists());
+}
