@@ -124,6 +124,7 @@ fn hierarchical_runs(old: &[char], new: &[char], finest: Level) -> Vec<Run> {
     let deadline = Instant::now() + DIFF_BUDGET;
     let mut runs = Vec::new();
     align_level(
+        (old, new),
         old,
         0,
         new,
@@ -138,6 +139,7 @@ fn hierarchical_runs(old: &[char], new: &[char], finest: Level) -> Vec<Run> {
 
 #[allow(clippy::too_many_arguments)]
 fn align_level(
+    full: (&[char], &[char]),
     old: &[char],
     old_base: usize,
     new: &[char],
@@ -149,7 +151,9 @@ fn align_level(
 ) {
     if level == Level::Char {
         let ops = similar::capture_diff_slices_deadline(Algorithm::Myers, old, new, Some(deadline));
-        for segment in normalised(&ops, old, new) {
+        let old_edge = |p: usize| boundary(full.0, old_base + p);
+        let new_edge = |p: usize| boundary(full.1, new_base + p);
+        for segment in normalised(&ops, old, new, old_edge, new_edge) {
             if segment.equal {
                 let (o, n) = (segment.old, segment.new);
                 push_run(runs, old_base + o.start, new_base + n.start, o.len());
@@ -183,7 +187,19 @@ fn align_level(
         Level::Char
     };
     // Each changed segment (consecutive non-equal ops) is refined at the next level.
-    for segment in normalised(&ops, &old_words, &new_words) {
+    let old_edge = |p: usize| {
+        boundary(
+            full.0,
+            old_base + old_tokens.get(p).map_or(old.len(), |t| t.start),
+        )
+    };
+    let new_edge = |p: usize| {
+        boundary(
+            full.1,
+            new_base + new_tokens.get(p).map_or(new.len(), |t| t.start),
+        )
+    };
+    for segment in normalised(&ops, &old_words, &new_words, old_edge, new_edge) {
         let (o, n) = (
             span(&old_tokens, old.len(), segment.old),
             span(&new_tokens, new.len(), segment.new),
@@ -192,6 +208,7 @@ fn align_level(
             push_run(runs, old_base + o.start, new_base + n.start, o.len());
         } else if !o.is_empty() && !n.is_empty() && finest != level {
             align_level(
+                full,
                 &old[o.clone()],
                 old_base + o.start,
                 &new[n.clone()],
@@ -213,15 +230,74 @@ struct Segment {
     new: Range<usize>,
 }
 
+/// How strong a boundary a position in the text is, weakest first.
+const INSIDE_WORD: u8 = 0;
+const WORD: u8 = 1;
+const SENTENCE: u8 = 2;
+const PARAGRAPH: u8 = 3;
+
+/// The kind of boundary at character position `at` of `text`: a paragraph break (beside a line
+/// break), a sentence boundary (the start or end of the text, or after white space that follows
+/// `.`, `!`, `?` or a closing quotation mark after one of them), a word boundary (beside white
+/// space), or inside a word.
+fn boundary(text: &[char], at: usize) -> u8 {
+    if at == 0 || at >= text.len() {
+        return SENTENCE;
+    }
+    let (prev, next) = (text[at - 1], text[at]);
+    if (prev == '\n') != (next == '\n') {
+        return PARAGRAPH;
+    }
+    if prev.is_whitespace() && !next.is_whitespace() {
+        let space_start = text[..at]
+            .iter()
+            .rposition(|c| !c.is_whitespace())
+            .map_or(0, |i| i + 1);
+        let ends_sentence = |i: usize| matches!(text.get(i), Some('.' | '!' | '?'));
+        let closes = |i: usize| {
+            matches!(
+                text.get(i),
+                Some('"' | '\u{201d}' | '\'' | '\u{2019}' | ')')
+            )
+        };
+        if space_start > 0
+            && (ends_sentence(space_start - 1)
+                || (space_start > 1 && closes(space_start - 1) && ends_sentence(space_start - 2)))
+        {
+            return SENTENCE;
+        }
+    }
+    if prev.is_whitespace() || next.is_whitespace() {
+        WORD
+    } else {
+        INSIDE_WORD
+    }
+}
+
 /// The diff `ops` as alternating equal and changed segments, with every pure deletion or
-/// insertion slid along the text it repeats so that the unchanged text beside it is one
-/// stretch. Myers places the deletion of a sentence after the words it shares with the next
-/// sentence ("[A] said [X. A] said [Y.]"): the shared words would count as the deleted
-/// sentence's and the surviving sentence would be split in two. Slid, the deletion is
-/// "[A said X. ]" and "A said Y." stays whole (the classic "shift single edits surrounded by
-/// equalities" cleanup).
-fn normalised<T: PartialEq>(ops: &[similar::DiffOp], old: &[T], new: &[T]) -> Vec<Segment> {
-    let mut segments: Vec<Segment> = Vec::new();
+/// insertion slid, among the positions where it deletes or inserts the same text, to the one
+/// whose edges fall on the strongest boundaries (the classic boundary-aligned "slider"
+/// heuristic; `old_edge` and `new_edge` give the boundary strength at a token position). Myers
+/// places the deletion of a sentence after the words it shares with the next sentence
+/// ("X. [A said] [Y. A said] [Z.]"): the shared words would count as the deleted sentence's and
+/// the surviving sentence would be split in two. Slid, the deletion is "[A said Y. ]" and
+/// "A said Z." stays whole; and when two sentences share their ending instead ("… Ortega
+/// said."), the deletion stays on its own sentence rather than sliding onto the other one.
+/// Two deletions (or insertions) around equal text that also reads at one end of them are first
+/// made one ([`join`]).
+fn normalised<T: PartialEq>(
+    ops: &[similar::DiffOp],
+    old: &[T],
+    new: &[T],
+    old_edge: impl Fn(usize) -> u8,
+    new_edge: impl Fn(usize) -> u8,
+) -> Vec<Segment> {
+    // Empty equal segments at both ends give every edit a neighbour on each side to slide into.
+    let mut segments = vec![Segment {
+        equal: true,
+        old: 0..0,
+        new: 0..0,
+    }];
     for op in ops {
         let (tag, o, n) = op.as_tag_tuple();
         push_segment(
@@ -233,17 +309,48 @@ fn normalised<T: PartialEq>(ops: &[similar::DiffOp], old: &[T], new: &[T]) -> Ve
             },
         );
     }
-    // Each slide removes an equal segment, so this ends.
-    while let Some(i) = (1..segments.len().saturating_sub(1))
-        .find(|&i| slide(&mut segments[i - 1..=i + 1], old, new))
-    {
-        // The slide emptied one of the two equal segments; drop it and merge what now touches.
-        let rest = segments.split_off(i - 1);
-        for segment in rest {
-            push_segment(&mut segments, segment);
+    pad_end(&mut segments, old.len(), new.len());
+    // A slide that empties an equal segment removes it, and the merged edit is looked at again;
+    // otherwise we move on, so this ends.
+    let mut i = 1;
+    while i + 1 < segments.len() {
+        if join(&mut segments, i, old, new) {
+            continue;
+        }
+        if slide(&mut segments, i, old, new, &old_edge, &new_edge) {
+            let rest = segments.split_off(i - 1);
+            for segment in rest {
+                push_segment(&mut segments, segment);
+            }
+            if segments.first().is_none_or(|s| !s.equal) {
+                segments.insert(
+                    0,
+                    Segment {
+                        equal: true,
+                        old: 0..0,
+                        new: 0..0,
+                    },
+                );
+            }
+            pad_end(&mut segments, old.len(), new.len());
+            i = (i - 1).max(1);
+        } else {
+            i += 1;
         }
     }
+    segments.retain(|s| !s.old.is_empty() || !s.new.is_empty());
     segments
+}
+
+/// Ends the segments with an equal one, empty if need be.
+fn pad_end(segments: &mut Vec<Segment>, old_len: usize, new_len: usize) {
+    if segments.last().is_none_or(|s| !s.equal) {
+        segments.push(Segment {
+            equal: true,
+            old: old_len..old_len,
+            new: new_len..new_len,
+        });
+    }
 }
 
 /// Appends a segment, merging it with the previous one of the same kind; empty ones vanish.
@@ -260,64 +367,144 @@ fn push_segment(segments: &mut Vec<Segment>, segment: Segment) {
     }
 }
 
-/// For `[equal, pure edit, equal]`: when the edited text ends with the first equal stretch,
-/// slides the edit left over it, or when it starts with the second one, right, so that the two
-/// equal stretches become one (the emptied one is left empty). Returns whether it slid.
-fn slide<T: PartialEq>(three: &mut [Segment], old: &[T], new: &[T]) -> bool {
-    let [before, edit, after] = three else {
+/// For `[.., A, B, C, ..]` with `A` and `C` both deletions (or both insertions) and `B` the
+/// equal stretch between them: when the edited text `A B C` starts (or ends) with `B`, `B` is
+/// kept there instead and the edit is one. Myers can keep a word of a deleted sentence in place
+/// of the same word just before it ("approve [the bond.] Whitcomb said [the bond] [would pay]"):
+/// one deletion is the simpler account, and the slide then puts it on the sentence.
+/// `segments[i]` has a segment on each side. Returns whether it joined them.
+fn join<T: PartialEq>(segments: &mut Vec<Segment>, i: usize, old: &[T], new: &[T]) -> bool {
+    let (Some(a), Some(c)) = (segments.get(i), segments.get(i + 2)) else {
         return false;
     };
-    if !before.equal || edit.equal || !after.equal || edit.old.is_empty() == edit.new.is_empty() {
+    let pure_deletion = |s: &Segment| !s.equal && s.new.is_empty() && !s.old.is_empty();
+    let pure_insertion = |s: &Segment| !s.equal && s.old.is_empty() && !s.new.is_empty();
+    let deletion = pure_deletion(a) && pure_deletion(c);
+    let insertion = pure_insertion(a) && pure_insertion(c);
+    if !(deletion || insertion) {
+        return false;
+    }
+    let (text, edited, kept) = if deletion {
+        (old, a.old.start..c.old.end, segments[i + 1].old.clone())
+    } else {
+        (new, a.new.start..c.new.end, segments[i + 1].new.clone())
+    };
+    let len = kept.len();
+    let grow = |range: &mut Range<usize>, by: usize| range.end += by;
+    if text[edited.start..edited.start + len] == text[kept.clone()] {
+        // "[P] A B C [Q]" with "A B C" = "B X" → "[P B] X [Q]".
+        let before = &mut segments[i - 1];
+        grow(&mut before.old, len);
+        grow(&mut before.new, len);
+        let (old_at, new_at) = (before.old.end, before.new.end);
+        let edit = &mut segments[i];
+        if deletion {
+            edit.old = old_at..edited.end;
+            edit.new = new_at..new_at;
+        } else {
+            edit.new = new_at..edited.end;
+            edit.old = old_at..old_at;
+        }
+    } else if text[edited.end - len..edited.end] == text[kept] {
+        // "[P] A B C [Q]" with "A B C" = "X B" → "[P] X [B Q]".
+        let after = &mut segments[i + 3];
+        after.old.start -= len;
+        after.new.start -= len;
+        let edit = &mut segments[i];
+        if deletion {
+            edit.old.end = edited.end - len;
+        } else {
+            edit.new.end = edited.end - len;
+        }
+    } else {
+        return false;
+    }
+    segments.drain(i + 1..=i + 2);
+    true
+}
+
+/// When `segments[i]` is a pure deletion or insertion, slides it over the equal segments beside
+/// it, among the positions where it deletes or inserts the same text (left while its last token
+/// equals the one before it, right while its first equals the one after it), to the position
+/// whose weaker edge is the strongest boundary, then whose edges are strongest together, then
+/// that empties an equal neighbour (merging the runs on its two sides), then the leftmost.
+/// `segments[i]` has a segment on each side. Returns whether it emptied a neighbour (left empty,
+/// for the caller to drop).
+fn slide<T: PartialEq>(
+    segments: &mut [Segment],
+    i: usize,
+    old: &[T],
+    new: &[T],
+    old_edge: &impl Fn(usize) -> u8,
+    new_edge: &impl Fn(usize) -> u8,
+) -> bool {
+    let edit = &segments[i];
+    if edit.equal || edit.old.is_empty() == edit.new.is_empty() {
         return false;
     }
     // The side holding the edited text; on the other side the edit is an empty point.
     let deletion = edit.new.is_empty();
-    let (text, edited, first, second) = if deletion {
-        (old, edit.old.clone(), before.old.clone(), after.old.clone())
+    let side = |s: &Segment| {
+        if deletion {
+            s.old.clone()
+        } else {
+            s.new.clone()
+        }
+    };
+    let (text, edge): (&[T], &dyn Fn(usize) -> u8) = if deletion {
+        (old, old_edge)
     } else {
-        (new, edit.new.clone(), before.new.clone(), after.new.clone())
+        (new, new_edge)
     };
-    let shift = |range: &mut Range<usize>, by: isize| {
-        range.start = range.start.wrapping_add_signed(by);
-        range.end = range.end.wrapping_add_signed(by);
+    let edited = side(edit);
+    // Segments alternate, so the neighbours are equal ones (empty at either end of the text).
+    let room_left = side(&segments[i - 1]).len();
+    let room_right = side(&segments[i + 1]).len();
+    let mut left = 0;
+    while left < room_left && text[edited.end - 1 - left] == text[edited.start - 1 - left] {
+        left += 1;
+    }
+    let mut right = 0;
+    while right < room_right && text[edited.start + right] == text[edited.end + right] {
+        right += 1;
+    }
+    if left == 0 && right == 0 {
+        return false;
+    }
+    let key = |d: isize| {
+        let a = edge(edited.start.wrapping_add_signed(d));
+        let b = edge(edited.end.wrapping_add_signed(d));
+        let merges = room_left > 0
+            && room_right > 0
+            && (d == -(room_left as isize) || d == room_right as isize);
+        (a.min(b), a + b, merges)
     };
-    if first.len() <= edited.len()
-        && text[edited.end - first.len()..edited.end] == text[first.clone()]
-    {
-        // "[A] X A [B]" → "[] A X [A B]".
-        let by = first.len() as isize;
-        if deletion {
-            shift(&mut edit.old, -by);
-            edit.new = before.new.start..before.new.start;
-        } else {
-            shift(&mut edit.new, -by);
-            edit.old = before.old.start..before.old.start;
+    let mut best = -(left as isize);
+    for d in best + 1..=right as isize {
+        if key(d) > key(best) {
+            best = d;
         }
-        after.old.start -= first.len();
-        after.new.start -= first.len();
-        before.old.end = before.old.start;
-        before.new.end = before.new.start;
-        return true;
     }
-    if second.len() <= edited.len()
-        && text[edited.start..edited.start + second.len()] == text[second.clone()]
-    {
-        // "[A] B X [B]" → "[A B] X B []".
-        let by = second.len() as isize;
-        before.old.end += second.len();
-        before.new.end += second.len();
-        if deletion {
-            shift(&mut edit.old, by);
-            edit.new = before.new.end..before.new.end;
-        } else {
-            shift(&mut edit.new, by);
-            edit.old = before.old.end..before.old.end;
-        }
-        after.old.start = after.old.end;
-        after.new.start = after.new.end;
-        return true;
+    if best == 0 {
+        return false;
     }
-    false
+    let moved = |at: &mut usize| *at = at.wrapping_add_signed(best);
+    let [before, edit, after] = &mut segments[i - 1..=i + 1] else {
+        unreachable!("an edit between two segments");
+    };
+    for at in [
+        &mut before.old.end,
+        &mut before.new.end,
+        &mut edit.old.start,
+        &mut edit.old.end,
+        &mut edit.new.start,
+        &mut edit.new.end,
+        &mut after.old.start,
+        &mut after.new.start,
+    ] {
+        moved(at);
+    }
+    (room_left > 0 && before.old.is_empty()) || (room_right > 0 && after.old.is_empty())
 }
 
 /// Appends a run, merging it with the previous one when they touch on both sides.
@@ -604,6 +791,56 @@ mod tests {
     }
 
     #[test]
+    fn a_deletion_slides_to_sentence_boundaries() {
+        // Myers keeps the shared opening in the deleted sentence's place.
+        let old = "X. The city council voted 6-3 to approve. The city council voted 5-4 to delay.";
+        let new = "X. The city council voted 5-4 to delay.";
+        assert_eq!(
+            word_diff(old, new),
+            vec![
+                span(DiffOp::Equal, "X. "),
+                span(DiffOp::Delete, "The city council voted 6-3 to approve. "),
+                span(DiffOp::Equal, "The city council voted 5-4 to delay."),
+            ]
+        );
+        // A shared ending: sliding fully left would delete "d. Ortega said it was fine".
+        let old = "A, Ortega said. Ortega said it was fine. B, Ortega said.";
+        let new = "A, Ortega said. B, Ortega said.";
+        assert_eq!(
+            word_diff(old, new),
+            vec![
+                span(DiffOp::Equal, "A, Ortega said. "),
+                span(DiffOp::Delete, "Ortega said it was fine. "),
+                span(DiffOp::Equal, "B, Ortega said."),
+            ]
+        );
+        assert_eq!(boundary(&chars("a. b"), 3), SENTENCE);
+        assert_eq!(boundary(&chars("a.\" b"), 4), SENTENCE);
+        assert_eq!(boundary(&chars("a,\" b"), 4), WORD);
+        assert_eq!(boundary(&chars("a.\n\nb"), 2), PARAGRAPH);
+        assert_eq!(boundary(&chars("ab"), 1), INSIDE_WORD);
+    }
+
+    #[test]
+    fn a_deletion_split_around_a_repeated_word_is_one() {
+        // Myers keeps the deleted paragraph's "the bond" instead of the first paragraph's.
+        let old = "Voted on Tuesday to approve the bond.\n\nWhitcomb said the bond would pay for the bridge.\n\nEnd.";
+        let new = "Voted on Thursday to approve the bond.\n\nEnd.";
+        let spans = word_diff(old, new);
+        assert_eq!(
+            spans
+                .iter()
+                .filter(|s| s.op == DiffOp::Delete)
+                .map(|s| s.text.as_str())
+                .collect::<Vec<_>>(),
+            vec![
+                "Tuesday",
+                "\n\nWhitcomb said the bond would pay for the bridge."
+            ]
+        );
+    }
+
+    #[test]
     fn sliding_keeps_both_texts_and_merges_equal_runs() {
         let ops = |o: &[char], n: &[char]| similar::capture_diff_slices(Algorithm::Myers, o, n);
         for (old, new) in [
@@ -613,16 +850,29 @@ mod tests {
             ("aaaa", "aa"),
             ("abab", "ab"),
             ("", "a"),
+            ("xabyabz", "xabz"),
+            ("xabz", "xabyabz"),
+            ("a. b a. c a.", "a."),
         ] {
             let (old, new) = (chars(old), chars(new));
-            let segments = normalised(&ops(&old, &new), &old, &new);
+            let segments = normalised(
+                &ops(&old, &new),
+                &old,
+                &new,
+                |p| boundary(&old, p),
+                |p| boundary(&new, p),
+            );
             assert!(segments.windows(2).all(|w| w[0].equal != w[1].equal
                 && w[0].old.end == w[1].old.start
                 && w[0].new.end == w[1].new.start));
             for s in segments.iter().filter(|s| s.equal) {
                 assert_eq!(old[s.old.clone()], new[s.new.clone()]);
             }
-            assert_eq!(segments.last().map_or(0, |s| s.old.end), old.len());
+            assert_eq!(
+                segments.last().map_or(0, |s| s.old.end),
+                old.len(),
+                "{old:?} {new:?} {segments:?}"
+            );
             assert_eq!(segments.last().map_or(0, |s| s.new.end), new.len());
         }
     }

@@ -403,6 +403,56 @@ mod tests {
     }
 
     #[test]
+    fn a_sentence_deleted_mid_paragraph_does_not_move_to_the_next_with_the_same_opening() {
+        let old = "Repairs are expected to take 18 months. The city council voted 6-3 to approve. The city council voted 5-4 to delay.";
+        let new = "Repairs are expected to take 18 months. The city council voted 5-4 to delay.";
+        let deleted = "The city council voted 6-3 to approve.";
+        let (s, _) = span_of(old, deleted);
+        for quote in ["The city council voted", "city council", deleted] {
+            let (start, end) = span_of(&old[old.find(deleted).unwrap()..], quote);
+            let result = reanchor(old, new, s + start, s + end);
+            assert_eq!(
+                result.status,
+                AnchorStatus::Orphaned,
+                "{quote:?}: {result:?}"
+            );
+        }
+        // The surviving sentences keep their anchors, whole.
+        let (s, e) = span_of(old, "The city council voted 5-4 to delay.");
+        let result = reanchor(old, new, s, e);
+        assert_at(&result, AnchorStatus::Anchored, 40, 76);
+        assert_eq!(result.method, AnchorMethod::Diff);
+        let result = reanchor(old, new, 0, 39);
+        assert_at(&result, AnchorStatus::Anchored, 0, 39);
+    }
+
+    #[test]
+    fn a_sentence_deleted_between_two_with_the_same_ending_moves_no_other_quote() {
+        let old = "\"We need the money,\" Ortega said. Ortega said it was fine. \"We can wait,\" Ortega said.";
+        let new = "\"We need the money,\" Ortega said. \"We can wait,\" Ortega said.";
+        // The deleted sentence's words are gone, not moved onto a neighbour's.
+        let (s, e) = span_of(old, "Ortega said it was fine.");
+        for (start, end) in [(s, e), (s, s + 11), (s, s + 6)] {
+            let result = reanchor(old, new, start, end);
+            assert_eq!(result.status, AnchorStatus::Orphaned, "{result:?}");
+        }
+        // The neighbours' own "Ortega said." stay where they were.
+        let (s, e) = span_of(old, "Ortega said.");
+        let result = reanchor(old, new, s, e);
+        assert_at(&result, AnchorStatus::Anchored, s, e);
+        assert_eq!(result.method, AnchorMethod::Diff);
+        let result = reanchor(old, new, 0, e);
+        assert_at(&result, AnchorStatus::Anchored, 0, e);
+        let (s, e) = (old.len() - 12, old.len());
+        let result = reanchor(old, new, s, e);
+        assert_at(&result, AnchorStatus::Anchored, new.len() - 12, new.len());
+        assert_eq!(result.method, AnchorMethod::Diff);
+        let (s, e) = span_of(old, "\"We can wait,\" Ortega said.");
+        let result = reanchor(old, new, s, e);
+        assert_at(&result, AnchorStatus::Anchored, s - 25, e - 25);
+    }
+
+    #[test]
     fn a_diff_shift_that_would_cut_a_lengthened_word_drifts_to_the_whole_word() {
         let old = r1();
         let new = old.replace("Dana Whitcomb", "Dana Whitcombe");
@@ -975,6 +1025,90 @@ mod tests {
             prop_assert_eq!(result.status, AnchorStatus::Orphaned, "{:?}\nold: {:?}\nnew: {:?}", result, old, new);
             let now_reads = result.now_reads.unwrap_or_default();
             prop_assert_eq!(now_reads.trim(), inserted.trim());
+        }
+    }
+
+    /// Sentences that share openings, endings and phrases, as news copy does.
+    const SENTENCES: &[&str] = &[
+        "The city council voted 6-3 on Tuesday to approve the bond.",
+        "The city council voted 5-4 on Monday to delay the repaving.",
+        "The city council voted to delay the hearing.",
+        "Whitcomb said the bond would pay for the bridge.",
+        "Whitcomb said the bond would not raise taxes.",
+        "Whitcomb said the vote was fine.",
+        "Ortega said the city had not secured matching funds.",
+        "Ortega said the city had not asked the state for help.",
+        "Ortega said it was fine.",
+        "\"It was fine,\" Ortega said.",
+        "\"We are borrowing money we may not need,\" Ortega said.",
+        "\"We are borrowing money from our children,\" Ortega said.",
+        "The bridge carries roughly 14,000 vehicles a day.",
+        "The bridge carries roughly 1,400 trucks a day.",
+        "Police said the suspect, a 34-year-old man, was arrested Tuesday.",
+        "Police said the suspect, a 43-year-old woman, was released Wednesday.",
+        "Repairs are expected to take 18 months.",
+        "Repairs are expected to cost $48 million.",
+        "The council will hold a public hearing on May 7.",
+        "The council will hold a second hearing on May 21.",
+    ];
+
+    proptest! {
+        #![proptest_config(crate::text::tests_support::proptest_config())]
+        /// Deleting the whole sentence that holds a quote never anchors the quote on other words,
+        /// however many words the sentences beside it share with it: it is orphaned (or, at
+        /// worst, ambiguous), even with a small edit elsewhere.
+        #[test]
+        fn deleting_the_quoted_sentence_never_anchors_elsewhere(
+            order in Just((0..SENTENCES.len()).collect::<Vec<_>>()).prop_shuffle(),
+            breaks in prop::collection::vec(0u8..3, 2..10),
+            pick in (0.0..1.0f64, 0.0..1.0f64, 0.0..1.0f64),
+            retype in any::<bool>(),
+        ) {
+            // Distinct sentences; a paragraph break before about a third of them.
+            let mut paras: Vec<Vec<usize>> = Vec::new();
+            for (k, &brk) in breaks.iter().enumerate() {
+                match paras.last_mut() {
+                    Some(para) if brk > 0 => para.push(order[k]),
+                    _ => paras.push(vec![order[k]]),
+                }
+            }
+            let render = |paras: &[Vec<usize>]| {
+                paras
+                    .iter()
+                    .filter(|p| !p.is_empty())
+                    .map(|p| p.iter().map(|&i| SENTENCES[i]).collect::<Vec<_>>().join(" "))
+                    .collect::<Vec<_>>()
+                    .join("\n\n")
+            };
+            let old = render(&paras);
+            // The quote: a run of whole words of one sentence.
+            let flat: Vec<(usize, usize)> = paras
+                .iter()
+                .enumerate()
+                .flat_map(|(p, para)| (0..para.len()).map(move |k| (p, k)))
+                .collect();
+            let (p, k) = flat[(flat.len() as f64 * pick.0) as usize];
+            let sentence = SENTENCES[paras[p][k]];
+            let before = render(&paras[..p]).chars().count() + if p > 0 { 2 } else { 0 };
+            let lead: usize = paras[p][..k].iter().map(|&i| SENTENCES[i].chars().count() + 1).sum();
+            let words: Vec<&str> = sentence.split(' ').collect();
+            let first = (words.len() as f64 * pick.1) as usize;
+            let last = first + ((words.len() - first) as f64 * pick.2) as usize;
+            let quote = words[first..=last].join(" ");
+            let s = before + lead + words[..first].iter().map(|w| w.chars().count() + 1).sum::<usize>();
+            let e = s + quote.chars().count();
+            prop_assert_eq!(cp_slice(&old, s, e), quote.as_str());
+            let mut edited = paras.clone();
+            edited[p].remove(k);
+            let mut new = render(&edited);
+            if retype {
+                new = new.replacen("Tuesday", "Thursday", 1);
+            }
+            let result = reanchor(&old, &new, s, e);
+            prop_assert!(
+                matches!(result.status, AnchorStatus::Orphaned | AnchorStatus::Ambiguous),
+                "{:?} for {:?}\nold: {:?}\nnew: {:?}", result, quote, old, new
+            );
         }
     }
 }
