@@ -1110,5 +1110,39 @@ mod tests {
                 "{:?} for {:?}\nold: {:?}\nnew: {:?}", result, quote, old, new
             );
         }
+
+        /// Replacing one word in or beside a quote never puts the quote anywhere but on (part of)
+        /// its own edited words: it follows them, or it is orphaned.
+        #[test]
+        fn replacing_a_word_near_the_quote_never_moves_it_elsewhere(
+            order in Just((0..SENTENCES.len()).collect::<Vec<_>>()).prop_shuffle(),
+            count in 3usize..9,
+            pick in (0.0..1.0f64, 0usize..6, 0usize..7),
+            replacement in prop::sample::select(vec!["12,000", "county", "Thursday", "argued", "$52", "residents"]),
+        ) {
+            let old = order[..count].iter().map(|&i| SENTENCES[i]).collect::<Vec<_>>().join(" ");
+            let words: Vec<&str> = old.split(' ').collect();
+            let a = (words.len() as f64 * pick.0) as usize;
+            let b = (a + 1 + pick.1).min(words.len());
+            // The word to replace: within three words of the quote, inside it or beside it.
+            let t = (a.saturating_sub(3) + pick.2).min((b + 2).min(words.len() - 1));
+            prop_assume!(words[t] != replacement);
+            let start_of = |ws: &[String], i: usize| ws[..i].iter().map(|w| w.chars().count() + 1).sum::<usize>();
+            let owned: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+            let (s, e) = (start_of(&owned, a), start_of(&owned, b) - 1);
+            let mut edited = owned.clone();
+            edited[t] = replacement.to_owned();
+            let new = edited.join(" ");
+            let (ns, ne) = (start_of(&edited, a), start_of(&edited, b) - 1);
+            let result = reanchor(&old, &new, s, e);
+            if result.status != AnchorStatus::Orphaned {
+                let (gs, ge) = (result.start.unwrap_or(0), result.end.unwrap_or(0));
+                prop_assert!(
+                    gs < ne && ns < ge,
+                    "{:?}: got {:?}, expected within {:?}\nold: {:?}\nnew: {:?}",
+                    result.status, cp_slice(&new, gs, ge), cp_slice(&new, ns, ne), old, new
+                );
+            }
+        }
     }
 }

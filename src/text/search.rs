@@ -402,9 +402,23 @@ pub(crate) fn paragraph_context_unchanged(
     prefix_ok && suffix_ok
 }
 
-/// Whether a passage may start or end at `at`: not between two letters or digits.
+/// Whether a passage may start or end at `at`: not between two letters or digits, nor inside a
+/// number written with separators or a currency sign ("12,000", "3.5", "$52"), which reads as
+/// one word.
 pub(crate) fn word_edge(text: &[char], at: usize) -> bool {
-    at == 0 || at >= text.len() || !(is_word_char(text[at - 1]) && is_word_char(text[at]))
+    if at == 0 || at >= text.len() {
+        return true;
+    }
+    let (before, after) = (text[at - 1], text[at]);
+    if is_word_char(before) && is_word_char(after) {
+        return false;
+    }
+    let digit = |i: usize| text.get(i).is_some_and(char::is_ascii_digit);
+    let separator = |c: char| matches!(c, ',' | '.');
+    let inside_number = (separator(before) && at >= 2 && digit(at - 2) && after.is_ascii_digit())
+        || (separator(after) && before.is_ascii_digit() && digit(at + 1))
+        || (matches!(before, '$' | '€' | '£' | '¥') && after.is_ascii_digit());
+    !inside_number
 }
 
 /// Where a candidate's start may move: any word edge inside its white-space-delimited token
@@ -520,6 +534,32 @@ pub(crate) fn accepted_passages(mut scored: Vec<Scored>) -> Vec<Scored> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_and_prices_are_one_word() {
+        let text: Vec<char> = "about 12,000 cars, $52 each, 3.5 km. Then"
+            .chars()
+            .collect();
+        let at = |needle: &str| {
+            "about 12,000 cars, $52 each, 3.5 km. Then"
+                .find(needle)
+                .unwrap()
+        };
+        assert!(!word_edge(&text, at(",000")), "inside 12,000");
+        assert!(!word_edge(&text, at("000")), "inside 12,000");
+        assert!(!word_edge(&text, at("52")), "between $ and 52");
+        assert!(
+            !word_edge(&text, at(".5")) && !word_edge(&text, at("5 km")),
+            "inside 3.5"
+        );
+        assert!(word_edge(&text, at("12,000")) && word_edge(&text, at(" cars")));
+        assert!(
+            word_edge(&text, at(", $52")),
+            "a comma after a number ends it"
+        );
+        assert!(word_edge(&text, at("$52")) && word_edge(&text, at(" Then")));
+        assert!(word_edge(&text, at(". Then")), "a full stop after a word");
+    }
 
     fn chars(s: &str) -> Vec<char> {
         s.chars().collect()
