@@ -12,7 +12,7 @@ use super::diff::Alignment;
 use super::fold::{fold_chars, is_word_char};
 use super::search::{
     accepted_passages, context_candidates, evaluate, paragraph_context_unchanged, quote_candidates,
-    word_edge, Query, Scored,
+    score, word_edge, Query, Scored, MIN_CONTEXT_SIMILARITY,
 };
 use super::selector::{CharIndex, TextQuote, CONTEXT_LEN};
 
@@ -198,7 +198,7 @@ impl<'a> RevisionChange<'a> {
                 let moved = new_start..new_start + span.len();
                 // Unchanged characters whose word grew ("Whitcomb" of "Whitcombe") are not the
                 // passage: its ends must stay whole-word ends; the search snaps to the new word.
-                if self.keeps_word_edges(span, &moved) {
+                if self.keeps_word_edges(span, &moved) && self.context_came_along(prior, &moved) {
                     return self.placed(AnchorStatus::Anchored, AnchorMethod::Diff, 1.0, moved);
                 }
             }
@@ -307,6 +307,21 @@ impl<'a> RevisionChange<'a> {
 
     /// Whether each end of `moved` in the new text is a word edge wherever the same end of
     /// `span` was one in the old text (never between two letters or digits).
+    /// A character diff can line up a few common letters ("the", "said") across a rewritten
+    /// stretch; a shift is trusted only when the passage's context came along with it, by the
+    /// same test the fuzzy search applies to a candidate's context.
+    fn context_came_along(&self, prior: &PriorAnchor, moved: &Range<usize>) -> bool {
+        let quote = fold_chars(&prior.quote.exact);
+        let mut prefix = fold_chars(&prior.quote.prefix);
+        prefix.drain(..prefix.len().saturating_sub(CONTEXT_LEN));
+        let mut suffix = fold_chars(&prior.quote.suffix);
+        suffix.truncate(CONTEXT_LEN);
+        let mut query = Query::new(&quote, Some(&prefix), Some(&suffix));
+        query.paragraphs = true;
+        let found = score(&self.new, &query, moved.start, moved.end);
+        (found.prefix + found.suffix) / 2.0 >= MIN_CONTEXT_SIMILARITY
+    }
+
     fn keeps_word_edges(&self, span: &Range<usize>, moved: &Range<usize>) -> bool {
         let edge = word_edge;
         (!edge(&self.old, span.start) || edge(&self.new, moved.start))
@@ -1051,6 +1066,54 @@ mod tests {
         "The council will hold a public hearing on May 7.",
         "The council will hold a second hearing on May 21.",
     ];
+
+    /// A paragraph moves to the end and a new paragraph takes its place: the character diff may
+    /// line up a common word of the moved paragraph ("the", "said") with one in the newcomer.
+    /// Every such word must follow its paragraph (or be orphaned), never stay in the newcomer.
+    #[test]
+    fn common_words_of_a_moved_paragraph_do_not_stay_in_its_replacement() {
+        let others = [
+            "HARBORVIEW \u{2014} The city council voted 6-3 on Tusday to approve a $48 million bond.",
+            "The council will hold a public hearing on the construction schedule on May 7.",
+        ];
+        let moved = [
+            "Whitcomb said the bond would pay for the bridge. Whitcomb said the bond would not raise taxes.",
+            "Police said the suspect, a 34-year-old man, was arrested Tuesday near the bridge.",
+            "Ortega said the city had not asked the state for help with the repairs.",
+            "Residents of the east side have complained for years about detours around the bridge.",
+        ];
+        let newcomers = [
+            "A spokesperson for the state transportation department did not respond to a request for comment.",
+            "The school board, meeting the same night, approved a new calendar for the fall semester.",
+            "Traffic engineers said the detour would add about ten minutes to most commutes.",
+        ];
+        let mut checked = 0;
+        for p in moved {
+            for n in newcomers {
+                let old = paragraphs(&[others[0], p, others[1]]);
+                let new = paragraphs(&[others[0], n, others[1], p]);
+                let p_old = old.find(p).map(|b| old[..b].chars().count()).unwrap_or(0);
+                let p_new = new.rfind(p).map(|b| new[..b].chars().count()).unwrap_or(0);
+                let mut at = 0;
+                for word in p.split(' ') {
+                    let len = word.chars().count();
+                    if matches!(word, "the" | "said" | "a" | "for") {
+                        let result = reanchor(&old, &new, p_old + at, p_old + at + len);
+                        if result.status != AnchorStatus::Orphaned {
+                            assert_eq!(
+                                (result.start, result.end),
+                                (Some(p_new + at), Some(p_new + at + len)),
+                                "{word:?} at {at} of {p:?} with {n:?}: {result:?}"
+                            );
+                        }
+                        checked += 1;
+                    }
+                    at += len + 1;
+                }
+            }
+        }
+        assert!(checked > 40);
+    }
 
     proptest! {
         #![proptest_config(crate::text::tests_support::proptest_config())]
