@@ -12,7 +12,7 @@ use super::diff::Alignment;
 use super::fold::{fold_chars, is_word_char};
 use super::search::{
     accepted_passages, context_candidates, evaluate, paragraph_context_unchanged, quote_candidates,
-    score, word_edge, Query, Scored, MIN_CONTEXT_SIMILARITY,
+    score, word_edge, Query, Scored,
 };
 use super::selector::{CharIndex, TextQuote, CONTEXT_LEN};
 
@@ -318,8 +318,7 @@ impl<'a> RevisionChange<'a> {
         suffix.truncate(CONTEXT_LEN);
         let mut query = Query::new(&quote, Some(&prefix), Some(&suffix));
         query.paragraphs = true;
-        let found = score(&self.new, &query, moved.start, moved.end);
-        (found.prefix + found.suffix) / 2.0 >= MIN_CONTEXT_SIMILARITY
+        score(&self.new, &query, moved.start, moved.end).context_supports()
     }
 
     fn keeps_word_edges(&self, span: &Range<usize>, moved: &Range<usize>) -> bool {
@@ -534,7 +533,18 @@ mod tests {
         let new = paragraphs(&[p[0], p[3], p[1], p[2], p[4], p[5]]);
         let result = reanchor(&old, &new, 478, 587);
         assert_at(&result, AnchorStatus::Anchored, 168, 277);
-        assert_eq!(result.method, AnchorMethod::Moved);
+        // Found by the search (d): a whole paragraph whose edges are paragraph edges again.
+        assert_eq!(result.method, AnchorMethod::Fuzzy);
+    }
+
+    #[test]
+    fn a_moved_and_edited_paragraph_drifts_with_it() {
+        let old = r1();
+        let p = R1_PARAGRAPHS;
+        let edited = p[3].replace("2022", "2021");
+        let new = paragraphs(&[p[0], &edited, p[1], p[2], p[4], p[5]]);
+        let result = reanchor(&old, &new, 478, 587);
+        assert_at(&result, AnchorStatus::Drifted, 168, 277);
     }
 
     #[test]
@@ -1043,6 +1053,20 @@ mod tests {
         }
     }
 
+    /// Paragraphs of local news that share names, words and phrases.
+    const MOVABLE: &[&str] = &[
+        "HARBORVIEW \u{2014} The city council voted 6-3 on Tusday to approve a $48 million bond for repairs to the Kessler Street bridge, which has been closed to trucks since March.",
+        "Mayor Dana Whitcomb called the vote \"a long-overdue investment\" and said construction could begin as early as next spring.",
+        "Council member Luis Ortega, who voted against the measure, said the city had not secured matching funds from the state.",
+        "The bridge carries roughly 14,000 vehicles a day, according to a 2022 traffic study commissioned by the city.",
+        "Repairs are expected to take 18 months. During that time, the bridge will remain open to passanger cars but closed to trucks.",
+        "The council will hold a public hearing on the construction schedule on May 7.",
+        "Whitcomb said the bond would pay for the bridge. Whitcomb said the bond would not raise taxes.",
+        "Police said the suspect, a 34-year-old man, was arrested Tuesday near the bridge.",
+        "The city council voted 5-4 on Monday to delay the repaving of Harbor Avenue.",
+        "Ortega said the city had not asked the state for help with the repairs.",
+    ];
+
     /// Sentences that share openings, endings and phrases, as news copy does.
     const SENTENCES: &[&str] = &[
         "The city council voted 6-3 on Tuesday to approve the bond.",
@@ -1172,6 +1196,68 @@ mod tests {
                 matches!(result.status, AnchorStatus::Orphaned | AnchorStatus::Ambiguous),
                 "{:?} for {:?}\nold: {:?}\nnew: {:?}", result, quote, old, new
             );
+        }
+
+        /// A moved paragraph is followed or orphaned, never found elsewhere: also with a word of
+        /// it edited outside the quote, and with a new paragraph written where it stood.
+        #[test]
+        fn a_moved_paragraph_is_followed_or_orphaned(
+            order in Just((0..MOVABLE.len()).collect::<Vec<_>>()).prop_shuffle(),
+            count in 4usize..8,
+            pick in (0.0..1.0f64, 0.0..1.0f64, 0usize..12, 0.0..1.0f64),
+            edit in prop::option::of((0.0..1.0f64, prop::sample::select(vec!["Thursday", "county", "12,000", "officials"]))),
+            newcomer in prop::option::of(prop::sample::select(vec![
+                "A spokesperson for the state transportation department did not respond to a request for comment.",
+                "The school board, meeting the same night, approved a new calendar for the fall semester.",
+                "Traffic engineers said the detour would add about ten minutes to most commutes.",
+            ])),
+        ) {
+            let paras: Vec<&str> = order[..count].iter().map(|&i| MOVABLE[i]).collect();
+            let old = paras.join("\n\n");
+            let from = (count as f64 * pick.0) as usize;
+            let words: Vec<&str> = paras[from].split(' ').collect();
+            let a = (words.len() as f64 * pick.1) as usize;
+            let b = (a + 1 + pick.2).min(words.len());
+            let quote = words[a..b].join(" ");
+            let start_in = |ps: &[&str], i: usize, lead: usize| {
+                ps[..i].iter().map(|p| p.chars().count() + 2).sum::<usize>() + lead
+            };
+            let lead: usize = words[..a].iter().map(|w| w.chars().count() + 1).sum();
+            let s = start_in(&paras, from, lead);
+            let mut moved_words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+            if let Some((at, word)) = edit {
+                let w = (words.len() as f64 * at) as usize;
+                if !(a..b).contains(&w) {
+                    moved_words[w] = word.to_owned();
+                }
+            }
+            let moved = moved_words.join(" ");
+            let new_lead: usize = moved_words[..a].iter().map(|w| w.chars().count() + 1).sum();
+            let mut new_paras: Vec<&str> = paras.clone();
+            new_paras.remove(from);
+            let to = ((count - 1) as f64 * pick.3) as usize;
+            let to = if to >= from { to + 1 } else { to }.min(count - 1);
+            prop_assume!(to != from);
+            new_paras.insert(to, &moved);
+            let mut to = to;
+            if let Some(n) = newcomer {
+                let at = if to < from { from + 1 } else { from };
+                new_paras.insert(at, n);
+                if at <= to {
+                    to += 1;
+                }
+            }
+            let new = new_paras.join("\n\n");
+            let ns = start_in(&new_paras, to, new_lead);
+            let ne = ns + quote.chars().count();
+            prop_assert_eq!(cp_slice(&new, ns, ne), quote.as_str());
+            let result = reanchor(&old, &new, s, s + quote.chars().count());
+            let right = match result.status {
+                AnchorStatus::Orphaned => true,
+                AnchorStatus::Ambiguous => result.candidates.iter().any(|c| (c.start, c.end) == (ns, ne)),
+                _ => (result.start, result.end) == (Some(ns), Some(ne)),
+            };
+            prop_assert!(right, "{:?} for {:?}, expected [{}, {})\nold: {:?}\nnew: {:?}", result, quote, ns, ne, old, new);
         }
 
         /// Replacing one word in or beside a quote never puts the quote anywhere but on (part of)

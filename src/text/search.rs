@@ -89,13 +89,27 @@ pub(crate) struct Scored {
     pub prefix: f64,
     pub suffix: f64,
     pub score: f64,
+    /// The prefix (suffix) matched only because the quote began (ended) a paragraph and so does
+    /// the candidate (see [`score`]).
+    pub prefix_by_edge: bool,
+    pub suffix_by_edge: bool,
 }
 
 impl Scored {
     pub(crate) fn accepted(&self) -> bool {
-        self.quote >= MIN_QUOTE_SIMILARITY
-            && (self.prefix + self.suffix) / 2.0 >= MIN_CONTEXT_SIMILARITY
-            && self.score >= MIN_SCORE
+        self.quote >= MIN_QUOTE_SIMILARITY && self.context_supports() && self.score >= MIN_SCORE
+    }
+
+    /// Whether the text beside the span is the passage's context: the mean of the two sides
+    /// reaches the minimum, and "starts a paragraph", true of every paragraph and so no evidence
+    /// on its own, counts only when the other side's words agree too.
+    pub(crate) fn context_supports(&self) -> bool {
+        let edge_backed = |by_edge: bool, other: f64, other_by_edge: bool| {
+            !by_edge || other_by_edge || other >= MIN_CONTEXT_SIMILARITY
+        };
+        (self.prefix + self.suffix) / 2.0 >= MIN_CONTEXT_SIMILARITY
+            && edge_backed(self.prefix_by_edge, self.suffix, self.suffix_by_edge)
+            && edge_backed(self.suffix_by_edge, self.prefix, self.prefix_by_edge)
     }
 
     fn len(&self) -> usize {
@@ -267,12 +281,29 @@ pub(crate) fn score(text: &[char], query: &Query, start: usize, end: usize) -> S
     } else {
         (1.0 - errors as f64 / m as f64).max(0.0)
     };
-    let prefix = query
-        .prefix
-        .map_or(1.0, |p| prefix_similarity(text, start, p, query.paragraphs));
-    let suffix = query
-        .suffix
-        .map_or(1.0, |s| suffix_similarity(text, end, s, query.paragraphs));
+    // Spec (d) compares the stored context's part inside the quote's paragraph with the text
+    // back to the candidate's paragraph start. When the quote began its paragraph that part is
+    // empty, and it matches exactly when the candidate begins a paragraph too; likewise for the
+    // end. Such a match counts, but only with the other side's words agreeing (`accepted`).
+    let n = text.len();
+    let starts_paragraph = start == 0 || text[start - 1] == '\n';
+    let ends_paragraph = end == n || text[end] == '\n';
+    let prefix_by_edge = query.paragraphs
+        && starts_paragraph
+        && query.prefix.is_some_and(|p| p.last() == Some(&'\n'));
+    let suffix_by_edge = query.paragraphs
+        && ends_paragraph
+        && query.suffix.is_some_and(|s| s.first() == Some(&'\n'));
+    let prefix = match query.prefix {
+        _ if prefix_by_edge => 1.0,
+        Some(p) => prefix_similarity(text, start, p, query.paragraphs),
+        None => 1.0,
+    };
+    let suffix = match query.suffix {
+        _ if suffix_by_edge => 1.0,
+        Some(s) => suffix_similarity(text, end, s, query.paragraphs),
+        None => 1.0,
+    };
     let position = query.expected_start.map_or(1.0, |expected| {
         1.0 - start.abs_diff(expected) as f64 / text.len().max(1) as f64
     });
@@ -284,6 +315,8 @@ pub(crate) fn score(text: &[char], query: &Query, start: usize, end: usize) -> S
         prefix,
         suffix,
         score: (50.0 * quote + 20.0 * prefix + 20.0 * suffix + 2.0 * position) / 92.0,
+        prefix_by_edge,
+        suffix_by_edge,
     }
 }
 
