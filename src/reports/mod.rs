@@ -996,6 +996,9 @@ pub fn assign(conn: &mut Conn, actor: &User, id: i64, user_id: Option<i64>) -> R
 pub struct AnchorInput {
     pub start: Option<i64>,
     pub end: Option<i64>,
+    /// The unit of `start` and `end`: `code_points` (the default, as everywhere in Errata) or
+    /// `utf16`, as a browser's `Selection` and JavaScript strings count.
+    pub offsets: Option<String>,
     pub exact: Option<String>,
     pub prefix: Option<String>,
     pub suffix: Option<String>,
@@ -1010,6 +1013,28 @@ pub fn attach(conn: &mut Conn, actor: &User, id: i64, input: &AnchorInput) -> Re
         let len = text::cp_len(&revision.canonical_text) as i64;
         let (start, end) = match (input.start, input.end, &input.exact) {
             (Some(s), Some(e), None) => {
+                let (s, e) = match input.offsets.as_deref() {
+                    None | Some("code_points") => (s, e),
+                    Some("utf16") => {
+                        // Converted at the edge: inside, offsets are code points.
+                        let convert = |o: i64, field: &str| {
+                            usize::try_from(o)
+                                .ok()
+                                .and_then(|o| text::utf16_to_cp(&revision.canonical_text, o))
+                                .map(|o| o as i64)
+                                .ok_or_else(|| {
+                                    Error::invalid(field, format!("{field} {o} is not a UTF-16 offset of a character boundary in the text"))
+                                })
+                        };
+                        (convert(s, "start")?, convert(e, "end")?)
+                    }
+                    Some(other) => {
+                        return Err(Error::invalid(
+                            "offsets",
+                            format!("`{other}` is not an offset unit: code_points or utf16"),
+                        ))
+                    }
+                };
                 if s < 0 || e > len || s >= e {
                     return Err(Error::invalid(
                         "start",

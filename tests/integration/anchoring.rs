@@ -354,3 +354,58 @@ async fn revision_routes_answer_404_and_401_clearly() {
         .iter()
         .all(|s| s["op"] == "insert"));
 }
+
+#[rocket::async_test]
+async fn a_browsers_utf16_offsets_are_converted_at_the_edge() {
+    let app = TestApp::new().await;
+    let token = app.editor();
+    // Two astral characters (two UTF-16 units each) before the words.
+    let text = "Fans 🎉🎉 cheered the 6-3 vote.\n\nThe bridge reopens in May.";
+    app.article_with(&token, ARTICLE_URL, text).await;
+    let id = app.report("the 6-3 vote", None).await["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/v1/reports/{id}/anchor");
+    let utf16_start = "Fans 🎉🎉 cheered ".encode_utf16().count() as i64;
+    let utf16_end = utf16_start + "the 6-3 vote".encode_utf16().count() as i64;
+    let (status, report) = app
+        .put(
+            &path,
+            Some(&token),
+            json!({ "start": utf16_start, "end": utf16_end, "offsets": "utf16" }),
+        )
+        .await;
+    assert_eq!(status, Status::Ok, "{report}");
+    assert_eq!(report["anchor"]["text"], "the 6-3 vote");
+    let cp_start = "Fans 🎉🎉 cheered ".chars().count() as i64;
+    assert_eq!(
+        span(&report["anchor"]),
+        (Some(cp_start), Some(cp_start + 12))
+    );
+
+    let before = app.counts();
+    // Offset 6 falls between the two halves of the first emoji.
+    assert_error(
+        &app.put(
+            &path,
+            Some(&token),
+            json!({ "start": 6, "end": 10, "offsets": "utf16" }),
+        )
+        .await,
+        Status::UnprocessableEntity,
+        "invalid_field",
+        Some("start"),
+    );
+    assert_error(
+        &app.put(
+            &path,
+            Some(&token),
+            json!({ "start": 0, "end": 4, "offsets": "bytes" }),
+        )
+        .await,
+        Status::UnprocessableEntity,
+        "invalid_field",
+        Some("offsets"),
+    );
+    assert_eq!(app.counts(), before);
+}
