@@ -58,7 +58,12 @@ impl Transport {
     pub async fn send(&self, message: Message) -> Result<(), SendError> {
         match self {
             Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| SendError {
-                permanent: e.is_permanent(),
+                // Only a refusal of this recipient is final. Other 5xx answers (authentication,
+                // relaying) are the server's configuration, which an admin will fix: retry.
+                permanent: e.is_permanent()
+                    && e.status()
+                        .map(u16::from)
+                        .is_some_and(|c| matches!(c, 550 | 551 | 553)),
                 message: e.to_string(),
             }),
             Transport::Files(t, _) => t.send(message).await.map(|_| ()).map_err(|e| SendError {

@@ -788,10 +788,35 @@ pub fn transition(
         };
         if let Some(root) = duplicate_of {
             // Reports that followed this one now follow its original, so their readers still
-            // hear when the original is resolved.
-            diesel::update(reports::table.filter(reports::duplicate_of.eq(report.id)))
-                .set(reports::duplicate_of.eq(root))
-                .execute(conn)?;
+            // hear when the original is resolved; each move is recorded.
+            let followers: Vec<(i64, i64)> = reports::table
+                .filter(reports::duplicate_of.eq(report.id))
+                .select((reports::id, reports::article_id))
+                .load(conn)?;
+            for (follower, article_id) in followers {
+                diesel::update(reports::table.find(follower))
+                    .set((
+                        reports::duplicate_of.eq(root),
+                        reports::updated_at.eq(now()),
+                    ))
+                    .execute(conn)?;
+                events::record(
+                    conn,
+                    NewEvent {
+                        kind: "duplicate_of",
+                        report_id: Some(follower),
+                        article_id: Some(article_id),
+                        actor: Some(actor.id),
+                        from: Some(report.id.to_string()),
+                        to: Some(root.to_string()),
+                        body: Some(format!(
+                            "{} became a duplicate of report {root}",
+                            report.reference
+                        )),
+                        ..Default::default()
+                    },
+                )?;
+            }
         }
         apply(
             conn,
@@ -1011,29 +1036,38 @@ pub fn attach(conn: &mut Conn, actor: &User, id: i64, input: &AnchorInput) -> Re
             .ok_or_else(|| Error::internal("report without article"))?;
         let revision = articles::current_revision(conn, &article)?;
         let len = text::cp_len(&revision.canonical_text) as i64;
+        let utf16 = match input.offsets.as_deref() {
+            _ if input.offsets.is_some() && input.exact.is_some() => {
+                return Err(Error::invalid(
+                    "offsets",
+                    "offsets go with {start, end}, not with exact",
+                ))
+            }
+            None | Some("code_points") => false,
+            Some("utf16") => true,
+            Some(other) => {
+                return Err(Error::invalid(
+                    "offsets",
+                    format!("`{other}` is not an offset unit: code_points or utf16"),
+                ))
+            }
+        };
         let (start, end) = match (input.start, input.end, &input.exact) {
             (Some(s), Some(e), None) => {
-                let (s, e) = match input.offsets.as_deref() {
-                    None | Some("code_points") => (s, e),
-                    Some("utf16") => {
-                        // Converted at the edge: inside, offsets are code points.
-                        let convert = |o: i64, field: &str| {
-                            usize::try_from(o)
+                let (s, e) = if utf16 {
+                    // Converted at the edge: inside, offsets are code points.
+                    let convert = |o: i64, field: &str| {
+                        usize::try_from(o)
                                 .ok()
                                 .and_then(|o| text::utf16_to_cp(&revision.canonical_text, o))
                                 .map(|o| o as i64)
                                 .ok_or_else(|| {
                                     Error::invalid(field, format!("{field} {o} is not a UTF-16 offset of a character boundary in the text"))
                                 })
-                        };
-                        (convert(s, "start")?, convert(e, "end")?)
-                    }
-                    Some(other) => {
-                        return Err(Error::invalid(
-                            "offsets",
-                            format!("`{other}` is not an offset unit: code_points or utf16"),
-                        ))
-                    }
+                    };
+                    (convert(s, "start")?, convert(e, "end")?)
+                } else {
+                    (s, e)
                 };
                 if s < 0 || e > len || s >= e {
                     return Err(Error::invalid(

@@ -158,6 +158,13 @@ pub fn check(from: State, mv: Move, role: Role, has_note: bool) -> Result<(), Re
             allowed: next_states(from).to_vec(),
         });
     }
+    // Who may move comes first: a reviewer reopening is refused as a reviewer, whatever else
+    // the request says.
+    if from == State::Resolved && mv.to == State::Investigating && !role.can_publish() {
+        return Err(Refusal::Forbidden {
+            reason: format!("a {} may not reopen a resolved report", role.as_str()),
+        });
+    }
     if mv.to != State::Resolved && mv.resolution.is_some() {
         return Err(Refusal::Incomplete {
             field: "resolution",
@@ -192,15 +199,6 @@ pub fn check(from: State, mv: Move, role: Role, has_note: bool) -> Result<(), Re
                 });
             }
             Ok(())
-        }
-        State::Investigating if from == State::Resolved => {
-            if role.can_publish() {
-                Ok(())
-            } else {
-                Err(Refusal::Forbidden {
-                    reason: format!("a {} may not reopen a resolved report", role.as_str()),
-                })
-            }
         }
         _ => Ok(()),
     }
@@ -334,6 +332,19 @@ mod tests {
                 false
             ),
             Err(Refusal::Incomplete { .. })
+        ));
+    }
+
+    #[test]
+    fn a_reviewer_reopening_is_refused_as_a_reviewer() {
+        assert!(matches!(
+            check(
+                State::Resolved,
+                mv(State::Investigating, Some(Resolution::NoError)),
+                Role::Reviewer,
+                true
+            ),
+            Err(Refusal::Forbidden { .. })
         ));
     }
 

@@ -92,14 +92,7 @@ impl<'r, S: NeedsScope> FromRequest<'r> for Authorized<S> {
                 }
                 // A token never outranks its owner: a demoted user's old tokens lose the scopes
                 // the new role does not allow.
-                if token.scopes().contains(&S::SCOPE)
-                    && user.role().allowed_scopes().contains(&S::SCOPE)
-                {
-                    Outcome::Success(Authorized {
-                        user,
-                        _scope: PhantomData,
-                    })
-                } else {
+                if !token.scopes().contains(&S::SCOPE) {
                     fail(
                         req,
                         Error::forbidden(format!(
@@ -107,6 +100,20 @@ impl<'r, S: NeedsScope> FromRequest<'r> for Authorized<S> {
                             S::SCOPE.as_str()
                         )),
                     )
+                } else if !user.role().allowed_scopes().contains(&S::SCOPE) {
+                    fail(
+                        req,
+                        Error::forbidden(format!(
+                            "the token's owner is now a {} and may not use {}",
+                            user.role().as_str(),
+                            S::SCOPE.as_str()
+                        )),
+                    )
+                } else {
+                    Outcome::Success(Authorized {
+                        user,
+                        _scope: PhantomData,
+                    })
                 }
             }
         }

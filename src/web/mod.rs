@@ -133,6 +133,11 @@ impl Fairing for Headers {
                 res.set_header(Header::new("Access-Control-Max-Age", "86400"));
             }
         }
+        if path.starts_with("/api/v1/reports/status/") {
+            // One secret URL answers a page or JSON by `Accept`: no cache may keep or swap them.
+            res.set_header(Header::new("Vary", "Accept"));
+            res.set_header(Header::new("Cache-Control", "private, no-store"));
+        }
         res.set_header(Header::new("X-Content-Type-Options", "nosniff"));
         res.set_header(Header::new(
             "Referrer-Policy",

@@ -407,5 +407,16 @@ async fn a_browsers_utf16_offsets_are_converted_at_the_edge() {
         "invalid_field",
         Some("offsets"),
     );
+    assert_error(
+        &app.put(
+            &path,
+            Some(&token),
+            json!({ "exact": "the 6-3 vote", "offsets": "utf16" }),
+        )
+        .await,
+        Status::UnprocessableEntity,
+        "invalid_field",
+        Some("offsets"),
+    );
     assert_eq!(app.counts(), before);
 }

@@ -293,15 +293,27 @@ fn the_server_starts_on_an_empty_database_with_the_demo() {
             let _ = self.0.wait();
         }
     }
-    let mut out = BufReader::new(child.stdout.take().unwrap());
+    // Lines are read on a thread so that a server that stalls fails the test instead of
+    // hanging it.
+    let out = BufReader::new(child.stdout.take().unwrap());
     let mut child = Kill(child);
+    let (lines, banner_lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in out.lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
     let mut banner = String::new();
     while !banner.contains("Demo article:") {
-        let mut line = String::new();
-        if out.read_line(&mut line).unwrap() == 0 {
-            panic!("the server exited: {banner} {:?}", child.0.try_wait());
+        match banner_lines.recv_timeout(std::time::Duration::from_secs(60)) {
+            Ok(line) => {
+                banner.push_str(&line);
+                banner.push('\n');
+            }
+            Err(e) => panic!("no demo banner ({e}): {banner} {:?}", child.0.try_wait()),
         }
-        banner.push_str(&line);
     }
     assert!(
         banner.contains("Sign in as editor@example.org with password: "),

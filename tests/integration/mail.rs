@@ -187,3 +187,22 @@ async fn a_permanent_smtp_refusal_is_not_retried() {
     );
     assert_eq!(sink.messages()[0].to, vec!["ada@example.org".to_owned()]);
 }
+
+#[rocket::async_test]
+async fn a_configuration_refusal_is_retried_not_dropped() {
+    let app = TestApp::builder().smtp().start().await;
+    let token = app.editor();
+    app.article(&token).await;
+    app.report("roughly 14,000 vehicles a day", Some("norelay@example.org"))
+        .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while app.count("SELECT COUNT(*) AS n FROM outbox WHERE attempts > 0") == 0 {
+        assert!(std::time::Instant::now() < deadline, "the worker tried");
+        rocket::tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending' AND attempts = 1 AND last_error LIKE '%554%'"),
+        1,
+        "kept for a later attempt"
+    );
+}

@@ -774,6 +774,11 @@ async fn a_browser_opening_the_status_link_gets_a_page() {
         .await;
     assert_eq!(page.status(), Status::Ok);
     assert_eq!(page.content_type(), Some(ContentType::HTML));
+    assert_eq!(page.headers().get_one("Vary"), Some("Accept"));
+    assert_eq!(
+        page.headers().get_one("Cache-Control"),
+        Some("private, no-store")
+    );
     assert!(page
         .headers()
         .get_one("Content-Security-Policy")

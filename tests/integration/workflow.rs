@@ -341,6 +341,17 @@ async fn followers_of_a_report_follow_its_original_when_it_becomes_a_duplicate()
     assert_eq!(app.post(&path(x), Some(&token), dup(y)).await.0, Status::Ok);
     let (_, zr) = app.get(&format!("/api/v1/reports/{z}"), Some(&token)).await;
     assert_eq!(zr["duplicate_of"], y, "z now follows the original");
+    let moved = zr["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "duplicate_of")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (moved["from"].as_str(), moved["to"].as_str()),
+        (Some(x.to_string().as_str()), Some(y.to_string().as_str()))
+    );
     app.post(
         &path(y),
         Some(&token),

@@ -100,6 +100,9 @@ async fn session(stream: TcpStream, store: Arc<Mutex<Vec<Received>>>) {
                 let rcpt = address(&command);
                 if rcpt.contains("bounce") {
                     b"550 5.1.1 no such mailbox\r\n"
+                } else if rcpt.contains("norelay") {
+                    // A 5xx about the server's own settings, not the recipient.
+                    b"554 5.7.1 relay access denied\r\n"
                 } else {
                     to.push(rcpt);
                     b"250 OK\r\n"
