@@ -508,6 +508,22 @@ pub fn find_by_url(conn: &mut Conn, raw_url: &str) -> Result<Option<Article>> {
         .optional()?)
 }
 
+/// `find`, with the API's 404 when there is no such article.
+pub fn require(conn: &mut Conn, id: i64) -> Result<Article> {
+    find(conn, id)?
+        .ok_or_else(|| Error::not_found("article_not_found", format!("there is no article {id}")))
+}
+
+/// `find_by_url`, with the API's 404 when no article is registered at the URL.
+pub fn require_by_url(conn: &mut Conn, raw_url: &str) -> Result<Article> {
+    find_by_url(conn, raw_url)?.ok_or_else(|| {
+        Error::not_found(
+            "article_not_found",
+            format!("no article is registered at {raw_url}"),
+        )
+    })
+}
+
 pub fn current_revision(conn: &mut Conn, article: &Article) -> Result<Revision> {
     let id = article
         .current_revision_id

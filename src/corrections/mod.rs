@@ -238,12 +238,7 @@ pub fn publish(
     }
     let v = input.validate()?;
     db::write(conn, |conn| {
-        let article = articles::find(conn, article_id)?.ok_or_else(|| {
-            Error::not_found(
-                "article_not_found",
-                format!("there is no article {article_id}"),
-            )
-        })?;
+        let article = articles::require(conn, article_id)?;
         let revision = articles::current_revision(conn, &article)?;
         let located = match &v.passage {
             None => None,

@@ -321,12 +321,12 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
     // Locating can take a fuzzy search: do it before taking the write lock, and inside the
     // transaction only check that the article has not moved on to a newer revision meanwhile.
     let place = |conn: &mut Conn| -> Result<(Article, articles::Revision, text::Located)> {
-        let article = articles::find_by_url(conn, &input.article_url)?.ok_or_else(|| {
-            Error::not_found(
-                "article_not_found",
-                format!("no article is registered at {}", input.article_url),
-            )
-            .with_field("article_url")
+        let article = articles::require_by_url(conn, &input.article_url).map_err(|e| {
+            if e.code == "article_not_found" {
+                e.with_field("article_url")
+            } else {
+                e
+            }
         })?;
         if let Some(origin) = &sender.origin {
             // A page may report only on its own publication's articles.

@@ -162,8 +162,10 @@ fn article_view(conn: &mut crate::db::Conn, article: Article) -> Result<ArticleV
     })
 }
 
-fn no_article(id: i64) -> Error {
-    Error::not_found("article_not_found", format!("there is no article {id}"))
+/// The `url` query parameter, which the route cannot do without.
+fn url_param(url: Option<String>) -> Result<String> {
+    url.filter(|u| !u.trim().is_empty())
+        .ok_or_else(|| Error::invalid("url", "the url parameter is required"))
 }
 
 #[get("/api/v1/articles/<id>", rank = 2)]
@@ -175,7 +177,7 @@ async fn get_article(
     let view = app
         .db
         .run(move |conn| {
-            let article = articles::find(conn, id)?.ok_or_else(|| no_article(id))?;
+            let article = articles::require(conn, id)?;
             article_view(conn, article)
         })
         .await?;
@@ -188,18 +190,11 @@ async fn find_article(
     _auth: Authorized<ReportsRead>,
     url: Option<String>,
 ) -> Answer<ArticleView> {
-    let url = url
-        .filter(|u| !u.trim().is_empty())
-        .ok_or_else(|| Error::invalid("url", "the url parameter is required"))?;
+    let url = url_param(url)?;
     let view = app
         .db
         .run(move |conn| {
-            let article = articles::find_by_url(conn, &url)?.ok_or_else(|| {
-                Error::not_found(
-                    "article_not_found",
-                    format!("no article is registered at {url}"),
-                )
-            })?;
+            let article = articles::require_by_url(conn, &url)?;
             article_view(conn, article)
         })
         .await?;
@@ -215,7 +210,7 @@ async fn list_revisions(
     let list = app
         .db
         .run(move |conn| {
-            articles::find(conn, id)?.ok_or_else(|| no_article(id))?;
+            articles::require(conn, id)?;
             articles::list_revisions(conn, id)
         })
         .await?;
@@ -236,7 +231,7 @@ async fn revision_diff(
     let (old, new) = app
         .db
         .run(move |conn| {
-            articles::find(conn, id)?.ok_or_else(|| no_article(id))?;
+            articles::require(conn, id)?;
             let new = articles::revision_by_number(conn, id, number)?.ok_or_else(|| {
                 Error::not_found(
                     "revision_not_found",
@@ -340,9 +335,7 @@ async fn corrections_for_url(
     url: Option<String>,
     inm: IfNoneMatch,
 ) -> Result<Cacheable> {
-    let raw = url
-        .filter(|u| !u.trim().is_empty())
-        .ok_or_else(|| Error::invalid("url", "the url parameter is required"))?;
+    let raw = url_param(url)?;
     let canonical = articles::canonical_url(&raw).map_err(|m| Error::invalid("url", m))?;
     let cached = match app.cache.get(&canonical) {
         Some(c) => c,
@@ -353,12 +346,7 @@ async fn corrections_for_url(
             let answer = app
                 .db
                 .run(move |conn| {
-                    let article = articles::find_by_url(conn, &key)?.ok_or_else(|| {
-                        Error::not_found(
-                            "article_not_found",
-                            format!("no article is registered at {key}"),
-                        )
-                    })?;
+                    let article = articles::require_by_url(conn, &key)?;
                     corrections::for_article(conn, &site, &article)
                 })
                 .await?;
