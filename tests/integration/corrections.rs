@@ -82,11 +82,7 @@ async fn publishing_a_note_resolves_its_reports_and_queues_their_emails_together
     );
 
     // The reader's status link now shows the outcome and the note.
-    let status_path = filed["status_url"]
-        .as_str()
-        .unwrap()
-        .trim_start_matches("http://errata.test")
-        .to_owned();
+    let status_path = crate::support::local_path(&filed["status_url"]);
     let (_, public) = app.get(&status_path, None).await;
     assert_eq!(
         (public["status"].as_str(), public["resolution"].as_str()),
@@ -159,13 +155,12 @@ async fn bad_notes_are_refused_whole() {
     let app = TestApp::new().await;
     let token = app.editor();
     let article = app.article(&token).await;
-    let other = app
-        .article_with(
-            &token,
-            "https://news.example.com/other",
-            "Another article entirely, about ferries.",
-        )
-        .await;
+    app.article_with(
+        &token,
+        "https://news.example.com/other",
+        "Another article entirely, about ferries.",
+    )
+    .await;
     let open = app
         .report("roughly 14,000 vehicles a day", Some("open@example.org"))
         .await["id"]
@@ -266,7 +261,6 @@ async fn bad_notes_are_refused_whole() {
         None,
     );
     assert_eq!(app.counts(), before);
-    let _ = other;
 }
 
 #[rocket::async_test]
@@ -392,11 +386,7 @@ async fn a_note_has_a_public_permalink_page() {
             body,
         )
         .await;
-    let path = published["permalink"]
-        .as_str()
-        .unwrap()
-        .trim_start_matches("http://errata.test")
-        .to_owned();
+    let path = crate::support::local_path(&published["permalink"]);
     let response = app.client.get(path).dispatch().await;
     assert_eq!(response.status(), Status::Ok);
     assert_eq!(

@@ -3,9 +3,18 @@
 
 use errata::accounts::{Role, Scope};
 use rocket::http::{ContentType, Header, Status};
+use rocket::local::asynchronous::LocalRequest;
 use serde_json::{json, Value};
 
 use crate::support::{assert_error, read, TestApp, ARTICLE_URL};
+
+/// `POST /api/v1/reports` with a raw JSON body, as a browser sends it; add headers and dispatch.
+fn report_request(app: &TestApp, body: impl Into<String>) -> LocalRequest<'_> {
+    app.client
+        .post("/api/v1/reports")
+        .header(ContentType::JSON)
+        .body(body.into())
+}
 
 fn report_body(exact: &str) -> Value {
     json!({
@@ -232,11 +241,7 @@ async fn malformed_and_oversized_bodies_are_refused() {
     let token = app.editor();
     app.article(&token).await;
     let before = app.counts();
-    let response = app
-        .client
-        .post("/api/v1/reports")
-        .header(ContentType::JSON)
-        .body("{\"article_url\": \"x\",")
+    let response = report_request(&app, "{\"article_url\": \"x\",")
         .dispatch()
         .await;
     assert_error(
@@ -245,13 +250,7 @@ async fn malformed_and_oversized_bodies_are_refused() {
         "malformed_json",
         None,
     );
-    let response = app
-        .client
-        .post("/api/v1/reports")
-        .header(ContentType::JSON)
-        .body("[1, 2]")
-        .dispatch()
-        .await;
+    let response = report_request(&app, "[1, 2]").dispatch().await;
     assert_error(
         &read(response).await,
         Status::BadRequest,
@@ -260,13 +259,7 @@ async fn malformed_and_oversized_bodies_are_refused() {
     );
     let mut huge = report_body("roughly 14,000 vehicles a day");
     huge["description"] = json!("x".repeat(70 * 1024));
-    let response = app
-        .client
-        .post("/api/v1/reports")
-        .header(ContentType::JSON)
-        .body(huge.to_string())
-        .dispatch()
-        .await;
+    let response = report_request(&app, huge.to_string()).dispatch().await;
     assert_error(
         &read(response).await,
         Status::PayloadTooLarge,
@@ -284,11 +277,7 @@ async fn the_status_link_shows_progress_but_never_the_reporter() {
     let filed = app
         .report("roughly 14,000 vehicles a day", Some("ada@example.org"))
         .await;
-    let url = filed["status_url"]
-        .as_str()
-        .unwrap()
-        .trim_start_matches("http://errata.test")
-        .to_owned();
+    let url = crate::support::local_path(&filed["status_url"]);
     let (status, public) = app.get(&url, None).await;
     assert_eq!(status, Status::Ok, "{public}");
     assert_eq!(public["reference"], filed["reference"]);
@@ -588,15 +577,14 @@ async fn comments_and_assignees_are_recorded() {
 }
 
 async fn file_from(app: &TestApp, remote: &str, forwarded: &str) -> (Status, Value) {
-    let response = app
-        .client
-        .post("/api/v1/reports")
-        .remote(remote.parse().unwrap())
-        .header(Header::new("X-Real-IP", forwarded.to_owned()))
-        .header(ContentType::JSON)
-        .body(report_body("roughly 14,000 vehicles a day").to_string())
-        .dispatch()
-        .await;
+    let response = report_request(
+        app,
+        report_body("roughly 14,000 vehicles a day").to_string(),
+    )
+    .remote(remote.parse().unwrap())
+    .header(Header::new("X-Real-IP", forwarded.to_owned()))
+    .dispatch()
+    .await;
     read(response).await
 }
 
@@ -695,14 +683,13 @@ async fn cross_site_filing_only_from_a_publications_origins() {
         .get_one("Access-Control-Allow-Methods")
         .unwrap()
         .contains("POST"));
-    let ok = app
-        .client
-        .post("/api/v1/reports")
-        .header(Header::new("Origin", allowed))
-        .header(ContentType::JSON)
-        .body(report_body("roughly 14,000 vehicles a day").to_string())
-        .dispatch()
-        .await;
+    let ok = report_request(
+        &app,
+        report_body("roughly 14,000 vehicles a day").to_string(),
+    )
+    .header(Header::new("Origin", allowed))
+    .dispatch()
+    .await;
     assert_eq!(ok.status(), Status::Created);
     assert_eq!(
         ok.headers().get_one("Access-Control-Allow-Origin"),
@@ -710,14 +697,13 @@ async fn cross_site_filing_only_from_a_publications_origins() {
     );
 
     let before = app.counts();
-    let evil = app
-        .client
-        .post("/api/v1/reports")
-        .header(Header::new("Origin", "https://evil.example"))
-        .header(ContentType::JSON)
-        .body(report_body("roughly 14,000 vehicles a day").to_string())
-        .dispatch()
-        .await;
+    let evil = report_request(
+        &app,
+        report_body("roughly 14,000 vehicles a day").to_string(),
+    )
+    .header(Header::new("Origin", "https://evil.example"))
+    .dispatch()
+    .await;
     assert_eq!(evil.headers().get_one("Access-Control-Allow-Origin"), None);
     assert_error(
         &read(evil).await,
@@ -736,14 +722,13 @@ async fn cross_site_filing_only_from_a_publications_origins() {
     )
     .unwrap();
     let before = app.counts();
-    let other = app
-        .client
-        .post("/api/v1/reports")
-        .header(Header::new("Origin", "https://other.example"))
-        .header(ContentType::JSON)
-        .body(report_body("roughly 14,000 vehicles a day").to_string())
-        .dispatch()
-        .await;
+    let other = report_request(
+        &app,
+        report_body("roughly 14,000 vehicles a day").to_string(),
+    )
+    .header(Header::new("Origin", "https://other.example"))
+    .dispatch()
+    .await;
     assert_error(
         &read(other).await,
         Status::Forbidden,
@@ -761,11 +746,7 @@ async fn a_browser_opening_the_status_link_gets_a_page() {
     let filed = app
         .report("roughly 14,000 vehicles a day", Some("ada@example.org"))
         .await;
-    let path = filed["status_url"]
-        .as_str()
-        .unwrap()
-        .trim_start_matches("http://errata.test")
-        .to_owned();
+    let path = crate::support::local_path(&filed["status_url"]);
     let page = app
         .client
         .get(path.clone())

@@ -239,6 +239,14 @@ impl TestApp {
     }
 }
 
+/// The path of an absolute link the server gave (`http://errata.test/...`), for the local client.
+pub fn local_path(link: &Value) -> String {
+    link.as_str()
+        .expect("a link")
+        .trim_start_matches("http://errata.test")
+        .to_owned()
+}
+
 pub async fn read(response: LocalResponse<'_>) -> (Status, Value) {
     let status = response.status();
     let text = response.into_string().await.unwrap_or_default();
