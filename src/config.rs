@@ -23,6 +23,11 @@ pub struct Settings {
     /// How often the mail worker looks for due messages, in milliseconds (it is also woken at once
     /// when a request queues mail).
     pub mail_poll_ms: u64,
+    /// The wait before the first retry of a message that could not be sent, in seconds; each
+    /// further retry waits twice as long, up to six hours.
+    pub mail_retry_base_s: u64,
+    /// Attempts before a message is marked `failed` and left for an admin (`errata mail retry`).
+    pub mail_max_attempts: u32,
     /// Reports one sender (by hashed IP) may file per hour; 0 turns the limit off.
     pub report_rate_limit: u32,
     /// Take the sender's address from Rocket's `ip_header` (e.g. `X-Real-IP`). Only behind a
@@ -41,9 +46,62 @@ impl Default for Settings {
             demo: false,
             pool_size: 8,
             mail_poll_ms: 5000,
+            mail_retry_base_s: 30,
+            mail_max_attempts: 10,
             report_rate_limit: 30,
             trust_ip_header: false,
         }
+    }
+}
+
+/// `url` with any password replaced, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(parsed) => parsed.to_string(),
+        // Not a URL at all: whatever follows `//` up to an `@` may be credentials.
+        Err(_) => match (url.find("//"), url.rfind('@')) {
+            (Some(start), Some(at)) if at > start => {
+                format!("{}//***{}", &url[..start], &url[at..])
+            }
+            _ => url.to_owned(),
+        },
+    }
+}
+
+/// Checks an `smtp_url` the way the mail transport will read it, never echoing its password.
+fn check_smtp_url(url: &str) -> Result<(), ConfigError> {
+    let shown = redact_url(url);
+    if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+        return Err(bad(
+            "smtp_url",
+            format!("`{shown}` must start with smtp:// or smtps://"),
+        ));
+    }
+    lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url)
+        .map(|_| ())
+        .map_err(|e| {
+            bad(
+                "smtp_url",
+                format!(
+                    "`{shown}` is not a usable SMTP URL: {}",
+                    redact_secret(&e.to_string(), url)
+                ),
+            )
+        })
+}
+
+/// `text` with the password of `url` (if any) blanked out, for errors that may quote it.
+fn redact_secret(text: &str, url: &str) -> String {
+    match url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.password().map(str::to_owned))
+    {
+        Some(password) if !password.is_empty() => text.replace(&password, "***"),
+        _ => text.to_owned(),
     }
 }
 
@@ -108,7 +166,7 @@ impl Settings {
             return Err(bad("public_url", "must be an http(s) URL with a host"));
         }
         if let Some(smtp) = &self.smtp_url {
-            crate::mail::transport::check_smtp_url(smtp).map_err(|m| bad("smtp_url", m))?;
+            check_smtp_url(smtp)?;
         }
         self.sender()?;
         if self.smtp_url.is_none() && self.mail_dir.as_os_str().is_empty() {
@@ -119,6 +177,15 @@ impl Settings {
         }
         if self.mail_poll_ms == 0 {
             return Err(bad("mail_poll_ms", "must be at least 1"));
+        }
+        if self.mail_retry_base_s == 0 || self.mail_retry_base_s > 6 * 3600 {
+            return Err(bad(
+                "mail_retry_base_s",
+                "must be between 1 and 21600 (six hours)",
+            ));
+        }
+        if self.mail_max_attempts == 0 {
+            return Err(bad("mail_max_attempts", "must be at least 1"));
         }
         Ok(())
     }
@@ -175,5 +242,29 @@ mod tests {
         assert_eq!(with("demo", "perhaps").unwrap_err().key, "demo");
         assert_eq!(with("pool_size", 0).unwrap_err().key, "pool_size");
         assert_eq!(with("database_url", "").unwrap_err().key, "database_url");
+        assert_eq!(
+            with("mail_retry_base_s", 0).unwrap_err().key,
+            "mail_retry_base_s"
+        );
+        assert_eq!(
+            with("mail_max_attempts", 0).unwrap_err().key,
+            "mail_max_attempts"
+        );
+    }
+
+    #[test]
+    fn an_smtp_password_is_never_echoed() {
+        for url in [
+            "smtp://mailer:hunter2secret@mail.example.org:587?tls=bogus",
+            "gopher://mailer:hunter2secret@mail.example.org",
+            "smtp://mailer:hunter2secret@",
+            "smtp//mailer:hunter2secret@x",
+        ] {
+            let e = with("smtp_url", url).unwrap_err();
+            assert_eq!(e.key, "smtp_url");
+            assert!(!e.to_string().contains("hunter2secret"), "{e}");
+        }
+        assert_eq!(redact_url("smtp://u:pw@host:25"), "smtp://u:***@host:25");
+        assert_eq!(redact_url("smtp://host:25"), "smtp://host:25");
     }
 }

@@ -18,9 +18,30 @@ pub struct NewEvent<'a> {
     pub note_id: Option<i64>,
     pub article_id: Option<i64>,
     pub actor: Option<i64>,
+    /// Who acted when it was not a user: `cli` for the command line.
+    pub actor_label: Option<&'a str>,
+    /// The user, API token or outbox message an admin action was about.
+    pub user_id: Option<i64>,
+    pub token_id: Option<i64>,
+    pub outbox_id: Option<i64>,
     pub from: Option<String>,
     pub to: Option<String>,
     pub body: Option<String>,
+}
+
+/// Who did an admin action: a signed-in user, or the command line (which has no user).
+#[derive(Debug, Clone, Copy)]
+pub struct ActedBy<'a> {
+    pub user_id: Option<i64>,
+    pub label: Option<&'a str>,
+}
+
+impl ActedBy<'static> {
+    /// An operator at the `errata` command line.
+    pub const CLI: ActedBy<'static> = ActedBy {
+        user_id: None,
+        label: Some("cli"),
+    };
 }
 
 pub fn record(conn: &mut Conn, e: NewEvent<'_>) -> Result<i64> {
@@ -31,6 +52,10 @@ pub fn record(conn: &mut Conn, e: NewEvent<'_>) -> Result<i64> {
             events::note_id.eq(e.note_id),
             events::article_id.eq(e.article_id),
             events::actor_id.eq(e.actor),
+            events::actor_label.eq(e.actor_label),
+            events::user_id.eq(e.user_id),
+            events::token_id.eq(e.token_id),
+            events::outbox_id.eq(e.outbox_id),
             events::from_value.eq(e.from),
             events::to_value.eq(e.to),
             events::body.eq(e.body),

@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod logging;
 pub mod mail;
 pub mod reports;
 pub mod text;
@@ -28,7 +29,7 @@ use config::Settings;
 use corrections::CorrectionsCache;
 use db::Db;
 use mail::transport::Transport;
-use mail::worker::{self, Wakeup};
+use mail::worker::{self, RetryPolicy, Wakeup};
 use mail::Site;
 use web::{App, RateLimiter};
 
@@ -60,7 +61,8 @@ pub fn open_database(settings: &Settings) -> Result<Db, StartError> {
 }
 
 /// Builds the application from `figment`: settings checked, database migrated (and seeded with the
-/// demo when asked and empty), routes, catchers, fairings and the mail worker.
+/// demo when asked and empty), routes, catchers, fairings and the mail worker. Call it inside the
+/// async runtime that will serve (the SMTP pool lives on it); outside one it is a `StartError`.
 pub fn build(figment: Figment) -> Result<Rocket<Build>, StartError> {
     let settings = Settings::from_figment(&figment).map_err(|e| StartError(e.to_string()))?;
     let db = open_database(&settings)?;
@@ -96,6 +98,10 @@ pub fn build(figment: Figment) -> Result<Rocket<Build>, StartError> {
         ip_salt,
     };
     let poll = Duration::from_millis(settings.mail_poll_ms);
+    let policy = RetryPolicy {
+        base_s: settings.mail_retry_base_s,
+        max_attempts: settings.mail_max_attempts,
+    };
     let described = transport.describe();
     Ok(rocket::custom(figment)
         .manage(app)
@@ -103,11 +109,14 @@ pub fn build(figment: Figment) -> Result<Rocket<Build>, StartError> {
         .mount("/", web::pages::routes())
         .register("/", web::catchers())
         .attach(web::Headers)
+        .attach(web::request_log::RequestLog)
         .attach(AdHoc::on_liftoff("mail worker", move |rocket| {
             Box::pin(async move {
                 log::info!("mail: delivering through {described}");
                 let shutdown = rocket.shutdown();
-                rocket::tokio::spawn(worker::run(db, transport, from, poll, wakeup, shutdown));
+                rocket::tokio::spawn(worker::run(
+                    db, transport, from, poll, policy, wakeup, shutdown,
+                ));
             })
         })))
 }

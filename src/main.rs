@@ -9,6 +9,8 @@ use clap::{Parser, Subcommand};
 use errata::accounts::{self, NewUser, Role, Scope};
 use errata::articles;
 use errata::config::Settings;
+use errata::events::ActedBy;
+use errata::mail::outbox::{self, OutboxState};
 
 #[derive(Parser)]
 #[command(
@@ -39,6 +41,14 @@ enum Command {
     /// Import articles.
     #[command(subcommand)]
     Article(ArticleCommand),
+    /// See and act on outgoing mail: list, retry, discard.
+    #[command(subcommand)]
+    Mail(MailCommand),
+    /// Write a consistent copy of the database to PATH, safe while the server runs.
+    Backup {
+        /// Where to write the copy; it must not exist yet.
+        path: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -57,6 +67,31 @@ enum UserCommand {
     },
     /// List users.
     List,
+    /// Stop a user's access: their tokens and sessions stop working at once.
+    Deactivate {
+        #[arg(long)]
+        email: String,
+    },
+    /// Give a deactivated user their access back.
+    Activate {
+        #[arg(long)]
+        email: String,
+    },
+    /// Change a user's role; their tokens never outrank the new role.
+    Role {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = ["admin", "editor", "reviewer"])]
+        role: String,
+    },
+    /// Set a new password; prints a generated one once unless --password-stdin is given.
+    Password {
+        #[arg(long)]
+        email: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -73,6 +108,37 @@ enum TokenCommand {
         #[arg(long = "scope")]
         scopes: Vec<String>,
     },
+    /// List tokens: id, owner, name, scopes, created, last used (never the secret).
+    List {
+        /// Only this user's tokens (by email).
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Revoke a token by its id (see `token list`): the next request with it gets 401.
+    Revoke { id: i64 },
+}
+
+#[derive(Subcommand)]
+enum MailCommand {
+    /// List messages, newest first: id, kind, recipient, attempts, next attempt, last error.
+    List {
+        #[arg(long, value_parser = ["queued", "sending", "sent", "failed", "discarded"])]
+        state: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+    },
+    /// Queue a failed (or discarded) message again, for one more round of attempts.
+    Retry {
+        /// The message's id (see `mail list`).
+        #[arg(required_unless_present = "failed", conflicts_with = "failed")]
+        id: Option<i64>,
+        /// Every failed message.
+        #[arg(long)]
+        failed: bool,
+    },
+    /// Mark a queued or failed message discarded: kept, never sent.
+    Discard { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -113,10 +179,34 @@ fn main() -> ExitCode {
 }
 
 fn serve() -> Result<(), String> {
-    let rocket = errata::build(errata::figment()).map_err(|e| e.to_string())?;
-    rocket::execute(async move { rocket.launch().await })
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    let figment = errata::figment();
+    let level = figment
+        .extract_inner::<rocket::config::LogLevel>("log_level")
+        .unwrap_or(rocket::config::LogLevel::Normal);
+    errata::logging::init(level);
+    // Everything is built inside the runtime that serves: the SMTP pool spawns its tasks there.
+    rocket::execute(async move {
+        let rocket = errata::build(figment).map_err(|e| e.to_string())?;
+        rocket.launch().await.map(|_| ()).map_err(|e| e.to_string())
+    })
+}
+
+/// A password from the first line of standard input, or a generated one (and whether it was).
+fn password_from(stdin: bool) -> Result<(String, bool), String> {
+    if stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
+        Ok((line.trim_end_matches(['\r', '\n']).to_owned(), false))
+    } else {
+        Ok((accounts::random_secret(15), true))
+    }
+}
+
+fn when(t: Option<chrono::NaiveDateTime>) -> String {
+    t.map_or_else(|| "-".into(), |t| t.format("%Y-%m-%d %H:%M:%S").to_string())
 }
 
 fn admin(command: Command) -> Result<(), String> {
@@ -142,16 +232,7 @@ fn admin(command: Command) -> Result<(), String> {
             password_stdin,
         }) => {
             let role = Role::parse(&role).ok_or("role must be admin, editor or reviewer")?;
-            let (password, generated) = if password_stdin {
-                let mut line = String::new();
-                std::io::stdin()
-                    .lock()
-                    .read_line(&mut line)
-                    .map_err(|e| e.to_string())?;
-                (line.trim_end_matches(['\r', '\n']).to_owned(), false)
-            } else {
-                (accounts::random_secret(15), true)
-            };
+            let (password, generated) = password_from(password_stdin)?;
             let user = accounts::create_user(
                 conn,
                 NewUser {
@@ -189,6 +270,108 @@ fn admin(command: Command) -> Result<(), String> {
                     u.name
                 );
             }
+        }
+        Command::User(UserCommand::Deactivate { email }) => {
+            let changed = accounts::set_active(conn, &email, false, ActedBy::CLI).map_err(err)?;
+            if changed {
+                println!("Deactivated {email}: their tokens and sessions no longer work.");
+            } else {
+                println!("{email} was already deactivated.");
+            }
+        }
+        Command::User(UserCommand::Activate { email }) => {
+            let changed = accounts::set_active(conn, &email, true, ActedBy::CLI).map_err(err)?;
+            if changed {
+                println!("Activated {email}.");
+            } else {
+                println!("{email} was already active.");
+            }
+        }
+        Command::User(UserCommand::Role { email, role }) => {
+            let role = Role::parse(&role).ok_or("role must be admin, editor or reviewer")?;
+            let user = accounts::set_role(conn, &email, role, ActedBy::CLI).map_err(err)?;
+            println!("{} is now {}.", user.email, role.as_str());
+        }
+        Command::User(UserCommand::Password {
+            email,
+            password_stdin,
+        }) => {
+            let (password, generated) = password_from(password_stdin)?;
+            accounts::set_password(conn, &email, &password, ActedBy::CLI).map_err(err)?;
+            println!("Set a new password for {email}.");
+            if generated {
+                println!("Password (shown once): {password}");
+            }
+        }
+        Command::Token(TokenCommand::List { user }) => {
+            let tokens = accounts::list_tokens(conn, user.as_deref()).map_err(err)?;
+            println!(
+                "{:>4}  {:<28} {:<16} {:<19}  {:<19}  {:<8} SCOPES",
+                "ID", "OWNER", "NAME", "CREATED", "LAST USED", "STATE"
+            );
+            for (t, owner) in tokens {
+                println!(
+                    "{:>4}  {:<28} {:<16} {:<19}  {:<19}  {:<8} {}",
+                    t.id,
+                    owner,
+                    t.name,
+                    when(Some(t.created_at)),
+                    when(t.last_used_at),
+                    if t.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "live"
+                    },
+                    t.scopes
+                );
+            }
+        }
+        Command::Token(TokenCommand::Revoke { id }) => {
+            let token = accounts::revoke_token(conn, id, ActedBy::CLI).map_err(err)?;
+            println!("Revoked token {} (`{}`).", token.id, token.name);
+        }
+        Command::Mail(MailCommand::List { state, limit }) => {
+            let state = state.as_deref().and_then(OutboxState::parse);
+            let rows = outbox::list(conn, state, limit.max(1)).map_err(err)?;
+            println!(
+                "{:>5}  {:<16} {:<9} {:<32} {:>8}  {:<19}  LAST ERROR",
+                "ID", "KIND", "STATE", "RECIPIENT", "ATTEMPTS", "NEXT ATTEMPT"
+            );
+            for m in rows {
+                let next = match OutboxState::parse(&m.state) {
+                    Some(OutboxState::Queued | OutboxState::Sending) => {
+                        when(Some(m.next_attempt_at))
+                    }
+                    _ => "-".into(),
+                };
+                println!(
+                    "{:>5}  {:<16} {:<9} {:<32} {:>8}  {:<19}  {}",
+                    m.id,
+                    m.template,
+                    m.state,
+                    m.recipient,
+                    m.attempts,
+                    next,
+                    m.last_error.as_deref().unwrap_or("-")
+                );
+            }
+        }
+        Command::Mail(MailCommand::Retry { id, failed }) => {
+            if failed {
+                let ids = outbox::retry_failed(conn, ActedBy::CLI).map_err(err)?;
+                println!("Queued {} failed message(s) again.", ids.len());
+            } else if let Some(id) = id {
+                outbox::retry(conn, id, ActedBy::CLI).map_err(err)?;
+                println!("Queued message {id} again; the server sends it shortly.");
+            }
+        }
+        Command::Mail(MailCommand::Discard { id }) => {
+            outbox::discard(conn, id, ActedBy::CLI).map_err(err)?;
+            println!("Discarded message {id}: it is kept, and will not be sent.");
+        }
+        Command::Backup { path } => {
+            errata::db::backup(conn, &path).map_err(err)?;
+            println!("Wrote a copy of the database to {}", path.display());
         }
         Command::Token(TokenCommand::Add { user, name, scopes }) => {
             let owner = accounts::find_user_by_email(conn, &user)

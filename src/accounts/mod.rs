@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::db::schema::{api_tokens, users};
 use crate::db::{self, Conn};
 use crate::error::{Error, Result};
+use crate::events::{self, ActedBy, NewEvent};
 use crate::time::now;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -154,6 +155,16 @@ pub struct NewUser<'a> {
     pub password: &'a str,
 }
 
+fn check_password(password: &str) -> Result<()> {
+    if password.chars().filter(|c| !c.is_whitespace()).count() < 12 {
+        return Err(Error::invalid(
+            "password",
+            "a password needs at least 12 characters",
+        ));
+    }
+    Ok(())
+}
+
 pub fn create_user(conn: &mut Conn, new: NewUser<'_>) -> Result<User> {
     let email = normalise_email(new.email)?;
     let name = new.name.trim();
@@ -163,12 +174,7 @@ pub fn create_user(conn: &mut Conn, new: NewUser<'_>) -> Result<User> {
             "a name of 1 to 200 characters is required",
         ));
     }
-    if new.password.chars().count() < 12 {
-        return Err(Error::invalid(
-            "password",
-            "a password needs at least 12 characters",
-        ));
-    }
+    check_password(new.password)?;
     let hash = hash_password(new.password)?;
     db::write(conn, |conn| {
         let taken: i64 = users::table
@@ -228,6 +234,7 @@ pub struct ApiToken {
     pub scopes: String,
     pub created_at: NaiveDateTime,
     pub last_used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
 }
 
 impl ApiToken {
@@ -289,11 +296,13 @@ pub fn create_token(
     Ok((token, secret))
 }
 
-/// The active user and token behind a bearer secret.
+/// The active user and live token behind a bearer secret: a revoked token, or any token of a
+/// deactivated user, authenticates nobody.
 pub fn authenticate_token(conn: &mut Conn, secret: &str) -> Result<Option<(User, ApiToken)>> {
     let found: Option<(ApiToken, User)> = api_tokens::table
         .inner_join(users::table)
         .filter(api_tokens::token_hash.eq(sha256_hex(secret)))
+        .filter(api_tokens::revoked_at.is_null())
         .select((ApiToken::as_select(), User::as_select()))
         .first(conn)
         .optional()?;
@@ -320,6 +329,152 @@ pub fn touch_token(conn: &mut Conn, token_id: i64) -> Result<()> {
         .set(api_tokens::last_used_at.eq(now()))
         .execute(conn)?;
     Ok(())
+}
+
+/// The user with `email`, or a 404 naming it.
+pub fn require_user_by_email(conn: &mut Conn, email: &str) -> Result<User> {
+    find_user_by_email(conn, email)?.ok_or_else(|| {
+        Error::not_found(
+            "user_not_found",
+            format!("there is no user {}", email.trim()),
+        )
+    })
+}
+
+fn audit_user(
+    conn: &mut Conn,
+    by: ActedBy<'_>,
+    user: &User,
+    kind: &str,
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<()> {
+    events::record(
+        conn,
+        NewEvent {
+            kind,
+            user_id: Some(user.id),
+            actor: by.user_id,
+            actor_label: by.label,
+            from,
+            to,
+            ..Default::default()
+        },
+    )?;
+    Ok(())
+}
+
+/// Turns a user's access on or off. A deactivated user's tokens (and sessions) stop working on
+/// the next request, since every authentication checks the flag. Returns whether it changed.
+pub fn set_active(conn: &mut Conn, email: &str, active: bool, by: ActedBy<'_>) -> Result<bool> {
+    db::write(conn, |conn| {
+        let user = require_user_by_email(conn, email)?;
+        if user.active == active {
+            return Ok(false);
+        }
+        diesel::update(users::table.find(user.id))
+            .set(users::active.eq(active))
+            .execute(conn)?;
+        let kind = if active {
+            "user_activated"
+        } else {
+            "user_deactivated"
+        };
+        audit_user(conn, by, &user, kind, None, None)?;
+        Ok(true)
+    })
+}
+
+/// Gives a user another role. Their tokens keep their scopes on disk, but a token never outranks
+/// its owner's current role (`Role::allowed_scopes` is checked on every request).
+pub fn set_role(conn: &mut Conn, email: &str, role: Role, by: ActedBy<'_>) -> Result<User> {
+    db::write(conn, |conn| {
+        let user = require_user_by_email(conn, email)?;
+        if user.role() == role {
+            return Ok(user);
+        }
+        diesel::update(users::table.find(user.id))
+            .set(users::role.eq(role.as_str()))
+            .execute(conn)?;
+        audit_user(
+            conn,
+            by,
+            &user,
+            "role_changed",
+            Some(user.role().as_str().into()),
+            Some(role.as_str().into()),
+        )?;
+        Ok(User {
+            role: role.as_str().into(),
+            ..user
+        })
+    })
+}
+
+/// Sets a new password (the old one stops working at once).
+pub fn set_password(conn: &mut Conn, email: &str, password: &str, by: ActedBy<'_>) -> Result<()> {
+    check_password(password)?;
+    let hash = hash_password(password)?;
+    db::write(conn, |conn| {
+        let user = require_user_by_email(conn, email)?;
+        diesel::update(users::table.find(user.id))
+            .set(users::password_hash.eq(&hash))
+            .execute(conn)?;
+        audit_user(conn, by, &user, "password_reset", None, None)
+    })
+}
+
+/// Tokens with their owner's email, oldest first; optionally only one user's.
+pub fn list_tokens(conn: &mut Conn, owner: Option<&str>) -> Result<Vec<(ApiToken, String)>> {
+    let mut query = api_tokens::table
+        .inner_join(users::table)
+        .order(api_tokens::id.asc())
+        .select((ApiToken::as_select(), users::email))
+        .into_boxed();
+    if let Some(email) = owner {
+        let user = require_user_by_email(conn, email)?;
+        query = query.filter(api_tokens::user_id.eq(user.id));
+    }
+    Ok(query.load(conn)?)
+}
+
+/// Revokes a token for good: the next request with it gets 401.
+pub fn revoke_token(conn: &mut Conn, id: i64, by: ActedBy<'_>) -> Result<ApiToken> {
+    db::write(conn, |conn| {
+        let token: ApiToken = api_tokens::table
+            .find(id)
+            .select(ApiToken::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| {
+                Error::not_found("token_not_found", format!("there is no token {id}"))
+            })?;
+        if token.revoked_at.is_some() {
+            return Err(Error::conflict(
+                "already_revoked",
+                format!("token {id} is already revoked"),
+            ));
+        }
+        let t = now();
+        diesel::update(api_tokens::table.find(id))
+            .set(api_tokens::revoked_at.eq(t))
+            .execute(conn)?;
+        events::record(
+            conn,
+            NewEvent {
+                kind: "token_revoked",
+                user_id: Some(token.user_id),
+                token_id: Some(id),
+                actor: by.user_id,
+                actor_label: by.label,
+                ..Default::default()
+            },
+        )?;
+        Ok(ApiToken {
+            revoked_at: Some(t),
+            ..token
+        })
+    })
 }
 
 #[cfg(test)]

@@ -112,6 +112,26 @@ pub fn ping(conn: &mut SqliteConnection) -> Result<(), Error> {
     Ok(())
 }
 
+/// Writes a consistent copy of the whole database to `path` with `VACUUM INTO`, which reads one
+/// snapshot and so is safe while the server writes. `path` must not exist.
+pub fn backup(conn: &mut SqliteConnection, path: &std::path::Path) -> Result<(), Error> {
+    use diesel::RunQueryDsl;
+    if path.exists() {
+        return Err(Error::conflict(
+            "backup_exists",
+            format!("{} exists already; name a new file", path.display()),
+        ));
+    }
+    let target = path
+        .to_str()
+        .ok_or_else(|| Error::invalid("path", "the backup path must be valid UTF-8"))?;
+    diesel::sql_query("VACUUM INTO ?")
+        .bind::<diesel::sql_types::Text, _>(target)
+        .execute(conn)
+        .map_err(|e| Error::internal(format!("backup to {target} failed: {e}")))?;
+    Ok(())
+}
+
 /// Reads a value from the `settings` table, creating it with `init` when absent.
 pub fn setting_or_init(
     conn: &mut SqliteConnection,

@@ -29,6 +29,7 @@ diesel::table! {
         token_hash -> Text,
         created_at -> Timestamp,
         last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
     }
 }
 
@@ -184,6 +185,10 @@ diesel::table! {
         to_value -> Nullable<Text>,
         body -> Nullable<Text>,
         created_at -> Timestamp,
+        user_id -> Nullable<BigInt>,
+        token_id -> Nullable<BigInt>,
+        outbox_id -> Nullable<BigInt>,
+        actor_label -> Nullable<Text>,
     }
 }
 
@@ -202,6 +207,7 @@ diesel::table! {
         state -> Text,
         attempts -> BigInt,
         next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,

@@ -1,17 +1,15 @@
 //! Email: messages are rendered from `templates/email/` and written to the outbox in the caller's
 //! transaction; `worker` delivers them later through `transport`.
 
+pub mod outbox;
 pub mod transport;
 pub mod worker;
 
-use askama::Template;
-use diesel::prelude::*;
+pub use outbox::enqueue;
 
-use crate::accounts::random_secret;
-use crate::db::schema::outbox;
-use crate::db::Conn;
+use askama::Template;
+
 use crate::error::{Error, Result};
-use crate::time::now;
 
 /// What mail needs to know about this server to write links and Message-IDs.
 #[derive(Debug, Clone)]
@@ -36,30 +34,6 @@ pub struct Email {
     pub html: String,
     pub report_id: Option<i64>,
     pub note_id: Option<i64>,
-}
-
-/// Queues `email`; call inside the transaction of the change that causes it.
-pub fn enqueue(conn: &mut Conn, site: &Site, email: Email) -> Result<i64> {
-    let message_id = format!("<{}@{}>", random_secret(18), site.host);
-    let t = now();
-    Ok(diesel::insert_into(outbox::table)
-        .values((
-            outbox::kind.eq("email"),
-            outbox::template.eq(email.template),
-            outbox::recipient.eq(&email.to),
-            outbox::subject.eq(&email.subject),
-            outbox::body_text.eq(&email.text),
-            outbox::body_html.eq(&email.html),
-            outbox::message_id.eq(message_id),
-            outbox::report_id.eq(email.report_id),
-            outbox::note_id.eq(email.note_id),
-            outbox::state.eq("pending"),
-            outbox::attempts.eq(0),
-            outbox::next_attempt_at.eq(t),
-            outbox::created_at.eq(t),
-        ))
-        .returning(outbox::id)
-        .get_result(conn)?)
 }
 
 fn render<T: Template>(t: &T) -> Result<String> {

@@ -9,29 +9,29 @@ use crate::config::Settings;
 
 #[derive(Clone)]
 pub enum Transport {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// The pooled SMTP transport, and how to name it in the log (host and port, no credentials).
+    Smtp(AsyncSmtpTransport<Tokio1Executor>, String),
     Files(AsyncFileTransport<Tokio1Executor>, PathBuf),
 }
 
-/// Checks an `smtp_url` the way the transport will read it.
-pub fn check_smtp_url(url: &str) -> Result<(), String> {
-    if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
-        return Err(format!("`{url}` must start with smtp:// or smtps://"));
-    }
-    AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-        .map(|_| ())
-        .map_err(|e| format!("`{url}` is not a usable SMTP URL: {e}"))
-}
-
 impl Transport {
+    /// Builds the transport `settings` ask for. The SMTP pool spawns tasks on Tokio, so this must
+    /// run inside the runtime that will serve: outside one it is refused, not a panic.
     pub fn from_settings(settings: &Settings) -> Result<Transport, String> {
         match &settings.smtp_url {
             Some(url) => {
-                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-                    .map_err(|e| format!("smtp_url: {e}"))?
+                if rocket::tokio::runtime::Handle::try_current().is_err() {
+                    return Err(
+                        "the SMTP transport must be built inside the server's async runtime".into(),
+                    );
+                }
+                let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|_| "smtp_url: not a usable SMTP URL".to_owned())?;
+                let described = describe_smtp(url);
+                let transport = builder
                     .timeout(Some(std::time::Duration::from_secs(20)))
                     .build();
-                Ok(Transport::Smtp(transport))
+                Ok(Transport::Smtp(transport, described))
             }
             None => {
                 std::fs::create_dir_all(&settings.mail_dir).map_err(|e| {
@@ -50,21 +50,21 @@ impl Transport {
 
     pub fn describe(&self) -> String {
         match self {
-            Transport::Smtp(_) => "SMTP".into(),
+            Transport::Smtp(_, described) => described.clone(),
             Transport::Files(_, dir) => format!(".eml files in {}", dir.display()),
         }
     }
 
     pub async fn send(&self, message: Message) -> Result<(), SendError> {
         match self {
-            Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| SendError {
+            Transport::Smtp(t, _) => t.send(message).await.map(|_| ()).map_err(|e| SendError {
                 // Only a refusal of this recipient is final. Other 5xx answers (authentication,
                 // relaying) are the server's configuration, which an admin will fix: retry.
                 permanent: e.is_permanent()
                     && e.status()
                         .map(u16::from)
                         .is_some_and(|c| matches!(c, 550 | 551 | 553)),
-                message: e.to_string(),
+                message: redact_addresses(&e.to_string()),
             }),
             Transport::Files(t, _) => t.send(message).await.map(|_| ()).map_err(|e| SendError {
                 permanent: false,
@@ -79,4 +79,60 @@ impl Transport {
 pub struct SendError {
     pub message: String,
     pub permanent: bool,
+}
+
+/// `SMTP at host:port`, for the start-up log: never the user name or password.
+fn describe_smtp(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(u) => format!(
+            "SMTP at {}:{}{}",
+            u.host_str().unwrap_or("?"),
+            u.port()
+                .unwrap_or(if u.scheme() == "smtps" { 465 } else { 587 }),
+            if u.scheme() == "smtps" { " (TLS)" } else { "" }
+        ),
+        Err(_) => "SMTP".into(),
+    }
+}
+
+/// `text` with every email address in it replaced, because SMTP servers quote the recipient in
+/// their refusals and these messages reach the log.
+pub fn redact_addresses(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, word) in text.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let core = word.trim_matches(|c: char| "<>()[]\",;:'\"".contains(c));
+        if core.contains('@') && core.len() > 2 {
+            out.push_str(&word.replace(core, "[redacted]"));
+        } else {
+            out.push_str(word);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_taken_out_of_server_answers() {
+        assert_eq!(
+            redact_addresses("permanent error (550): 5.1.1 <ada@reader.example>: no such user"),
+            "permanent error (550): 5.1.1 <[redacted]>: no such user"
+        );
+        assert_eq!(redact_addresses("connection refused"), "connection refused");
+    }
+
+    #[test]
+    fn the_smtp_description_has_no_credentials() {
+        let d = describe_smtp("smtps://user:secretpw@mail.example.org");
+        assert_eq!(d, "SMTP at mail.example.org:465 (TLS)");
+        assert_eq!(
+            describe_smtp("smtp://u:p@127.0.0.1:2525"),
+            "SMTP at 127.0.0.1:2525"
+        );
+    }
 }

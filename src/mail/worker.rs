@@ -4,44 +4,28 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::NaiveDateTime;
-use diesel::prelude::*;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::Message;
 use rocket::tokio::sync::Notify;
 
-use super::transport::{SendError, Transport};
-use crate::db::schema::outbox;
+use super::outbox::{self, Attempt, Due, OutboxState};
+use super::transport::Transport;
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::time::now;
 
-/// After this many failed attempts a message is marked `failed` and left for an admin.
-pub const MAX_ATTEMPTS: i64 = 10;
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = outbox)]
-pub struct OutboxRow {
-    pub id: i64,
-    pub recipient: String,
-    pub subject: String,
-    pub body_text: String,
-    pub body_html: String,
-    pub message_id: String,
-    pub attempts: i64,
+/// How the worker retries: from the settings `mail_retry_base_s` and `mail_max_attempts`.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub base_s: u64,
+    pub max_attempts: u32,
 }
 
-/// The wait before attempt `attempts + 1`: 30 s doubling, at most six hours.
-pub fn backoff(attempts: i64) -> chrono::Duration {
-    let secs = 30i64.saturating_mul(1i64 << attempts.clamp(0, 12));
-    chrono::Duration::seconds(secs.min(6 * 3600))
-}
-
-fn build(row: &OutboxRow, from: &Mailbox) -> std::result::Result<Message, String> {
+fn build(row: &Due, from: &Mailbox) -> std::result::Result<Message, String> {
+    // The address is not quoted in the error: these messages reach the log.
     let to: Mailbox = row
         .recipient
         .parse()
-        .map_err(|e| format!("bad recipient: {e}"))?;
+        .map_err(|_| "the recipient is not a usable address".to_owned())?;
     Message::builder()
         .from(from.clone())
         .to(to)
@@ -54,77 +38,63 @@ fn build(row: &OutboxRow, from: &Mailbox) -> std::result::Result<Message, String
         .map_err(|e| format!("cannot build message: {e}"))
 }
 
-/// Sends every message that is due; returns how many were delivered.
-pub async fn deliver_due(db: &Db, transport: &Transport, from: &Mailbox) -> Result<usize> {
-    let due: Vec<OutboxRow> = db
-        .run(|conn| {
-            Ok(outbox::table
-                .filter(outbox::state.eq("pending"))
-                .filter(outbox::next_attempt_at.le(now()))
-                .order((outbox::next_attempt_at.asc(), outbox::id.asc()))
-                .limit(50)
-                .select(OutboxRow::as_select())
-                .load(conn)?)
-        })
-        .await?;
+/// Claims and sends every message that is due; returns how many were delivered.
+pub async fn deliver_due(
+    db: &Db,
+    transport: &Transport,
+    from: &Mailbox,
+    policy: RetryPolicy,
+) -> Result<usize> {
+    let due = db.run(|conn| outbox::claim_due(conn, 50)).await?;
     let mut sent = 0;
     for row in due {
         // A message that cannot even be built (a bad address) will never go: no retries.
-        let outcome = match build(&row, from) {
-            Ok(message) => transport.send(message).await,
-            Err(e) => Err(SendError {
-                message: e,
+        let attempt = match build(&row, from) {
+            Ok(message) => match transport.send(message).await {
+                Ok(()) => Attempt::Sent,
+                Err(e) => Attempt::Failed {
+                    error: e.message,
+                    permanent: e.permanent,
+                },
+            },
+            Err(e) => Attempt::Failed {
+                error: e,
                 permanent: true,
-            }),
+            },
         };
-        let id = row.id;
-        let attempts = row.attempts + 1;
-        let update = match outcome {
-            Ok(()) => {
+        if let Attempt::Failed { error, .. } = &attempt {
+            // Named by id only: the recipient is a reader's personal data.
+            log::warn!(
+                "mail {} failed (attempt {}): {error}",
+                row.id,
+                row.attempts + 1
+            );
+        }
+        let (id, attempts) = (row.id, row.attempts);
+        let state = db
+            .run(move |conn| {
+                outbox::record_attempt(
+                    conn,
+                    id,
+                    attempts,
+                    attempt,
+                    policy.base_s,
+                    policy.max_attempts,
+                )
+            })
+            .await?;
+        match state {
+            OutboxState::Sent => {
                 sent += 1;
-                Update {
-                    state: "sent",
-                    next: None,
-                    error: None,
-                }
+                log::info!("mail {id} sent");
             }
-            Err(e) => {
-                log::warn!(
-                    "mail {id} to {} failed (attempt {attempts}): {}",
-                    row.recipient,
-                    e.message
-                );
-                let give_up = e.permanent || attempts >= MAX_ATTEMPTS;
-                Update {
-                    state: if give_up { "failed" } else { "pending" },
-                    next: (!give_up).then(|| now() + backoff(attempts - 1)),
-                    error: Some(e.message),
-                }
+            OutboxState::Failed => {
+                log::warn!("mail {id} failed for good; `errata mail retry {id}` queues it again")
             }
-        };
-        db.run(move |conn| {
-            let t = now();
-            diesel::update(outbox::table.find(id))
-                .set((
-                    outbox::state.eq(update.state),
-                    outbox::attempts.eq(attempts),
-                    outbox::next_attempt_at.eq(update.next.unwrap_or(t)),
-                    outbox::last_error.eq(update.error),
-                    outbox::sent_at.eq((update.state == "sent").then_some(t)),
-                ))
-                .execute(conn)?;
-            Ok(())
-        })
-        .await?;
+            _ => {}
+        }
     }
     Ok(sent)
-}
-
-/// What one delivery attempt leaves on the outbox row.
-struct Update {
-    state: &'static str,
-    next: Option<NaiveDateTime>,
-    error: Option<String>,
 }
 
 /// Wakes the worker when a request has queued mail, so delivery does not wait for the next poll.
@@ -143,12 +113,13 @@ pub async fn run(
     transport: Transport,
     from: Mailbox,
     poll: Duration,
+    policy: RetryPolicy,
     wakeup: Wakeup,
     shutdown: rocket::Shutdown,
 ) {
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        if let Err(e) = deliver_due(&db, &transport, &from).await {
+        if let Err(e) = deliver_due(&db, &transport, &from, policy).await {
             log_error(&e);
         }
         rocket::tokio::select! {
@@ -161,17 +132,4 @@ pub async fn run(
 
 fn log_error(e: &Error) {
     log::error!("mail worker: {e}");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_and_is_capped() {
-        assert_eq!(backoff(0).num_seconds(), 30);
-        assert_eq!(backoff(1).num_seconds(), 60);
-        assert_eq!(backoff(3).num_seconds(), 240);
-        assert_eq!(backoff(20).num_seconds(), 6 * 3600);
-    }
 }

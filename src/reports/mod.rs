@@ -873,6 +873,7 @@ pub(crate) fn apply(
             from: Some(report.state.clone()),
             to: Some(to_value),
             body: note_text,
+            ..Default::default()
         },
     )?;
     if let Some(resolution) = resolution.filter(|r| r.notifies_reporter()) {

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod guards;
 pub mod pages;
+pub mod request_log;
 
 use std::collections::HashMap;
 use std::sync::Mutex;

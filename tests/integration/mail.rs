@@ -104,7 +104,7 @@ async fn an_unreachable_smtp_server_leaves_the_message_queued_for_a_later_attemp
             .first(&mut conn)
             .unwrap();
         if row.1 > 0 {
-            assert_eq!(row.0, "pending");
+            assert_eq!(row.0, "queued");
             assert!(row.2.is_some_and(|e| !e.is_empty()));
             assert!(
                 row.3 - row.4 >= chrono::Duration::seconds(25),
@@ -201,7 +201,7 @@ async fn a_configuration_refusal_is_retried_not_dropped() {
         rocket::tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(
-        app.count("SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending' AND attempts = 1 AND last_error LIKE '%554%'"),
+        app.count("SELECT COUNT(*) AS n FROM outbox WHERE state = 'queued' AND attempts = 1 AND last_error LIKE '%554%'"),
         1,
         "kept for a later attempt"
     );

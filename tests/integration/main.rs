@@ -10,6 +10,7 @@ mod concurrency;
 mod corrections;
 mod demo;
 mod mail;
+mod operations;
 mod reports;
 mod restart;
 mod workflow;

@@ -15,9 +15,16 @@ async fn data_survives_a_restart_and_migrations_run_once() {
         (filed["reference"].as_str().unwrap().to_owned(), token)
     };
     let app = TestApp::builder().in_dir(dir.path()).start().await;
+    let embedded = diesel::migration::MigrationSource::<diesel::sqlite::Sqlite>::migrations(
+        &errata::db::MIGRATIONS,
+    )
+    .unwrap()
+    .len();
+    assert!(embedded >= 2);
     assert_eq!(
         app.count("SELECT COUNT(*) AS n FROM __diesel_schema_migrations"),
-        1
+        embedded as i64,
+        "each migration recorded once"
     );
     let (status, list) = app.get("/api/v1/reports", Some(&token)).await;
     assert_eq!(status, Status::Ok, "{list}");

@@ -1,6 +1,7 @@
 //! The test harness: `TestApp` builds the real application on its own SQLite file (and, when asked,
 //! its own SMTP server on loopback), plus helpers to act as editors, CMSs and readers.
 
+pub mod binary;
 pub mod smtp;
 
 use std::path::{Path, PathBuf};

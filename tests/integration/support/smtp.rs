@@ -1,5 +1,6 @@
 //! A real SMTP server on loopback for the tests: it speaks enough of RFC 5321 for lettre to deliver
-//! (EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT) and keeps every message it accepts.
+//! (EHLO, AUTH PLAIN, MAIL, RCPT, DATA, RSET, NOOP, QUIT) and keeps every message it accepts and
+//! every login it was given.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -18,22 +19,50 @@ pub struct Received {
 pub struct SmtpSink {
     port: u16,
     messages: Arc<Mutex<Vec<Received>>>,
+    logins: Arc<Mutex<Vec<String>>>,
+}
+
+#[derive(Clone)]
+struct Store {
+    messages: Arc<Mutex<Vec<Received>>>,
+    logins: Arc<Mutex<Vec<String>>>,
 }
 
 impl SmtpSink {
     pub async fn start() -> SmtpSink {
-        let listener = TcpListener::bind("127.0.0.1:0")
+        SmtpSink::start_on(0).await
+    }
+
+    /// Listens on `port` (0: any free one), e.g. one a server was already told to use.
+    pub async fn start_on(port: u16) -> SmtpSink {
+        let listener = TcpListener::bind(("127.0.0.1", port))
             .await
             .expect("bind loopback");
         let port = listener.local_addr().expect("addr").port();
-        let messages = Arc::new(Mutex::new(Vec::new()));
-        let store = messages.clone();
+        let store = Store {
+            messages: Arc::new(Mutex::new(Vec::new())),
+            logins: Arc::new(Mutex::new(Vec::new())),
+        };
+        let sink = SmtpSink {
+            port,
+            messages: store.messages.clone(),
+            logins: store.logins.clone(),
+        };
         rocket::tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 rocket::tokio::spawn(session(stream, store.clone()));
             }
         });
-        SmtpSink { port, messages }
+        sink
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `user:password` of every AUTH PLAIN the sink accepted.
+    pub fn logins(&self) -> Vec<String> {
+        self.logins.lock().expect("lock").clone()
     }
 
     pub fn url(&self) -> String {
@@ -69,7 +98,18 @@ fn address(arg: &str) -> String {
         .to_owned()
 }
 
-async fn session(stream: TcpStream, store: Arc<Mutex<Vec<Received>>>) {
+/// `user:password` from an AUTH PLAIN argument (base64 of `\0user\0password`).
+fn plain_login(arg: &str) -> Option<String> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(arg.trim())
+        .ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let mut parts = text.split('\0').skip(1);
+    Some(format!("{}:{}", parts.next()?, parts.next()?))
+}
+
+async fn session(stream: TcpStream, store: Store) {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
     let _ = write.write_all(b"220 sink.test ESMTP ready\r\n").await;
@@ -89,7 +129,19 @@ async fn session(stream: TcpStream, store: Arc<Mutex<Vec<Received>>>) {
             .unwrap_or_default()
             .to_uppercase();
         let reply: &[u8] = match verb.as_str() {
-            "EHLO" | "HELO" => b"250-sink.test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n",
+            "EHLO" | "HELO" => {
+                b"250-sink.test\r\n250-8BITMIME\r\n250-AUTH PLAIN\r\n250 SMTPUTF8\r\n"
+            }
+            "AUTH" => {
+                let arg = command.split_whitespace().nth(2).unwrap_or_default();
+                match plain_login(arg) {
+                    Some(login) => {
+                        store.logins.lock().expect("lock").push(login);
+                        b"235 2.7.0 authenticated\r\n"
+                    }
+                    None => b"535 5.7.8 bad credentials\r\n",
+                }
+            }
             "MAIL" => {
                 from = address(&command);
                 to.clear();
@@ -99,7 +151,12 @@ async fn session(stream: TcpStream, store: Arc<Mutex<Vec<Received>>>) {
                 // An address with "bounce" in it does not exist here: a permanent refusal.
                 let rcpt = address(&command);
                 if rcpt.contains("bounce") {
-                    b"550 5.1.1 no such mailbox\r\n"
+                    // Quoting the address, as real servers do.
+                    let refusal = format!("550 5.1.1 <{rcpt}>: no such mailbox\r\n");
+                    if write.write_all(refusal.as_bytes()).await.is_err() {
+                        return;
+                    }
+                    continue;
                 } else if rcpt.contains("norelay") {
                     // A 5xx about the server's own settings, not the recipient.
                     b"554 5.7.1 relay access denied\r\n"
@@ -126,7 +183,7 @@ async fn session(stream: TcpStream, store: Arc<Mutex<Vec<Received>>>) {
                         .unwrap_or(&line);
                     data.push_str(unstuffed);
                 }
-                store.lock().expect("lock").push(Received {
+                store.messages.lock().expect("lock").push(Received {
                     from: from.clone(),
                     to: to.clone(),
                     data,

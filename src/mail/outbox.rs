@@ -1,0 +1,352 @@
+//! The outbox as an admin sees it: the states a message goes through, how the worker claims one
+//! with a lease and records the outcome, and what an admin may do with a message (list, retry,
+//! discard). A message is kept as a row whatever becomes of it.
+//!
+//! ```text
+//! queued ──> sending ──> sent
+//!   ▲           │
+//!   │           ├──> queued (retry after a back-off)
+//!   │           └──> failed (refused, or out of attempts) ──> queued (an admin retries)
+//!   └── discarded <── (an admin discards a queued or failed message)
+//! ```
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::accounts::random_secret;
+use crate::db::schema::outbox;
+use crate::db::{self, Conn};
+use crate::error::{Error, Result};
+use crate::events::{self, ActedBy, NewEvent};
+use crate::time::now;
+
+use super::{Email, Site};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxState {
+    Queued,
+    Sending,
+    Sent,
+    Failed,
+    Discarded,
+}
+
+impl OutboxState {
+    pub const ALL: [OutboxState; 5] = [
+        OutboxState::Queued,
+        OutboxState::Sending,
+        OutboxState::Sent,
+        OutboxState::Failed,
+        OutboxState::Discarded,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxState::Queued => "queued",
+            OutboxState::Sending => "sending",
+            OutboxState::Sent => "sent",
+            OutboxState::Failed => "failed",
+            OutboxState::Discarded => "discarded",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OutboxState> {
+        OutboxState::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// Queues `email`; call inside the transaction of the change that causes it.
+pub fn enqueue(conn: &mut Conn, site: &Site, email: Email) -> Result<i64> {
+    let message_id = format!("<{}@{}>", random_secret(18), site.host);
+    let t = now();
+    Ok(diesel::insert_into(outbox::table)
+        .values((
+            outbox::kind.eq("email"),
+            outbox::template.eq(email.template),
+            outbox::recipient.eq(&email.to),
+            outbox::subject.eq(&email.subject),
+            outbox::body_text.eq(&email.text),
+            outbox::body_html.eq(&email.html),
+            outbox::message_id.eq(message_id),
+            outbox::report_id.eq(email.report_id),
+            outbox::note_id.eq(email.note_id),
+            outbox::state.eq(OutboxState::Queued.as_str()),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(t),
+            outbox::created_at.eq(t),
+        ))
+        .returning(outbox::id)
+        .get_result(conn)?)
+}
+
+/// How long a worker's claim on a message holds. A send has a 20 s timeout, so a claim older than
+/// this belongs to a worker that died, and the message is taken up again.
+pub fn lease() -> chrono::Duration {
+    chrono::Duration::minutes(5)
+}
+
+/// The wait before attempt `attempts + 1`: `base_s` seconds doubling, at most six hours.
+pub fn backoff(base_s: u64, attempts: i64) -> chrono::Duration {
+    let base = i64::try_from(base_s).unwrap_or(i64::MAX);
+    let secs = base.saturating_mul(1i64 << attempts.clamp(0, 20));
+    chrono::Duration::seconds(secs.min(6 * 3600))
+}
+
+/// A message as the worker needs it to send.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct Due {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub message_id: String,
+    pub attempts: i64,
+}
+
+/// Claims up to `limit` messages that are due (queued and past their time, or sending with an
+/// expired lease) by marking them `sending` with a lease, in one write transaction, so that no two
+/// workers take the same message.
+pub fn claim_due(conn: &mut Conn, limit: i64) -> Result<Vec<Due>> {
+    db::write(conn, |conn| {
+        let t = now();
+        let due: Vec<Due> = outbox::table
+            .filter(
+                outbox::state
+                    .eq(OutboxState::Queued.as_str())
+                    .and(outbox::next_attempt_at.le(t))
+                    .or(outbox::state
+                        .eq(OutboxState::Sending.as_str())
+                        .and(outbox::lease_until.lt(t))),
+            )
+            .order((outbox::next_attempt_at.asc(), outbox::id.asc()))
+            .limit(limit)
+            .select(Due::as_select())
+            .load(conn)?;
+        let ids: Vec<i64> = due.iter().map(|d| d.id).collect();
+        diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+            .set((
+                outbox::state.eq(OutboxState::Sending.as_str()),
+                outbox::lease_until.eq(t + lease()),
+            ))
+            .execute(conn)?;
+        Ok(due)
+    })
+}
+
+/// What one delivery attempt comes to.
+pub enum Attempt {
+    Sent,
+    /// Not sent: `permanent` when trying again cannot help (a refused recipient).
+    Failed {
+        error: String,
+        permanent: bool,
+    },
+}
+
+/// Records the outcome of an attempt on a claimed message: sent; or queued again after a
+/// back-off; or failed for good when refused or out of attempts.
+pub fn record_attempt(
+    conn: &mut Conn,
+    id: i64,
+    attempts_before: i64,
+    attempt: Attempt,
+    retry_base_s: u64,
+    max_attempts: u32,
+) -> Result<OutboxState> {
+    let attempts = attempts_before + 1;
+    let t = now();
+    let (state, next, error) = match attempt {
+        Attempt::Sent => (OutboxState::Sent, t, None),
+        Attempt::Failed { error, permanent } => {
+            if permanent || attempts >= i64::from(max_attempts) {
+                (OutboxState::Failed, t, Some(error))
+            } else {
+                (
+                    OutboxState::Queued,
+                    t + backoff(retry_base_s, attempts - 1),
+                    Some(error),
+                )
+            }
+        }
+    };
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::state.eq(state.as_str()),
+            outbox::attempts.eq(attempts),
+            outbox::next_attempt_at.eq(next),
+            outbox::lease_until.eq(None::<NaiveDateTime>),
+            outbox::last_error.eq(error),
+            outbox::sent_at.eq((state == OutboxState::Sent).then_some(t)),
+        ))
+        .execute(conn)?;
+    Ok(state)
+}
+
+/// A message as listed for an admin.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = outbox)]
+pub struct Listed {
+    pub id: i64,
+    pub kind: String,
+    pub template: String,
+    pub recipient: String,
+    pub state: String,
+    pub attempts: i64,
+    pub next_attempt_at: NaiveDateTime,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+/// Messages, newest first, optionally in one state.
+pub fn list(conn: &mut Conn, state: Option<OutboxState>, limit: i64) -> Result<Vec<Listed>> {
+    let mut query = outbox::table
+        .order(outbox::id.desc())
+        .limit(limit)
+        .select(Listed::as_select())
+        .into_boxed();
+    if let Some(state) = state {
+        query = query.filter(outbox::state.eq(state.as_str()));
+    }
+    Ok(query.load(conn)?)
+}
+
+fn state_of(conn: &mut Conn, id: i64) -> Result<OutboxState> {
+    let state: Option<String> = outbox::table
+        .find(id)
+        .select(outbox::state)
+        .first(conn)
+        .optional()?;
+    let state = state
+        .ok_or_else(|| Error::not_found("outbox_not_found", format!("there is no message {id}")))?;
+    OutboxState::parse(&state)
+        .ok_or_else(|| Error::internal(format!("message {id} has an unknown state")))
+}
+
+fn audit(
+    conn: &mut Conn,
+    by: ActedBy<'_>,
+    id: i64,
+    kind: &str,
+    from: OutboxState,
+    to: OutboxState,
+) -> Result<()> {
+    events::record(
+        conn,
+        NewEvent {
+            kind,
+            outbox_id: Some(id),
+            actor: by.user_id,
+            actor_label: by.label,
+            from: Some(from.as_str().into()),
+            to: Some(to.as_str().into()),
+            ..Default::default()
+        },
+    )?;
+    Ok(())
+}
+
+/// Puts a failed or discarded message back in the queue for one more full round of attempts.
+pub fn retry(conn: &mut Conn, id: i64, by: ActedBy<'_>) -> Result<()> {
+    db::write(conn, |conn| {
+        let from = state_of(conn, id)?;
+        match from {
+            OutboxState::Failed | OutboxState::Discarded => {}
+            OutboxState::Queued | OutboxState::Sending => {
+                return Err(Error::conflict(
+                    "already_queued",
+                    format!("message {id} is already {}", from.as_str()),
+                ))
+            }
+            OutboxState::Sent => {
+                return Err(Error::conflict(
+                    "already_sent",
+                    format!("message {id} was sent; it is not sent twice"),
+                ))
+            }
+        }
+        diesel::update(outbox::table.find(id))
+            .set((
+                outbox::state.eq(OutboxState::Queued.as_str()),
+                outbox::attempts.eq(0),
+                outbox::next_attempt_at.eq(now()),
+                outbox::lease_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)?;
+        audit(conn, by, id, "mail_retried", from, OutboxState::Queued)
+    })
+}
+
+/// Retries every failed message; returns their ids.
+pub fn retry_failed(conn: &mut Conn, by: ActedBy<'_>) -> Result<Vec<i64>> {
+    db::write(conn, |conn| {
+        let ids: Vec<i64> = outbox::table
+            .filter(outbox::state.eq(OutboxState::Failed.as_str()))
+            .order(outbox::id.asc())
+            .select(outbox::id)
+            .load(conn)?;
+        for &id in &ids {
+            retry(conn, id, by)?;
+        }
+        Ok(ids)
+    })
+}
+
+/// Marks a queued or failed message `discarded`: kept as a row, never sent.
+pub fn discard(conn: &mut Conn, id: i64, by: ActedBy<'_>) -> Result<()> {
+    db::write(conn, |conn| {
+        let from = state_of(conn, id)?;
+        match from {
+            OutboxState::Queued | OutboxState::Failed => {}
+            OutboxState::Sending => {
+                return Err(Error::conflict(
+                    "being_sent",
+                    format!("message {id} is being sent right now; try again in a moment"),
+                ))
+            }
+            OutboxState::Sent => {
+                return Err(Error::conflict(
+                    "already_sent",
+                    format!("message {id} was already sent"),
+                ))
+            }
+            OutboxState::Discarded => {
+                return Err(Error::conflict(
+                    "already_discarded",
+                    format!("message {id} is already discarded"),
+                ))
+            }
+        }
+        diesel::update(outbox::table.find(id))
+            .set(outbox::state.eq(OutboxState::Discarded.as_str()))
+            .execute(conn)?;
+        audit(conn, by, id, "mail_discarded", from, OutboxState::Discarded)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_its_base_and_is_capped() {
+        assert_eq!(backoff(30, 0).num_seconds(), 30);
+        assert_eq!(backoff(30, 1).num_seconds(), 60);
+        assert_eq!(backoff(30, 3).num_seconds(), 240);
+        assert_eq!(backoff(30, 20).num_seconds(), 6 * 3600);
+        assert_eq!(backoff(1, 2).num_seconds(), 4);
+        assert_eq!(backoff(u64::MAX, 5).num_seconds(), 6 * 3600);
+    }
+
+    #[test]
+    fn states_parse_their_names() {
+        for s in OutboxState::ALL {
+            assert_eq!(OutboxState::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(OutboxState::parse("pending"), None);
+    }
+}
