@@ -253,6 +253,16 @@ fn every_command_has_help() {
         vec!["token", "add", "--help"],
         vec!["article", "import", "--help"],
         vec!["publication", "add", "--help"],
+        vec!["user", "deactivate", "--help"],
+        vec!["user", "activate", "--help"],
+        vec!["user", "role", "--help"],
+        vec!["user", "password", "--help"],
+        vec!["token", "list", "--help"],
+        vec!["token", "revoke", "--help"],
+        vec!["mail", "list", "--help"],
+        vec!["mail", "retry", "--help"],
+        vec!["mail", "discard", "--help"],
+        vec!["backup", "--help"],
     ] {
         let out = errata(&dir, &args, None);
         assert!(
