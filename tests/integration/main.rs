@@ -9,6 +9,7 @@ mod cli;
 mod concurrency;
 mod corrections;
 mod demo;
+mod input;
 mod mail;
 mod reports;
 mod restart;
