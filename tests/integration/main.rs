@@ -9,6 +9,7 @@ mod cli;
 mod concurrency;
 mod corrections;
 mod demo;
+mod http_errors;
 mod input;
 mod mail;
 mod reports;
