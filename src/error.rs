@@ -161,6 +161,13 @@ impl From<diesel::result::Error> for Error {
     }
 }
 
+/// A text field that breaks the input rule is a 422 naming it.
+impl From<crate::text::input::Refused> for Error {
+    fn from(r: crate::text::input::Refused) -> Self {
+        Error::invalid(r.field.clone(), r.to_string())
+    }
+}
+
 impl<'r> Responder<'r, 'static> for Error {
     fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
         if self.status.code >= 500 {

@@ -10,7 +10,7 @@ use crate::accounts::sha256_hex;
 use crate::db::schema::{articles, publication_origins, publications, revisions};
 use crate::db::{self, Conn};
 use crate::error::{Error, Result};
-use crate::text;
+use crate::text::{self, input};
 use crate::time::now;
 
 /// Query parameters that only track a click; they never name a different article.
@@ -277,12 +277,8 @@ pub struct ArticleRequest {
 
 impl ArticleRequest {
     pub fn into_input(self) -> Result<ArticleInput> {
-        let url = self
-            .url
-            .ok_or_else(|| Error::invalid("url", "url is required"))?;
-        let title = self
-            .title
-            .ok_or_else(|| Error::invalid("title", "title is required"))?;
+        let url = input::required(self.url.as_deref(), "url", 1, usize::MAX)?;
+        let title = input::required(self.title.as_deref(), "title", 1, MAX_TITLE)?;
         let body = match (self.body_text, self.body_html) {
             (Some(t), None) => Body::Text(t),
             (None, Some(h)) => Body::Html(h),
@@ -299,14 +295,10 @@ impl ArticleRequest {
                 ))
             }
         };
-        let published_at = match self
-            .published_at
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
+        let published_at = match input::optional(self.published_at.as_deref(), "published_at", 100)?
         {
             None => None,
-            Some(s) => Some(crate::time::parse(s).ok_or_else(|| {
+            Some(s) => Some(crate::time::parse(&s).ok_or_else(|| {
                 Error::invalid(
                     "published_at",
                     format!("`{s}` is not an RFC 3339 date-time"),
@@ -333,28 +325,22 @@ pub struct ArticleInput {
 pub const MAX_TITLE: usize = 500;
 
 impl ArticleInput {
-    /// Checks every field; returns the canonical URL and canonical text.
-    pub fn validate(&self) -> Result<(String, String)> {
-        let url = canonical_url(&self.url).map_err(|m| Error::invalid("url", m))?;
-        let title = self.title.trim();
-        if title.is_empty() {
-            return Err(Error::invalid("title", "title must not be empty"));
-        }
-        if title.chars().count() > MAX_TITLE {
-            return Err(Error::invalid(
-                "title",
-                format!("title must be at most {MAX_TITLE} characters"),
-            ));
-        }
+    /// Checks every field; returns the canonical URL, the title and the canonical text.
+    pub fn validate(&self) -> Result<(String, String, String)> {
+        let url = input::required(Some(&self.url), "url", 1, usize::MAX)?;
+        let url = canonical_url(&url).map_err(|m| Error::invalid("url", m))?;
+        let title = input::required(Some(&self.title), "title", 1, MAX_TITLE)?;
         let field = match self.body {
             Body::Text(_) => "body_text",
             Body::Html(_) => "body_html",
         };
+        // Canonical text has already dropped control characters; a body of nothing else, or of
+        // nothing a reader can see, is no article.
         let canonical = self.body.canonical();
-        if canonical.is_empty() {
+        if input::visible_len(&canonical) == 0 {
             return Err(Error::invalid(field, "the article body has no text"));
         }
-        Ok((url, canonical))
+        Ok((url, title, canonical))
     }
 }
 
@@ -370,9 +356,8 @@ pub struct Upserted {
 /// canonical text changed; then every open anchor on the article is moved to it, in the same
 /// transaction.
 pub fn upsert(conn: &mut Conn, input: &ArticleInput) -> Result<Upserted> {
-    let (url, canonical) = input.validate()?;
+    let (url, title, canonical) = input.validate()?;
     let sha = sha256_hex(&canonical);
-    let title = input.title.trim().to_owned();
     db::write(conn, |conn| {
         let t = now();
         let existing: Option<Article> = articles::table

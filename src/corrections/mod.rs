@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::events::{self, NewEvent};
 use crate::mail::{NoteMail, Site};
 use crate::reports::{self, workflow, workflow::Resolution, workflow::State};
-use crate::text;
+use crate::text::{self, input};
 use crate::time::{now, rfc3339};
 
 pub const KINDS: [&str; 4] = ["correction", "clarification", "update", "editors_note"];
@@ -60,20 +60,13 @@ struct ValidNote {
 }
 
 fn trimmed(v: &Option<String>, field: &str, max: usize) -> Result<Option<String>> {
-    match v.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(s) if s.chars().count() > max => Err(Error::invalid(
-            field,
-            format!("{field} must be at most {max} characters"),
-        )),
-        Some(s) => Ok(Some(s.to_owned())),
-    }
+    Ok(input::optional(v.as_deref(), field, max)?)
 }
 
 impl NoteInput {
     fn validate(&self) -> Result<ValidNote> {
-        let kind = match self.kind.as_deref().map(str::trim) {
-            None | Some("") => return Err(Error::invalid("kind", "kind is required")),
+        let kind = match trimmed(&self.kind, "kind", usize::MAX)?.as_deref() {
+            None => return Err(Error::invalid("kind", "kind is required")),
             Some(k) if KINDS.contains(&k) => k.to_owned(),
             Some(k) => {
                 return Err(Error::invalid(
@@ -85,8 +78,8 @@ impl NoteInput {
         let body_markdown = trimmed(&self.body_markdown, "body_markdown", BODY_MAX)?
             .ok_or_else(|| Error::invalid("body_markdown", "body_markdown is required"))?;
         let body_html = markdown::render(&body_markdown);
-        let placement = match self.placement.as_deref().map(str::trim) {
-            None | Some("") => "bottom".to_owned(),
+        let placement = match trimmed(&self.placement, "placement", usize::MAX)?.as_deref() {
+            None => "bottom".to_owned(),
             Some(p @ ("top" | "bottom")) => p.to_owned(),
             Some(p) => {
                 return Err(Error::invalid(
@@ -102,7 +95,17 @@ impl NoteInput {
                     .ok_or_else(|| {
                         Error::invalid("passage.exact", "passage.exact is required with a passage")
                     })?;
-                Some((exact, p.prefix.clone(), p.suffix.clone()))
+                let prefix = input::verbatim(
+                    p.prefix.as_deref(),
+                    "passage.prefix",
+                    crate::reports::CONTEXT_MAX,
+                )?;
+                let suffix = input::verbatim(
+                    p.suffix.as_deref(),
+                    "passage.suffix",
+                    crate::reports::CONTEXT_MAX,
+                )?;
+                Some((exact, prefix, suffix))
             }
         };
         let mut resolves = self.resolves.clone().unwrap_or_default();

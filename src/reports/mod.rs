@@ -17,7 +17,7 @@ use crate::db::{self, Conn};
 use crate::error::{Error, Result};
 use crate::events::{self, EventView, NewEvent};
 use crate::mail::{self, ReportMail, Site};
-use crate::text;
+use crate::text::{self, input};
 use crate::time::{now, rfc3339, rfc3339_opt};
 use workflow::{Move, Refusal, Resolution, State};
 
@@ -83,12 +83,9 @@ pub struct ValidReport {
     pub notify: bool,
 }
 
-fn required<'a>(value: &'a Option<String>, field: &str) -> Result<&'a str> {
-    match value.as_deref().map(str::trim) {
-        None => Err(Error::invalid(field, format!("{field} is required"))),
-        Some("") => Err(Error::invalid(field, format!("{field} must not be empty"))),
-        Some(v) => Ok(v),
-    }
+/// A required text field, by the one input rule (`text::input`).
+fn required(value: &Option<String>, field: &str) -> Result<String> {
+    Ok(input::required(value.as_deref(), field, 1, usize::MAX)?)
 }
 
 fn at_most(value: &str, field: &str, max: usize) -> Result<()> {
@@ -103,18 +100,13 @@ fn at_most(value: &str, field: &str, max: usize) -> Result<()> {
 }
 
 fn optional_text(value: &Option<String>, field: &str, max: usize) -> Result<Option<String>> {
-    match value.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(v) => {
-            at_most(v, field, max)?;
-            Ok(Some(v.to_owned()))
-        }
-    }
+    Ok(input::optional(value.as_deref(), field, max)?)
 }
 
 /// An evidence or article link: absolute http(s) only.
 pub fn check_http_url(raw: &str, field: &str) -> Result<String> {
-    let raw = raw.trim();
+    let cleaned = input::clean(raw, field)?;
+    let raw = cleaned.trim();
     at_most(raw, field, URL_MAX)?;
     let url =
         url::Url::parse(raw).map_err(|_| Error::invalid(field, format!("`{raw}` is not a URL")))?;
@@ -130,39 +122,28 @@ pub fn check_http_url(raw: &str, field: &str) -> Result<String> {
 impl ReportInput {
     pub fn validate(&self) -> Result<ValidReport> {
         let article_url = required(&self.article_url, "article_url")?;
-        check_http_url(article_url, "article_url")?;
+        check_http_url(&article_url, "article_url")?;
         let passage = self
             .passage
             .as_ref()
             .ok_or_else(|| Error::invalid("passage", "passage is required"))?;
-        let exact = required(&passage.exact, "passage.exact")?;
-        at_most(exact, "passage.exact", QUOTE_MAX)?;
-        for (value, field) in [
-            (&passage.prefix, "passage.prefix"),
-            (&passage.suffix, "passage.suffix"),
-        ] {
-            if let Some(v) = value {
-                at_most(v, field, CONTEXT_MAX)?;
-            }
-        }
+        let exact = input::required(passage.exact.as_deref(), "passage.exact", 1, QUOTE_MAX)?;
+        let prefix = input::verbatim(passage.prefix.as_deref(), "passage.prefix", CONTEXT_MAX)?;
+        let suffix = input::verbatim(passage.suffix.as_deref(), "passage.suffix", CONTEXT_MAX)?;
         let category = required(&self.category, "category")?;
-        if !CATEGORIES.contains(&category) {
+        if !CATEGORIES.contains(&category.as_str()) {
             return Err(Error::invalid(
                 "category",
                 format!("category must be one of {}", CATEGORIES.join(", ")),
             ));
         }
-        let description = required(&self.description, "description")?;
-        let n = description.chars().count();
-        if n < DESCRIPTION_MIN {
-            return Err(Error::invalid(
-                "description",
-                format!(
-                    "description must be at least {DESCRIPTION_MIN} characters: say what is wrong"
-                ),
-            ));
-        }
-        at_most(description, "description", DESCRIPTION_MAX)?;
+        // At least DESCRIPTION_MIN characters a reader can see: say what is wrong.
+        let description = input::required(
+            self.description.as_deref(),
+            "description",
+            DESCRIPTION_MIN,
+            DESCRIPTION_MAX,
+        )?;
         let suggested_correction = optional_text(
             &self.suggested_correction,
             "suggested_correction",
@@ -200,12 +181,12 @@ impl ReportInput {
             ));
         }
         Ok(ValidReport {
-            article_url: article_url.to_owned(),
-            exact: exact.to_owned(),
-            prefix: passage.prefix.clone(),
-            suffix: passage.suffix.clone(),
-            category: category.to_owned(),
-            description: description.to_owned(),
+            article_url,
+            exact,
+            prefix,
+            suffix,
+            category,
+            description,
             suggested_correction,
             evidence_urls,
             reporter_name,
@@ -739,20 +720,15 @@ pub fn transition(
     input: &TransitionInput,
 ) -> Result<Report> {
     let to_name = required(&input.to, "to")?;
-    let to = State::parse(to_name).ok_or_else(|| {
+    let to = State::parse(&to_name).ok_or_else(|| {
         Error::invalid(
             "to",
             format!("`{to_name}` is not a state: new, triaged, investigating or resolved"),
         )
     })?;
-    let resolution = match input
-        .resolution
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+    let resolution = match optional_text(&input.resolution, "resolution", usize::MAX)? {
         None => None,
-        Some(r) => Some(Resolution::parse(r).ok_or_else(|| {
+        Some(r) => Some(Resolution::parse(&r).ok_or_else(|| {
             Error::invalid(
                 "resolution",
                 format!(
@@ -937,8 +913,7 @@ pub fn comment(
     id: i64,
     body: &Option<String>,
 ) -> Result<CommentView> {
-    let body = required(body, "body")?.to_owned();
-    at_most(&body, "body", COMMENT_MAX)?;
+    let body = input::required(body.as_deref(), "body", 1, COMMENT_MAX)?;
     db::write(conn, |conn| {
         let report = find(conn, id)?;
         let event_id = events::record(
@@ -1079,12 +1054,14 @@ pub fn attach(conn: &mut Conn, actor: &User, id: i64, input: &AnchorInput) -> Re
                 (s as usize, e as usize)
             }
             (None, None, Some(_)) => {
-                let exact = required(&input.exact, "exact")?;
+                let exact = text::input::required(input.exact.as_deref(), "exact", 1, QUOTE_MAX)?;
+                let prefix = text::input::verbatim(input.prefix.as_deref(), "prefix", CONTEXT_MAX)?;
+                let suffix = text::input::verbatim(input.suffix.as_deref(), "suffix", CONTEXT_MAX)?;
                 let found = anchoring::locate(
                     &revision.canonical_text,
-                    exact,
-                    input.prefix.as_deref(),
-                    input.suffix.as_deref(),
+                    &exact,
+                    prefix.as_deref(),
+                    suffix.as_deref(),
                     "exact",
                 )?;
                 (found.start, found.end)

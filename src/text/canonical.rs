@@ -1,8 +1,10 @@
 //! Canonical text: the one normalised form of an article body that every offset refers to.
 //! Paragraphs are NFC-normalised, every run of white space (no-break spaces and line breaks
 //! included) becomes one space, each paragraph is trimmed, empty ones are dropped, and the rest
-//! are joined by a blank line (`\n\n`). The same article stored as plain text or as HTML, or
-//! re-sent with different spacing, gives the same canonical text and so the same offsets.
+//! are joined by a blank line (`\n\n`). Control characters are dropped (those that are white
+//! space count as white space), so a revision never holds one but the `\n` of a paragraph break.
+//! The same article stored as plain text or as HTML, or re-sent with different spacing, gives the
+//! same canonical text and so the same offsets.
 
 use scraper::{Html, Node};
 use unicode_normalization::UnicodeNormalization;
@@ -145,12 +147,18 @@ pub fn canonical_from_html(html: &str) -> String {
     }
 }
 
-/// NFC-normalises each paragraph, collapses and trims its white space, drops the empty ones
-/// and joins the rest with [`PARAGRAPH_BREAK`].
+/// Drops each paragraph's control characters, NFC-normalises it, collapses and trims its white
+/// space, drops the empty ones and joins the rest with [`PARAGRAPH_BREAK`].
 fn join_paragraphs<'a>(paragraphs: impl Iterator<Item = &'a str>) -> String {
     let mut out = String::new();
     for paragraph in paragraphs {
-        let normalised: String = paragraph.nfc().collect();
+        // Controls go before normalising, so that a mark they separated from its letter composes
+        // now rather than when the canonical text is canonicalised again.
+        let normalised: String = paragraph
+            .chars()
+            .filter(|c| !c.is_control() || c.is_whitespace())
+            .nfc()
+            .collect();
         let mut words = normalised
             .split(char::is_whitespace)
             .filter(|w| !w.is_empty());
@@ -283,15 +291,46 @@ mod tests {
         }
     }
 
+    #[test]
+    fn control_characters_are_dropped() {
+        assert_eq!(canonical_from_text("\u{0}"), "");
+        assert_eq!(
+            canonical_from_text("A\u{7}B\u{0}C\u{1B}[0m\u{B}next\u{C}page\u{85}line\u{7F}"),
+            "ABC[0m next page line"
+        );
+        // A control between a letter and its combining mark: the two still compose.
+        assert_eq!(canonical_from_text("cafe\u{0}\u{301}"), "café");
+        assert_eq!(
+            canonical_from_html("<p>One\u{1}</p><p>&#x7;</p><p>Two&#11;three</p>"),
+            "One\n\nTwo three"
+        );
+    }
+
+    fn no_control_but_paragraph_breaks(canonical: &str) -> bool {
+        canonical.chars().all(|c| !c.is_control() || c == '\n')
+            && !canonical.replace(PARAGRAPH_BREAK, "").contains('\n')
+    }
+
     proptest::proptest! {
         #![proptest_config(crate::text::tests_support::proptest_config())]
         #[test]
-        fn canonical_text_is_a_fixed_point(body in "[a \u{a0}\n\t\r.é\u{301}—]{0,80}") {
+        fn canonical_text_holds_no_control_character(body in "[a \u{0}-\u{1F}\u{7F}-\u{9F}\u{301}]{0,60}") {
+            let canonical = canonical_from_text(&body);
+            proptest::prop_assert!(no_control_but_paragraph_breaks(&canonical), "{:?}", canonical);
+            proptest::prop_assert_eq!(canonical_from_text(&canonical), canonical.clone());
+            let html = canonical_from_html(&format!("<p>{body}</p>"));
+            proptest::prop_assert!(no_control_but_paragraph_breaks(&html), "{:?}", html);
+            proptest::prop_assert_eq!(canonical_from_text(&html), html.clone());
+        }
+
+        #[test]
+        fn canonical_text_is_a_fixed_point(body in "[a \u{a0}\n\t\r\u{0}\u{7}\u{b}\u{85}.é\u{301}—]{0,80}") {
             let canonical = canonical_from_text(&body);
             proptest::prop_assert_eq!(canonical_from_text(&canonical), canonical.clone());
             proptest::prop_assert!(!canonical.starts_with(char::is_whitespace));
             proptest::prop_assert!(!canonical.contains("\n\n\n"));
             proptest::prop_assert!(!canonical.contains("  "));
+            proptest::prop_assert!(no_control_but_paragraph_breaks(&canonical));
         }
 
         #[test]

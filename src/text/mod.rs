@@ -7,12 +7,14 @@
 //! computed once ([`RevisionChange::new`]) and every anchor is carried over
 //! ([`RevisionChange::reanchor`]): kept, shifted, found again by a fuzzy search, or orphaned
 //! when nothing is good enough, since a wrong anchor is worse than none. [`word_diff`] feeds
-//! the version-history page. No I/O, no database, no HTTP.
+//! the version-history page. [`input`] holds the rule every text field of a request obeys. No I/O,
+//! no database, no HTTP.
 
 pub mod approx;
 pub mod canonical;
 pub mod diff;
 pub mod fold;
+pub mod input;
 pub mod locate;
 pub mod reanchor;
 pub mod search;

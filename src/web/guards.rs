@@ -56,10 +56,7 @@ impl<'r, S: NeedsScope> FromRequest<'r> for Authorized<S> {
 
     async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, Error> {
         let header = req.headers().get_one("Authorization");
-        let Some(secret) = header
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::trim)
-        else {
+        let Some(secret) = header.and_then(bearer_token) else {
             let msg = if header.is_some() {
                 "the Authorization header must be `Bearer <token>`"
             } else {
@@ -120,13 +117,22 @@ impl<'r, S: NeedsScope> FromRequest<'r> for Authorized<S> {
     }
 }
 
+/// The token of a `Bearer <token>` credential. The scheme is case-insensitive (RFC 7235) and any
+/// run of spaces or tabs may separate it from the token.
+fn bearer_token(header: &str) -> Option<&str> {
+    let header = header.trim();
+    let (scheme, token) = header.split_once([' ', '\t'])?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
 /// A JSON body type and the most bytes it may take.
 pub trait JsonInput: DeserializeOwned + Send + 'static {
     const LIMIT_BYTES: u64 = 64 * 1024;
 }
 
-/// A JSON body: 413 beyond its limit, 400 when it is not JSON, 422 naming the field when a value
-/// has the wrong type or an unknown field is sent.
+/// A JSON body: 415 for a form, 413 beyond its limit, 400 when it is not JSON, 422 naming the
+/// field when a value has the wrong type or an unknown field is sent.
 pub struct JsonBody<T>(pub T);
 
 #[rocket::async_trait]
@@ -134,6 +140,21 @@ impl<'r, T: JsonInput> FromData<'r> for JsonBody<T> {
     type Error = Error;
 
     async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
+        // A form is surely not JSON. Other types are read as JSON all the same: an embed may send
+        // `text/plain` to spare the reader's browser a CORS preflight.
+        if req
+            .content_type()
+            .is_some_and(|t| t.is_form() || t.is_form_data())
+        {
+            return fail(
+                req,
+                Error::new(
+                    Status::UnsupportedMediaType,
+                    "unsupported_media_type",
+                    "send the body as JSON (Content-Type: application/json), not as a form",
+                ),
+            );
+        }
         let limit = T::LIMIT_BYTES;
         let read = match data.open(limit.bytes()).into_string().await {
             Ok(read) => read,
@@ -262,5 +283,26 @@ impl Error {
     pub fn with_code(mut self, code: &'static str) -> Self {
         self.code = code.into();
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive_and_spacing_is_lenient() {
+        for header in [
+            "Bearer abc",
+            "bearer abc",
+            "BEARER abc",
+            "bEaReR   abc  ",
+            " Bearer\tabc",
+        ] {
+            assert_eq!(bearer_token(header), Some("abc"), "{header:?}");
+        }
+        for header in ["Basic abc", "Bearerabc", "Bearer", "Bearer   ", "abc", ""] {
+            assert_eq!(bearer_token(header), None, "{header:?}");
+        }
     }
 }

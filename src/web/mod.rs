@@ -1,6 +1,7 @@
 //! The HTTP surface. Routes parse, call the domain and render; rules live in the domain modules.
 
 pub mod api;
+pub mod catchers;
 pub mod guards;
 pub mod pages;
 pub mod request_log;
@@ -10,17 +11,15 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use rocket::fairing::{Fairing, Info, Kind};
-use rocket::http::{Header, Method, Status};
-use rocket::serde::json::Json;
-use rocket::{catch, catchers, Request, Response};
+use rocket::http::{Header, Method};
+use rocket::{Request, Response};
 
 use crate::config::Settings;
 use crate::corrections::CorrectionsCache;
 use crate::db::Db;
-use crate::error::Error;
 use crate::mail::worker::Wakeup;
 use crate::mail::Site;
-use guards::{CorsOrigin, GuardFailure};
+use guards::CorsOrigin;
 
 /// Everything a request may need, managed by Rocket as one piece of state.
 pub struct App {
@@ -74,37 +73,8 @@ impl RateLimiter {
     }
 }
 
-#[catch(default)]
-fn json_catcher(status: Status, req: &Request<'_>) -> (Status, Json<serde_json::Value>) {
-    let stored = req.local_cache(|| GuardFailure(None));
-    if let Some(e) = stored.0.as_ref().filter(|e| e.status == status) {
-        return (status, Json(e.to_json()));
-    }
-    let error = match status.code {
-        400 => Error::bad_request("bad_request", "the request could not be understood"),
-        401 => Error::unauthorized("authentication is required"),
-        403 => Error::forbidden("this is not allowed"),
-        404 => Error::not_found("not_found", format!("nothing is at {}", req.uri().path())),
-        405 => Error::new(
-            status,
-            "method_not_allowed",
-            "this method is not allowed here",
-        ),
-        413 => Error::new(status, "payload_too_large", "the request body is too large"),
-        415 => Error::new(status, "unsupported_media_type", "send JSON"),
-        422 => Error::new(status, "invalid_field", "the request has an invalid value"),
-        _ if status.code >= 500 => Error::internal(format!("status {status} for {}", req.uri())),
-        _ => Error::new(
-            status,
-            "error",
-            status.reason().unwrap_or("error").to_owned(),
-        ),
-    };
-    (status, Json(error.to_json()))
-}
-
 pub fn catchers() -> Vec<rocket::Catcher> {
-    catchers![json_catcher]
+    catchers::all()
 }
 
 /// CORS and security headers on every answer: reads of published corrections are open to every
@@ -139,16 +109,21 @@ impl Fairing for Headers {
             res.set_header(Header::new("Vary", "Accept"));
             res.set_header(Header::new("Cache-Control", "private, no-store"));
         }
-        res.set_header(Header::new("X-Content-Type-Options", "nosniff"));
+        security_headers(res);
+    }
+}
+
+/// The headers every answer carries, and a CSP on every page.
+pub(crate) fn security_headers(res: &mut Response<'_>) {
+    res.set_header(Header::new("X-Content-Type-Options", "nosniff"));
+    res.set_header(Header::new(
+        "Referrer-Policy",
+        "strict-origin-when-cross-origin",
+    ));
+    if res.content_type().is_some_and(|t| t.is_html()) {
         res.set_header(Header::new(
-            "Referrer-Policy",
-            "strict-origin-when-cross-origin",
+            "Content-Security-Policy",
+            "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
         ));
-        if res.content_type().is_some_and(|t| t.is_html()) {
-            res.set_header(Header::new(
-                "Content-Security-Policy",
-                "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-            ));
-        }
     }
 }

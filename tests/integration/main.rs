@@ -9,6 +9,8 @@ mod cli;
 mod concurrency;
 mod corrections;
 mod demo;
+mod http_errors;
+mod input;
 mod mail;
 mod operations;
 mod reports;
