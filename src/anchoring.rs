@@ -243,6 +243,22 @@ struct CorrectedSpan {
     right: String,
 }
 
+/// Creates or updates an article (see `articles::upsert`) and, when its text changed, moves every
+/// passage on it onto the new revision, all in one transaction. Every writer of articles (the API,
+/// `errata article import`, the demo) comes through here.
+pub fn upsert_article(
+    conn: &mut Conn,
+    input: &articles::ArticleInput,
+) -> Result<articles::Upserted> {
+    crate::db::write(conn, |conn| {
+        let done = articles::upsert(conn, input)?;
+        if let Some(previous) = &done.previous {
+            reanchor_article(conn, &done.article, previous, &done.revision)?;
+        }
+        Ok(done)
+    })
+}
+
 /// Moves every open report and every live note with a passage of `article` from `old` onto
 /// `new`, recording an event whenever an anchor's status changes. Runs inside the caller's
 /// transaction.

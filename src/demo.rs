@@ -33,7 +33,7 @@ fn seed(conn: &mut Conn, site: &Site) -> Result<Option<String>> {
         "{}/demo/2026/11/pier-9-ferry-terminal-rebuild",
         site.base_url
     );
-    articles::upsert(
+    crate::anchoring::upsert_article(
         conn,
         &ArticleInput {
             url: article_url.clone(),
@@ -42,7 +42,7 @@ fn seed(conn: &mut Conn, site: &Site) -> Result<Option<String>> {
             published_at: crate::time::parse("2026-11-12T09:30:00Z"),
         },
     )?;
-    let password = accounts::random_secret(12);
+    let password = crate::secrets::random_secret(12);
     let editor = accounts::create_user(
         conn,
         NewUser {

@@ -15,6 +15,8 @@ pub mod events;
 pub mod logging;
 pub mod mail;
 pub mod reports;
+pub mod secrets;
+pub mod status;
 pub mod text;
 pub mod time;
 pub mod web;
@@ -73,8 +75,10 @@ pub fn build(figment: Figment) -> Result<Rocket<Build>, StartError> {
     let transport = Transport::from_settings(&settings).map_err(StartError)?;
     let (ip_salt, demo_login) = {
         let mut conn = db.get().map_err(|e| StartError(e.to_string()))?;
-        let salt = db::setting_or_init(&mut conn, "ip_hash_salt", || accounts::random_secret(32))
-            .map_err(|e| StartError(e.to_string()))?;
+        let salt = db::setting_or_init(&mut conn, "ip_hash_salt", || {
+            crate::secrets::random_secret(32)
+        })
+        .map_err(|e| StartError(e.to_string()))?;
         let login = if settings.demo {
             demo::seed_if_empty(&mut conn, &site)
                 .map_err(|e| StartError(format!("demo data: {e}")))?

@@ -201,7 +201,7 @@ fn password_from(stdin: bool) -> Result<(String, bool), String> {
             .map_err(|e| e.to_string())?;
         Ok((line.trim_end_matches(['\r', '\n']).to_owned(), false))
     } else {
-        Ok((accounts::random_secret(15), true))
+        Ok((errata::secrets::random_secret(15), true))
     }
 }
 
@@ -433,7 +433,7 @@ fn import(conn: &mut errata::db::Conn, file: &PathBuf) -> Result<(), String> {
             .map_err(|e| format!("not a valid article line: {e}"))
             .and_then(|request| {
                 let input = request.into_input().map_err(|e| e.describe())?;
-                articles::upsert(conn, &input).map_err(|e| e.describe())
+                errata::anchoring::upsert_article(conn, &input).map_err(|e| e.describe())
             });
         match outcome {
             Ok(done) if done.created => created += 1,

@@ -7,14 +7,13 @@ use argon2::password_hash::{
 use argon2::Argon2;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use rand::RngCore;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::db::schema::{api_tokens, users};
 use crate::db::{self, Conn};
 use crate::error::{Error, Result};
 use crate::events::{self, ActedBy, NewEvent};
+use crate::secrets::{random_secret, sha256_hex};
 use crate::time::now;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -126,18 +125,6 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
                 .is_ok()
         })
         .unwrap_or(false)
-}
-
-/// A random secret of `bytes` bytes, URL-safe.
-pub fn random_secret(bytes: usize) -> String {
-    use base64::Engine;
-    let mut buf = vec![0u8; bytes];
-    rand::thread_rng().fill_bytes(&mut buf);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
-}
-
-pub fn sha256_hex(data: &str) -> String {
-    hex::encode(Sha256::digest(data.as_bytes()))
 }
 
 pub fn normalise_email(email: &str) -> Result<String> {

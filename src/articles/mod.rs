@@ -6,10 +6,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::accounts::sha256_hex;
 use crate::db::schema::{articles, publication_origins, publications, revisions};
 use crate::db::{self, Conn};
 use crate::error::{Error, Result};
+use crate::secrets::sha256_hex;
 use crate::text::{self, input};
 use crate::time::now;
 
@@ -344,17 +344,27 @@ impl ArticleInput {
     }
 }
 
+/// An article as the public may see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicArticle {
+    pub url: String,
+    pub title: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct Upserted {
     pub article: Article,
     pub revision: Revision,
     pub created: bool,
     pub changed: bool,
+    /// The revision this one replaced, when the text changed on a known article.
+    pub previous: Option<Revision>,
 }
 
 /// Creates or updates an article by canonical URL. A new revision is stored only when the
-/// canonical text changed; then every open anchor on the article is moved to it, in the same
-/// transaction.
+/// canonical text changed; `Upserted::previous` then names the revision it replaced. Passages are
+/// not moved here: callers go through `anchoring::upsert_article`, which re-anchors them onto the
+/// new revision in the same transaction.
 pub fn upsert(conn: &mut Conn, input: &ArticleInput) -> Result<Upserted> {
     let (url, title, canonical) = input.validate()?;
     let sha = sha256_hex(&canonical);
@@ -385,6 +395,7 @@ pub fn upsert(conn: &mut Conn, input: &ArticleInput) -> Result<Upserted> {
                 revision,
                 created: true,
                 changed: true,
+                previous: None,
             });
         };
         let current = current_revision(conn, &article)?;
@@ -408,6 +419,7 @@ pub fn upsert(conn: &mut Conn, input: &ArticleInput) -> Result<Upserted> {
                 revision: current,
                 created: false,
                 changed: false,
+                previous: None,
             });
         }
         let revision = insert_revision(
@@ -425,12 +437,12 @@ pub fn upsert(conn: &mut Conn, input: &ArticleInput) -> Result<Upserted> {
             &title,
             input.published_at.or(article.published_at),
         )?;
-        crate::anchoring::reanchor_article(conn, &article, &current, &revision)?;
         Ok(Upserted {
             article,
             revision,
             created: false,
             changed: true,
+            previous: Some(current),
         })
     })
 }

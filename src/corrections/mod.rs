@@ -10,7 +10,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::{sha256_hex, User};
+use crate::accounts::User;
 use crate::anchoring::{self, Placement, Subject};
 use crate::articles::{self, Article};
 use crate::db::schema::{correction_notes, note_reports};
@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::events::{self, NewEvent};
 use crate::mail::{NoteMail, Site};
 use crate::reports::{self, workflow, workflow::Resolution, workflow::State};
+use crate::secrets::sha256_hex;
 use crate::text::{self, input};
 use crate::time::{now, rfc3339};
 
@@ -377,7 +378,7 @@ pub fn live_note_for_report(
 /// The public answer of `GET /api/v1/corrections?url=`.
 #[derive(Debug, Clone, Serialize)]
 pub struct ArticleCorrections {
-    pub article: crate::reports::PublicArticle,
+    pub article: crate::articles::PublicArticle,
     pub corrections: Vec<NoteView>,
 }
 
@@ -396,7 +397,7 @@ pub fn for_article(conn: &mut Conn, site: &Site, article: &Article) -> Result<Ar
         .map(|n| view(conn, site, n))
         .collect::<Result<Vec<_>>>()?;
     Ok(ArticleCorrections {
-        article: crate::reports::PublicArticle {
+        article: crate::articles::PublicArticle {
             url: article.url.clone(),
             title: article.title.clone(),
         },

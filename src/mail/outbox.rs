@@ -14,11 +14,11 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::accounts::random_secret;
 use crate::db::schema::outbox;
 use crate::db::{self, Conn};
 use crate::error::{Error, Result};
 use crate::events::{self, ActedBy, NewEvent};
+use crate::secrets::random_secret;
 use crate::time::now;
 
 use super::{Email, Site};

@@ -82,7 +82,7 @@ async fn put_article(
     let input = body.0.into_input()?;
     let done = app
         .db
-        .run(move |conn| articles::upsert(conn, &input))
+        .run(move |conn| crate::anchoring::upsert_article(conn, &input))
         .await?;
     // A new title or a moved note passage changes the public answer too.
     app.cache.invalidate(&done.article.url);
@@ -439,7 +439,7 @@ async fn report_status(
     wants: WantsHtml,
 ) -> Result<
     rocket::Either<
-        Json<reports::PublicStatus>,
+        Json<crate::status::PublicStatus>,
         (Status, rocket::response::content::RawHtml<String>),
     >,
 > {
@@ -447,7 +447,7 @@ async fn report_status(
     let token = token.to_owned();
     let found = app
         .db
-        .run(move |conn| reports::public_status(conn, &site, &token))
+        .run(move |conn| crate::status::public_status(conn, &site, &token))
         .await;
     match (found, wants.0) {
         (Ok(status), false) => Ok(rocket::Either::Left(Json(status))),

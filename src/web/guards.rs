@@ -230,8 +230,9 @@ impl<'r> FromRequest<'r> for SenderHash {
         } else {
             req.remote().map(|r| r.ip())
         };
-        let hash =
-            ip.map(|ip| accounts::sha256_hex(&format!("{}|{ip}", app.ip_salt))[..32].to_owned());
+        let hash = ip.map(|ip| {
+            crate::secrets::sha256_hex(&format!("{}|{ip}", app.ip_salt))[..32].to_owned()
+        });
         Outcome::Success(SenderHash(hash))
     }
 }
@@ -278,13 +279,6 @@ impl<'r> FromRequest<'r> for AllowedOrigin {
 
 /// The origin the CORS fairing echoes in `Access-Control-Allow-Origin`.
 pub struct CorsOrigin(pub Option<String>);
-
-impl Error {
-    pub fn with_code(mut self, code: &'static str) -> Self {
-        self.code = code.into();
-        self
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -10,7 +10,6 @@ use super::App;
 use crate::articles;
 use crate::corrections::{self, kind_label};
 use crate::error::{Error, Result};
-use crate::reports;
 use crate::time::{rfc3339, rfc3339_opt};
 
 pub fn routes() -> Vec<Route> {
@@ -50,14 +49,14 @@ struct NotePage {
 #[derive(Template)]
 #[template(path = "status.html")]
 struct StatusPage<'a> {
-    s: &'a reports::PublicStatus,
+    s: &'a crate::status::PublicStatus,
     headline: &'a str,
     explanation: &'a str,
     note_label: &'static str,
 }
 
 /// The reader's status page: what the emailed status link shows in a browser.
-pub fn status_page(status: &reports::PublicStatus) -> Result<RawHtml<String>> {
+pub fn status_page(status: &crate::status::PublicStatus) -> Result<RawHtml<String>> {
     let (headline, explanation) = match status.resolution.as_deref() {
         Some(resolution) => {
             let (outcome, words) =

@@ -15,4 +15,5 @@ mod mail;
 mod operations;
 mod reports;
 mod restart;
+mod structure;
 mod workflow;

@@ -625,7 +625,7 @@ async fn one_sender_is_rate_limited_whatever_headers_it_sends() {
         .get_result::<Row>(&mut app.conn())
         .unwrap()
         .value;
-    let expected = errata::accounts::sha256_hex(&format!("{salt}|203.0.113.9"))[..32].to_owned();
+    let expected = errata::secrets::sha256_hex(&format!("{salt}|203.0.113.9"))[..32].to_owned();
     assert_eq!(
         app.count(&format!(
             "SELECT COUNT(*) AS n FROM reports WHERE ip_hash = '{expected}'"

@@ -1,0 +1,311 @@
+//! Intake: a reader's report checked field by field, its passage located on the article's current
+//! revision, and the report, its anchor, its event and the acknowledgement email written at once.
+
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::workflow::State;
+use super::*;
+use crate::accounts;
+use crate::anchoring::{self, Placement, Subject};
+use crate::articles::{self, Article};
+use crate::db::schema::reports;
+use crate::db::{self, Conn};
+use crate::error::{Error, Result};
+use crate::events::{self, NewEvent};
+use crate::mail::{self, Site};
+use crate::secrets::random_secret;
+use crate::text::{self, input};
+use crate::time::now;
+
+/// A report as a reader's browser sends it. Every field is optional here so that a missing one
+/// gets a 422 naming it rather than a parse error. Unknown fields are ignored (unlike the
+/// editors' API): embeds of different versions run on publishers' pages at once.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ReportInput {
+    pub article_url: Option<String>,
+    pub passage: Option<PassageInput>,
+    pub category: Option<String>,
+    pub description: Option<String>,
+    pub suggested_correction: Option<String>,
+    pub evidence_urls: Option<Vec<String>>,
+    pub reporter: Option<ReporterInput>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PassageInput {
+    pub exact: Option<String>,
+    pub prefix: Option<String>,
+    pub suffix: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ReporterInput {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub notify: Option<bool>,
+}
+
+/// A report whose every field has been checked.
+#[derive(Debug, Clone)]
+pub struct ValidReport {
+    pub article_url: String,
+    pub exact: String,
+    pub prefix: Option<String>,
+    pub suffix: Option<String>,
+    pub category: String,
+    pub description: String,
+    pub suggested_correction: Option<String>,
+    pub evidence_urls: Vec<String>,
+    pub reporter_name: Option<String>,
+    pub reporter_email: Option<String>,
+    pub notify: bool,
+}
+
+/// A required text field, by the one input rule (`text::input`).
+pub(super) fn required(value: &Option<String>, field: &str) -> Result<String> {
+    Ok(input::required(value.as_deref(), field, 1, usize::MAX)?)
+}
+
+pub(super) fn at_most(value: &str, field: &str, max: usize) -> Result<()> {
+    let n = value.chars().count();
+    if n > max {
+        return Err(Error::invalid(
+            field,
+            format!("{field} must be at most {max} characters (it has {n})"),
+        ));
+    }
+    Ok(())
+}
+
+pub(super) fn optional_text(
+    value: &Option<String>,
+    field: &str,
+    max: usize,
+) -> Result<Option<String>> {
+    Ok(input::optional(value.as_deref(), field, max)?)
+}
+
+/// An evidence or article link: absolute http(s) only.
+pub fn check_http_url(raw: &str, field: &str) -> Result<String> {
+    let cleaned = input::clean(raw, field)?;
+    let raw = cleaned.trim();
+    at_most(raw, field, URL_MAX)?;
+    let url =
+        url::Url::parse(raw).map_err(|_| Error::invalid(field, format!("`{raw}` is not a URL")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(Error::invalid(
+            field,
+            format!("`{raw}` must be an http(s) link"),
+        ));
+    }
+    Ok(url.to_string())
+}
+
+impl ReportInput {
+    pub fn validate(&self) -> Result<ValidReport> {
+        let article_url = required(&self.article_url, "article_url")?;
+        check_http_url(&article_url, "article_url")?;
+        let passage = self
+            .passage
+            .as_ref()
+            .ok_or_else(|| Error::invalid("passage", "passage is required"))?;
+        let exact = input::required(passage.exact.as_deref(), "passage.exact", 1, QUOTE_MAX)?;
+        let prefix = input::verbatim(passage.prefix.as_deref(), "passage.prefix", CONTEXT_MAX)?;
+        let suffix = input::verbatim(passage.suffix.as_deref(), "passage.suffix", CONTEXT_MAX)?;
+        let category = required(&self.category, "category")?;
+        if !CATEGORIES.contains(&category.as_str()) {
+            return Err(Error::invalid(
+                "category",
+                format!("category must be one of {}", CATEGORIES.join(", ")),
+            ));
+        }
+        // At least DESCRIPTION_MIN characters a reader can see: say what is wrong.
+        let description = input::required(
+            self.description.as_deref(),
+            "description",
+            DESCRIPTION_MIN,
+            DESCRIPTION_MAX,
+        )?;
+        let suggested_correction = optional_text(
+            &self.suggested_correction,
+            "suggested_correction",
+            SUGGESTION_MAX,
+        )?;
+        let evidence = self.evidence_urls.clone().unwrap_or_default();
+        if evidence.len() > EVIDENCE_MAX {
+            return Err(Error::invalid(
+                "evidence_urls",
+                format!(
+                    "at most {EVIDENCE_MAX} evidence links (got {})",
+                    evidence.len()
+                ),
+            ));
+        }
+        let evidence_urls = evidence
+            .iter()
+            .enumerate()
+            .map(|(i, u)| check_http_url(u, &format!("evidence_urls[{i}]")))
+            .collect::<Result<Vec<_>>>()?;
+        let reporter = self.reporter.clone().unwrap_or_default();
+        let reporter_name = optional_text(&reporter.name, "reporter.name", NAME_MAX)?;
+        let reporter_email = match optional_text(&reporter.email, "reporter.email", 254)? {
+            Some(e) => Some(accounts::normalise_email(&e).map_err(|_| {
+                Error::invalid("reporter.email", format!("`{e}` is not an email address"))
+            })?),
+            None => None,
+        };
+        // Email is sent only with the reader's explicit consent.
+        let notify = reporter.notify.unwrap_or(false);
+        if notify && reporter_email.is_none() {
+            return Err(Error::invalid(
+                "reporter.email",
+                "an email address is needed to be notified",
+            ));
+        }
+        Ok(ValidReport {
+            article_url,
+            exact,
+            prefix,
+            suffix,
+            category,
+            description,
+            suggested_correction,
+            evidence_urls,
+            reporter_name,
+            reporter_email,
+            notify,
+        })
+    }
+}
+
+/// The 201 answer to a filed report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Filed {
+    pub id: i64,
+    pub reference: String,
+    pub status: String,
+    pub status_url: String,
+    pub passage: PassageView,
+}
+
+/// Files a report: finds the article and the passage, then writes the report, its anchor, its
+/// event and (if asked) the acknowledgement email in one transaction.
+/// Who sent a report: the hashed address, and the browser origin of a cross-site request.
+#[derive(Debug, Clone, Default)]
+pub struct Sender {
+    pub ip_hash: Option<String>,
+    pub origin: Option<String>,
+}
+
+pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -> Result<Filed> {
+    // Locating can take a fuzzy search: do it before taking the write lock, and inside the
+    // transaction only check that the article has not moved on to a newer revision meanwhile.
+    let place = |conn: &mut Conn| -> Result<(Article, articles::Revision, text::Located)> {
+        let article = articles::require_by_url(conn, &input.article_url).map_err(|e| {
+            if e.code == "article_not_found" {
+                e.with_field("article_url")
+            } else {
+                e
+            }
+        })?;
+        if let Some(origin) = &sender.origin {
+            // A page may report only on its own publication's articles.
+            if !articles::publication_allows(conn, article.publication_id, origin)? {
+                return Err(Error::forbidden(format!(
+                    "pages on {origin} may not report on articles of another publication"
+                ))
+                .with_code("origin_not_allowed"));
+            }
+        }
+        let revision = articles::current_revision(conn, &article)?;
+        let located = anchoring::locate(
+            &revision.canonical_text,
+            &input.exact,
+            input.prefix.as_deref(),
+            input.suffix.as_deref(),
+            "passage.exact",
+        )?;
+        Ok((article, revision, located))
+    };
+    let first = place(conn)?;
+    db::write(conn, |conn| {
+        let still_current = articles::find(conn, first.0.id)?
+            .is_some_and(|a| a.current_revision_id == Some(first.1.id));
+        let (article, revision, located) = if still_current {
+            first.clone()
+        } else {
+            place(conn)?
+        };
+        let t = now();
+        let token = random_secret(24);
+        let report: Report =
+            diesel::insert_into(reports::table)
+                .values((
+                    reports::reference.eq(format!("pending-{token}")),
+                    reports::status_token.eq(&token),
+                    reports::article_id.eq(article.id),
+                    reports::revision_id.eq(revision.id),
+                    reports::quote_exact.eq(&located.quote.exact),
+                    reports::quote_prefix.eq(&located.quote.prefix),
+                    reports::quote_suffix.eq(&located.quote.suffix),
+                    reports::quote_start.eq(located.start as i64),
+                    reports::quote_end.eq(located.end as i64),
+                    reports::category.eq(&input.category),
+                    reports::description.eq(&input.description),
+                    reports::suggested_correction.eq(&input.suggested_correction),
+                    reports::evidence_urls
+                        .eq(serde_json::to_string(&input.evidence_urls)
+                            .unwrap_or_else(|_| "[]".into())),
+                    reports::reporter_name.eq(&input.reporter_name),
+                    reports::reporter_email.eq(&input.reporter_email),
+                    reports::notify.eq(input.notify),
+                    reports::state.eq(State::New.as_str()),
+                    reports::ip_hash.eq(&sender.ip_hash),
+                    reports::created_at.eq(t),
+                    reports::updated_at.eq(t),
+                ))
+                .returning(Report::as_returning())
+                .get_result(conn)?;
+        let reference = reference_for(report.id, t);
+        diesel::update(reports::table.find(report.id))
+            .set(reports::reference.eq(&reference))
+            .execute(conn)?;
+        let report = Report {
+            reference,
+            ..report
+        };
+        let method = if located.exact_match {
+            "intake"
+        } else {
+            "fuzzy"
+        };
+        anchoring::insert(
+            conn,
+            Subject::Report(report.id),
+            revision.id,
+            &Placement::anchored(method, located.score, located.start, located.end),
+        )?;
+        events::record(
+            conn,
+            NewEvent {
+                kind: "created",
+                report_id: Some(report.id),
+                article_id: Some(article.id),
+                to: Some(State::New.as_str().into()),
+                ..Default::default()
+            },
+        )?;
+        if let Some(to) = report.wants_mail() {
+            let email = mail::report_received(to, report.id, &mail_view(&report, &article, site))?;
+            mail::enqueue(conn, site, email)?;
+        }
+        Ok(Filed {
+            id: report.id,
+            reference: report.reference.clone(),
+            status: report.state.clone(),
+            status_url: site.status_url(&report.status_token),
+            passage: PassageView::of(&report),
+        })
+    })
+}

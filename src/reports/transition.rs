@@ -1,0 +1,269 @@
+//! The workflow's moves applied to stored reports: the state machine decides, this writes the
+//! move, its event and the emails it causes (the reporter, and the duplicates that follow).
+
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use super::workflow::{Move, Refusal, Resolution, State};
+use super::*;
+use crate::accounts::User;
+use crate::articles::{self};
+use crate::db::schema::{correction_notes, note_reports, reports};
+use crate::db::{self, Conn};
+use crate::error::{Error, Result};
+use crate::events::{self, NewEvent};
+use crate::mail::{self, Site};
+use crate::time::now;
+
+/// A move requested through the API.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionInput {
+    pub to: Option<String>,
+    pub resolution: Option<String>,
+    pub duplicate_of: Option<i64>,
+    pub note: Option<String>,
+}
+
+fn has_live_note(conn: &mut Conn, report_id: i64) -> Result<bool> {
+    let n: i64 = note_reports::table
+        .inner_join(correction_notes::table)
+        .filter(note_reports::report_id.eq(report_id))
+        .filter(correction_notes::retracted_at.is_null())
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Turns a refusal of the state machine into the API's answer.
+pub fn refusal_error(refusal: Refusal, from: State) -> Error {
+    match refusal {
+        Refusal::Invalid { allowed } => {
+            let names: Vec<String> = allowed.iter().map(|s| s.as_str().to_owned()).collect();
+            let mut e = Error::conflict(
+                "invalid_transition",
+                format!(
+                    "a {} report can move only to: {}",
+                    from.as_str(),
+                    if names.is_empty() {
+                        "nothing".into()
+                    } else {
+                        names.join(", ")
+                    }
+                ),
+            );
+            e.allowed = names;
+            e
+        }
+        Refusal::Forbidden { reason } => Error::forbidden(reason),
+        Refusal::Incomplete { field, reason } => Error::invalid(field, reason),
+    }
+}
+
+/// The original a duplicate should point at: follows `duplicate_of` to the root.
+fn duplicate_root(conn: &mut Conn, report: &Report, target_id: i64) -> Result<i64> {
+    let mut id = target_id;
+    for _ in 0..32 {
+        if id == report.id {
+            return Err(Error::invalid(
+                "duplicate_of",
+                "a report cannot be a duplicate of itself",
+            ));
+        }
+        let target = find_referenced(conn, id, "duplicate_of")?;
+        match (target.resolution.as_deref(), target.duplicate_of) {
+            (Some("duplicate"), Some(next)) => id = next,
+            _ => return Ok(id),
+        }
+    }
+    Err(Error::invalid(
+        "duplicate_of",
+        "the duplicate chain is too long",
+    ))
+}
+
+/// Applies one workflow move for `actor`, with its event and the reporters' emails.
+pub fn transition(
+    conn: &mut Conn,
+    site: &Site,
+    actor: &User,
+    id: i64,
+    input: &TransitionInput,
+) -> Result<Report> {
+    let to_name = required(&input.to, "to")?;
+    let to = State::parse(&to_name).ok_or_else(|| {
+        Error::invalid(
+            "to",
+            format!("`{to_name}` is not a state: new, triaged, investigating or resolved"),
+        )
+    })?;
+    let resolution = match optional_text(&input.resolution, "resolution", usize::MAX)? {
+        None => None,
+        Some(r) => Some(Resolution::parse(&r).ok_or_else(|| {
+            Error::invalid(
+                "resolution",
+                format!(
+                    "`{r}` is not a resolution: corrected, clarified, no_error, duplicate or spam"
+                ),
+            )
+        })?),
+    };
+    let note = optional_text(&input.note, "note", COMMENT_MAX)?;
+    db::write(conn, |conn| {
+        let report = find(conn, id)?;
+        let from = report.state();
+        let has_note = has_live_note(conn, report.id)?;
+        workflow::check(from, Move { to, resolution }, actor.role(), has_note)
+            .map_err(|r| refusal_error(r, from))?;
+        let duplicate_of = match (resolution, input.duplicate_of) {
+            (Some(Resolution::Duplicate), Some(target)) => {
+                Some(duplicate_root(conn, &report, target)?)
+            }
+            (Some(Resolution::Duplicate), None) => {
+                return Err(Error::invalid(
+                    "duplicate_of",
+                    "marking a duplicate needs duplicate_of: the original report's id",
+                ))
+            }
+            (_, Some(_)) => {
+                return Err(Error::invalid(
+                    "duplicate_of",
+                    "duplicate_of is only given with the resolution duplicate",
+                ))
+            }
+            (_, None) => None,
+        };
+        if let Some(root) = duplicate_of {
+            // Reports that followed this one now follow its original, so their readers still
+            // hear when the original is resolved; each move is recorded.
+            let followers: Vec<(i64, i64)> = reports::table
+                .filter(reports::duplicate_of.eq(report.id))
+                .select((reports::id, reports::article_id))
+                .load(conn)?;
+            for (follower, article_id) in followers {
+                diesel::update(reports::table.find(follower))
+                    .set((
+                        reports::duplicate_of.eq(root),
+                        reports::updated_at.eq(now()),
+                    ))
+                    .execute(conn)?;
+                events::record(
+                    conn,
+                    NewEvent {
+                        kind: "duplicate_of",
+                        report_id: Some(follower),
+                        article_id: Some(article_id),
+                        actor: Some(actor.id),
+                        from: Some(report.id.to_string()),
+                        to: Some(root.to_string()),
+                        body: Some(format!(
+                            "{} became a duplicate of report {root}",
+                            report.reference
+                        )),
+                        ..Default::default()
+                    },
+                )?;
+            }
+        }
+        apply(
+            conn,
+            site,
+            actor,
+            &report,
+            to,
+            resolution,
+            duplicate_of,
+            note.clone(),
+            None,
+        )
+    })
+}
+
+/// Writes a move that the state machine has allowed: the row, the event, and the emails. Also used
+/// by publishing, which resolves reports with the note it creates.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn apply(
+    conn: &mut Conn,
+    site: &Site,
+    actor: &User,
+    report: &Report,
+    to: State,
+    resolution: Option<Resolution>,
+    duplicate_of: Option<i64>,
+    note_text: Option<String>,
+    published: Option<(i64, &mail::NoteMail<'_>)>,
+) -> Result<Report> {
+    let t = now();
+    let resolved = to == State::Resolved;
+    let updated: Report = diesel::update(reports::table.find(report.id))
+        .set((
+            reports::state.eq(to.as_str()),
+            reports::resolution.eq(resolution.map(Resolution::as_str)),
+            reports::duplicate_of.eq(duplicate_of),
+            reports::resolved_at.eq(if resolved { Some(t) } else { None }),
+            reports::updated_at.eq(t),
+        ))
+        .returning(Report::as_returning())
+        .get_result(conn)?;
+    let to_value = match resolution {
+        Some(r) => format!("{}:{}", to.as_str(), r.as_str()),
+        None => to.as_str().to_owned(),
+    };
+    events::record(
+        conn,
+        NewEvent {
+            kind: "transition",
+            report_id: Some(report.id),
+            note_id: published.map(|p| p.0),
+            article_id: Some(report.article_id),
+            actor: Some(actor.id),
+            from: Some(report.state.clone()),
+            to: Some(to_value),
+            body: note_text,
+            ..Default::default()
+        },
+    )?;
+    if let Some(resolution) = resolution.filter(|r| r.notifies_reporter()) {
+        notify_resolution(conn, site, &updated, resolution, published)?;
+    }
+    Ok(updated)
+}
+
+/// Emails the reporter of a resolved report and, unless it was itself a duplicate, the reporters
+/// who follow it as duplicates.
+fn notify_resolution(
+    conn: &mut Conn,
+    site: &Site,
+    report: &Report,
+    resolution: Resolution,
+    published: Option<(i64, &mail::NoteMail<'_>)>,
+) -> Result<()> {
+    let article = articles::find(conn, report.article_id)?
+        .ok_or_else(|| Error::internal(format!("article {} missing", report.article_id)))?;
+    let original_ref = match report.duplicate_of {
+        Some(id) => Some(find(conn, id)?.reference),
+        None => None,
+    };
+    let mut recipients = vec![report.clone()];
+    if resolution != Resolution::Duplicate {
+        let followers: Vec<Report> = reports::table
+            .filter(reports::duplicate_of.eq(report.id))
+            .filter(reports::resolution.eq(Resolution::Duplicate.as_str()))
+            .select(Report::as_select())
+            .load(conn)?;
+        recipients.extend(followers);
+    }
+    for r in &recipients {
+        let Some(to) = r.wants_mail() else { continue };
+        let email = mail::report_resolved(
+            to,
+            r.id,
+            &mail_view(r, &article, site),
+            resolution.as_str(),
+            original_ref.as_deref(),
+            published,
+        )?;
+        mail::enqueue(conn, site, email)?;
+    }
+    Ok(())
+}
