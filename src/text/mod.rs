@@ -10,6 +10,7 @@
 //! the version-history page. No I/O, no database, no HTTP.
 
 pub mod approx;
+mod bounded;
 pub mod canonical;
 pub mod diff;
 pub mod fold;

@@ -8,7 +8,7 @@ use std::ops::Range;
 
 use serde::Serialize;
 
-use super::diff::Alignment;
+use super::diff::{Alignment, DIFF_WORK};
 use super::fold::{fold_chars, is_word_char};
 use super::search::{
     accepted_passages, context_candidates, evaluate, paragraph_context_unchanged, quote_candidates,
@@ -163,13 +163,19 @@ pub struct RevisionChange<'a> {
 impl<'a> RevisionChange<'a> {
     /// Prepares re-anchoring from canonical `old_text` to canonical `new_text`.
     pub fn new(old_text: &'a str, new_text: &'a str) -> Self {
+        Self::with_diff_work(old_text, new_text, DIFF_WORK)
+    }
+
+    /// The same with a diff budget of `work` steps, so that tests reach the diff's fallback
+    /// with small texts.
+    fn with_diff_work(old_text: &'a str, new_text: &'a str, work: u64) -> Self {
         let identical = old_text == new_text;
         let old = fold_chars(old_text);
         let new = fold_chars(new_text);
         let alignment = if identical {
             Alignment::identity(old.len())
         } else {
-            Alignment::new(&old, &new)
+            Alignment::new(&old, &new, work)
         };
         RevisionChange {
             identical,
