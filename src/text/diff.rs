@@ -5,19 +5,24 @@
 //! Both are computed hierarchically: paragraphs first, then words inside the paragraphs that
 //! changed, then characters inside the words that changed, each level with `similar`'s Myers
 //! diff. One edited paragraph in a long article therefore costs a diff of that paragraph, not of
-//! the whole text, and a deadline bounds the pathological case (two unrelated texts), where the
-//! result degrades to a coarser but still correct mapping.
+//! the whole text. The pathological case (two unrelated texts, megabytes of scattered edits) is
+//! bounded by a budget of counted work shared by all levels ([`DIFF_WORK`], see [`bounded`]),
+//! never by a clock: past it, the diff anchors on tokens unique to both texts and reports the
+//! rest as replaced, a coarser but still correct mapping, and the same one on every machine.
 
+use std::collections::HashMap;
 use std::ops::Range;
-use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use similar::{Algorithm, DiffTag};
+use similar::DiffTag;
 
+use super::bounded::{self, Budget};
 use super::fold::is_unspaced_script;
 
-/// Time allowed for one hierarchical diff before `similar` falls back to coarser output.
-const DIFF_BUDGET: Duration = Duration::from_millis(300);
+/// Work allowed for one hierarchical diff, in [`bounded`] steps summed over every level: tens
+/// of milliseconds at most. Rewriting every paragraph of a 10,000-word article takes about a
+/// quarter of it.
+pub(crate) const DIFF_WORK: u64 = 20_000_000;
 
 /// A stretch of characters that is the same in both texts: `old..old + len` in the old text is
 /// `new..new + len` in the new.
@@ -44,9 +49,10 @@ enum Level {
 }
 
 impl Alignment {
-    /// Aligns two texts (as code points) down to single characters.
-    pub(crate) fn new(old: &[char], new: &[char]) -> Self {
-        let runs = hierarchical_runs(old, new, Level::Char);
+    /// Aligns two texts (as code points) down to single characters, spending at most `work`
+    /// steps of diff ([`DIFF_WORK`] in production; tests reach the fallback with less).
+    pub(crate) fn new(old: &[char], new: &[char], work: u64) -> Self {
+        let runs = hierarchical_runs(old, new, Level::Char, work);
         Alignment {
             runs,
             new_len: new.len(),
@@ -120,8 +126,8 @@ impl Alignment {
 }
 
 /// Unchanged runs between `old` and `new`, refining changed regions down to `finest`.
-fn hierarchical_runs(old: &[char], new: &[char], finest: Level) -> Vec<Run> {
-    let deadline = Instant::now() + DIFF_BUDGET;
+fn hierarchical_runs(old: &[char], new: &[char], finest: Level, work: u64) -> Vec<Run> {
+    let mut budget = Budget::new(work);
     let mut runs = Vec::new();
     align_level(
         (old, new),
@@ -131,7 +137,7 @@ fn hierarchical_runs(old: &[char], new: &[char], finest: Level) -> Vec<Run> {
         0,
         Level::Paragraph,
         finest,
-        deadline,
+        &mut budget,
         &mut runs,
     );
     runs
@@ -146,11 +152,11 @@ fn align_level(
     new_base: usize,
     level: Level,
     finest: Level,
-    deadline: Instant,
+    budget: &mut Budget,
     runs: &mut Vec<Run>,
 ) {
     if level == Level::Char {
-        let ops = similar::capture_diff_slices_deadline(Algorithm::Myers, old, new, Some(deadline));
+        let ops = bounded::diff(old, new, budget);
         let old_edge = |p: usize| boundary(full.0, old_base + p);
         let new_edge = |p: usize| boundary(full.1, new_base + p);
         for segment in normalised(&ops, old, new, old_edge, new_edge) {
@@ -165,12 +171,8 @@ fn align_level(
     let new_tokens = tokenize(new, level);
     let old_words: Vec<&[char]> = old_tokens.iter().map(|r| &old[r.clone()]).collect();
     let new_words: Vec<&[char]> = new_tokens.iter().map(|r| &new[r.clone()]).collect();
-    let ops = similar::capture_diff_slices_deadline(
-        Algorithm::Myers,
-        &old_words,
-        &new_words,
-        Some(deadline),
-    );
+    let (old_ids, new_ids) = token_ids(&old_words, &new_words);
+    let ops = bounded::diff(&old_ids, &new_ids, budget);
     // Character range covered by tokens `range` (an empty range sits where its tokens would).
     let span = |tokens: &[Range<usize>], len: usize, range: Range<usize>| -> Range<usize> {
         let start = tokens.get(range.start).map_or(len, |t| t.start);
@@ -215,11 +217,25 @@ fn align_level(
                 new_base + n.start,
                 next,
                 finest,
-                deadline,
+                budget,
                 runs,
             );
         }
     }
+}
+
+/// The tokens of both texts as numbers, equal where the tokens are: comparing two numbers is
+/// cheaper than comparing two words or paragraphs, and the diff depends only on which tokens
+/// are equal.
+fn token_ids<'t>(old: &[&'t [char]], new: &[&'t [char]]) -> (Vec<u32>, Vec<u32>) {
+    let mut ids: HashMap<&'t [char], u32> = HashMap::new();
+    let mut id = |token: &'t [char]| {
+        let next = ids.len() as u32;
+        *ids.entry(token).or_insert(next)
+    };
+    let old_ids = old.iter().map(|&t| id(t)).collect();
+    let new_ids = new.iter().map(|&t| id(t)).collect();
+    (old_ids, new_ids)
 }
 
 /// A stretch of a diff, in tokens: unchanged, or changed (deleted, inserted or replaced).
@@ -583,7 +599,7 @@ pub struct DiffSpan {
 pub fn word_diff(old: &str, new: &str) -> Vec<DiffSpan> {
     let old: Vec<char> = old.chars().collect();
     let new: Vec<char> = new.chars().collect();
-    let runs = hierarchical_runs(&old, &new, Level::Word);
+    let runs = hierarchical_runs(&old, &new, Level::Word, DIFF_WORK);
     let mut spans: Vec<DiffSpan> = Vec::new();
     let mut push = |op: DiffOp, chars: &[char]| {
         if chars.is_empty() {
@@ -678,7 +694,7 @@ mod tests {
     fn alignment_shifts_and_maps() {
         let old = chars("one two three\n\nfour five");
         let new = chars("one 2 three\n\nzero\n\nfour five");
-        let a = Alignment::new(&old, &new);
+        let a = Alignment::new(&old, &new, DIFF_WORK);
         // "three" [8,13) is unchanged and moved left by 2.
         assert_eq!(a.shift(8, 13), Some(6));
         // "two" [4,7) was replaced.
@@ -695,7 +711,7 @@ mod tests {
     fn alignment_of_deleted_text_maps_to_an_empty_span() {
         let old = chars("Keep this.\n\nDelete this paragraph.\n\nKeep that.");
         let new = chars("Keep this.\n\nKeep that.");
-        let a = Alignment::new(&old, &new);
+        let a = Alignment::new(&old, &new, DIFF_WORK);
         let (s, e) = (12, 34);
         assert_eq!(a.map_start(s), a.map_end(e));
         assert_eq!(
@@ -709,14 +725,14 @@ mod tests {
     fn alignment_counts_unchanged_text_from_elsewhere() {
         let old = chars("aaa bbb ccc");
         let new = chars("aaa XXX ccc");
-        let a = Alignment::new(&old, &new);
+        let a = Alignment::new(&old, &new, DIFF_WORK);
         // New "XXX ccc": "ccc" and the space stood outside the old span "bbb".
         assert_eq!(a.unchanged_outside(4, 11, 4..7), 4);
         assert_eq!(a.unchanged_outside(0, 3, 0..3), 0);
     }
 
     /// A 10,000-word article: one edited paragraph costs a diff of that paragraph, and a rewrite
-    /// of every paragraph still finishes (the deadline bounds it) with a correct mapping.
+    /// of every paragraph still finishes (within the work budget) with a correct mapping.
     #[test]
     fn long_texts_align_without_quadratic_cost() {
         let paragraph = |i: usize| {
@@ -732,14 +748,14 @@ mod tests {
         let old = chars(&old_text);
         let new = chars(&edited.join("\n\n"));
         assert!(old.len() > 40_000);
-        let a = Alignment::new(&old, &new);
+        let a = Alignment::new(&old, &new, DIFF_WORK);
         let last = old.len() - 10;
         assert_eq!(a.shift(last, old.len()), Some(new.len() - 10));
         assert_eq!(a.shift(0, 100), Some(0));
 
         let rewritten: Vec<String> = paragraphs.iter().map(|p| p.replacen("w", "y", 9)).collect();
         let new = chars(&rewritten.join("\n\n"));
-        let a = Alignment::new(&old, &new);
+        let a = Alignment::new(&old, &new, DIFF_WORK);
         for run in &a.runs {
             assert_eq!(
                 old[run.old..run.old + run.len],
@@ -752,13 +768,62 @@ mod tests {
             .all(|w| { w[0].old + w[0].len <= w[1].old && w[0].new + w[0].len <= w[1].new }));
     }
 
+    /// Two unrelated texts (here 256 KiB, with a small budget so that debug tests stay quick)
+    /// overrun the budget; the fallback still keeps the paragraphs that both share, in order,
+    /// and every run it reports is unchanged text.
+    #[test]
+    fn beyond_the_budget_unrelated_texts_keep_the_paragraphs_they_share() {
+        let text = |seed: usize, shared: &[&str]| {
+            let mut paragraphs: Vec<String> = (0..700)
+                .map(|i| {
+                    (0..80)
+                        .map(|w| format!("{}{:03}", seed, (i * 37 + w * 11) % 499))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect();
+            for (k, p) in shared.iter().enumerate() {
+                paragraphs[100 + 150 * k] = p.to_string();
+            }
+            chars(&paragraphs.join("\n\n"))
+        };
+        let shared = [
+            "The council voted 6-3 on Tuesday to approve the bond.",
+            "Mayor Dana Whitcomb called the vote a long-overdue investment.",
+            "The council will hold a public hearing on May 7.",
+        ];
+        let old = text(1, &shared);
+        let new = text(2, &shared);
+        assert!(old.len() > 256 * 1024);
+        let a = Alignment::new(&old, &new, 200_000);
+        for run in &a.runs {
+            assert_eq!(
+                old[run.old..run.old + run.len],
+                new[run.new..run.new + run.len]
+            );
+        }
+        assert!(a
+            .runs
+            .windows(2)
+            .all(|w| { w[0].old + w[0].len <= w[1].old && w[0].new + w[0].len <= w[1].new }));
+        let at = |text: &[char], p: &str| {
+            let p = chars(p);
+            text.windows(p.len()).position(|w| w == &p[..])
+        };
+        for p in shared {
+            let (from, to) = (at(&old, p), at(&new, p));
+            let from = from.expect("in the old text");
+            assert_eq!(a.shift(from, from + p.chars().count()), to, "{p}");
+        }
+    }
+
     #[test]
     fn a_deleted_sentence_takes_the_opening_it_shares_with_the_next() {
         // Myers deletes "pay for the bridge. Whitcomb said the bond would " and keeps the first
         // sentence's opening; slid, the deletion is the first sentence and the second is whole.
         let old = chars("Whitcomb said the bond would pay for the bridge. Whitcomb said the bond would not raise taxes.");
         let new = chars("Whitcomb said the bond would not raise taxes.");
-        let a = Alignment::new(&old, &new);
+        let a = Alignment::new(&old, &new, DIFF_WORK);
         assert_eq!(
             a.runs,
             vec![Run {
@@ -772,6 +837,7 @@ mod tests {
         let a = Alignment::new(
             &chars("Intro.\n\nA said Y."),
             &chars("Intro.\n\nA said X. A said Y."),
+            DIFF_WORK,
         );
         assert_eq!(
             a.runs,
@@ -842,7 +908,8 @@ mod tests {
 
     #[test]
     fn sliding_keeps_both_texts_and_merges_equal_runs() {
-        let ops = |o: &[char], n: &[char]| similar::capture_diff_slices(Algorithm::Myers, o, n);
+        let ops =
+            |o: &[char], n: &[char]| similar::capture_diff_slices(similar::Algorithm::Myers, o, n);
         for (old, new) in [
             ("abcab", "ab"),
             ("ab", "abcab"),
@@ -887,7 +954,7 @@ mod tests {
         ];
         let old = chars(&p.join("\n\n"));
         let new = chars(&[p[0], p[3], p[1], p[2]].join("\n\n"));
-        let a = Alignment::new(&old, &new);
+        let a = Alignment::new(&old, &new, DIFF_WORK);
         // The second paragraph is unchanged and shifted by the moved one.
         assert_eq!(a.shift(13, 25), Some(13 + 18));
         // The moved paragraph is not "unchanged": it is new text where it now stands.

@@ -11,6 +11,7 @@
 //! no database, no HTTP.
 
 pub mod approx;
+mod bounded;
 pub mod canonical;
 pub mod diff;
 pub mod fold;

@@ -8,7 +8,7 @@ use std::ops::Range;
 
 use serde::Serialize;
 
-use super::diff::Alignment;
+use super::diff::{Alignment, DIFF_WORK};
 use super::fold::{fold_chars, is_word_char};
 use super::search::{
     accepted_passages, context_candidates, evaluate, paragraph_context_unchanged, quote_candidates,
@@ -163,13 +163,19 @@ pub struct RevisionChange<'a> {
 impl<'a> RevisionChange<'a> {
     /// Prepares re-anchoring from canonical `old_text` to canonical `new_text`.
     pub fn new(old_text: &'a str, new_text: &'a str) -> Self {
+        Self::with_diff_work(old_text, new_text, DIFF_WORK)
+    }
+
+    /// The same with a diff budget of `work` steps, so that tests reach the diff's fallback
+    /// with small texts.
+    fn with_diff_work(old_text: &'a str, new_text: &'a str, work: u64) -> Self {
         let identical = old_text == new_text;
         let old = fold_chars(old_text);
         let new = fold_chars(new_text);
         let alignment = if identical {
             Alignment::identity(old.len())
         } else {
-            Alignment::new(&old, &new)
+            Alignment::new(&old, &new, work)
         };
         RevisionChange {
             identical,
@@ -1050,6 +1056,67 @@ mod tests {
             prop_assert_eq!(result.status, AnchorStatus::Orphaned, "{:?}\nold: {:?}\nnew: {:?}", result, old, new);
             let now_reads = result.now_reads.unwrap_or_default();
             prop_assert_eq!(now_reads.trim(), inserted.trim());
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 8,
+            ..crate::text::tests_support::proptest_config()
+        })]
+        /// Re-anchoring is a function of the two revisions alone: threads competing with busy
+        /// loops for the processor all give the first answers, with the full diff budget and with
+        /// budgets so small that the diff falls back to unique tokens.
+        #[test]
+        fn the_same_revisions_give_the_same_anchors_under_load(
+            paras in prop::collection::vec(prop::collection::vec(0..WORDS.len(), 3..25), 2..7),
+            edits in prop::collection::vec(
+                (any::<u8>(), 0.0..1.0f64, 0usize..40, prop::collection::vec(0..WORDS.len(), 0..8)),
+                1..4),
+            spans in prop::collection::vec((0.0..1.0f64, 1usize..60), 1..6),
+            work in prop::sample::select(vec![0u64, 60, 600, 6_000, DIFF_WORK]),
+        ) {
+            let old = text_from(&paras);
+            let mut new = old.clone();
+            for (kind, at, len, insert) in &edits {
+                new = edit(&new, *kind, *at, *len, insert);
+            }
+            let len = old.chars().count();
+            let priors: Vec<PriorAnchor> = spans
+                .iter()
+                .map(|&(at, n)| {
+                    let start = (len as f64 * at) as usize;
+                    prior(&old, start, (start + n).min(len))
+                })
+                .collect();
+            let answers = || {
+                let change = RevisionChange::with_diff_work(&old, &new, work);
+                priors.iter().map(|p| change.reanchor(p)).collect::<Vec<_>>()
+            };
+            let first = answers();
+            let stop = std::sync::atomic::AtomicBool::new(false);
+            let again: Vec<Vec<Reanchored>> = std::thread::scope(|scope| {
+                for _ in 0..2 {
+                    scope.spawn(|| {
+                        let mut spin = 0u64;
+                        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                            spin = std::hint::black_box(spin.wrapping_add(1));
+                        }
+                    });
+                }
+                let workers: Vec<_> = (0..3)
+                    .map(|_| scope.spawn(|| (0..4).map(|_| answers()).collect::<Vec<_>>()))
+                    .collect();
+                let results = workers
+                    .into_iter()
+                    .flat_map(|w| w.join().expect("a worker finished"))
+                    .collect();
+                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                results
+            });
+            for answer in again {
+                prop_assert_eq!(&answer, &first, "old: {:?}\nnew: {:?}", old, new);
+            }
         }
     }
 
