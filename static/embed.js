@@ -13,8 +13,8 @@
 
   var BASE = script.src.replace(/\/embed\.js(\?.*)?$/, "");
   var attr = function (n) { return script.getAttribute("data-errata-" + n); };
-  var canonical = document.querySelector('link[rel="canonical"]');
-  var ARTICLE = attr("article") || (canonical && canonical.href) || location.href.split("#")[0];
+  var canonicalLink = document.querySelector('link[rel="canonical"]');
+  var ARTICLE = attr("article") || (canonicalLink && canonicalLink.href) || location.href.split("#")[0];
   var LANG = attr("lang") || document.documentElement.lang || "en";
   var REPORTING = attr("report") !== "off";
   var KINDS = { correction: "Correction", clarification: "Clarification", update: "Update", editors_note: "Editor's note" };
@@ -52,7 +52,7 @@
     ".actions{display:flex;gap:.5em;justify-content:flex-end;margin-top:1em}",
     "button{font:inherit;cursor:pointer;border-radius:4px;border:1px solid #1a5fb4;background:#1a5fb4;color:#fff;padding:.4em .9em}",
     "button.plain{background:#fff;color:#1a5fb4}",
-    ":focus{outline:3px solid #1a5fb4;outline-offset:1px}",
+    ":focus{outline:3px solid #1a5fb4;outline-offset:1px}[tabindex=\"-1\"]:focus{outline:none}",
     ".ref{font-size:1.2em;font-weight:700}",
   ].join("\n");
   var BUTTON_CSS = "button{all:initial;font:14px/1.2 system-ui,sans-serif;background:#1a5fb4;color:#fff;padding:.45em .8em;border-radius:4px;cursor:pointer;box-shadow:0 2px 6px rgba(0,0,0,.3)}button:focus{outline:3px solid #0b2e59;outline-offset:2px}";
@@ -303,6 +303,7 @@
     return r;
   }
   function showButton() {
+    if (dlg && dlg.dialog.open) return;
     var r = selectionInArticle();
     if (!r) { hideButton(); return; }
     var q = quoteOf(r);

@@ -1,0 +1,1 @@
+//! Reader pages through the local client.
