@@ -56,7 +56,7 @@
     ".ref{font-size:1.2em;font-weight:700}",
   ].join("\n");
   var BUTTON_CSS = "button{all:initial;font:14px/1.2 system-ui,sans-serif;background:#1a5fb4;color:#fff;padding:.45em .8em;border-radius:4px;cursor:pointer;box-shadow:0 2px 6px rgba(0,0,0,.3)}button:focus{outline:3px solid #0b2e59;outline-offset:2px}";
-  var MARK_CSS = "mark[data-errata-note]{all:revert;background:#ffe9a8!important;color:inherit!important;border-bottom:2px solid #8a1c1c!important;cursor:pointer!important}mark[data-errata-note]:focus{outline:3px solid #1a5fb4!important}";
+  var MARK_CSS = "mark[data-errata-note]{all:revert;background:#ffe9a8!important;color:inherit!important;font-size:inherit!important;font-family:inherit!important;line-height:inherit!important;border-bottom:2px solid #8a1c1c!important;cursor:pointer!important}mark[data-errata-note]:focus{outline:3px solid #1a5fb4!important}";
 
   function sheet(text) {
     var s = new CSSStyleSheet();
@@ -85,11 +85,12 @@
   var BLOCK = /^(P|H[1-6]|LI|BLOCKQUOTE|FIGCAPTION|PRE|DIV|SECTION|ARTICLE|MAIN|HEADER|FOOTER|UL|OL|TABLE|TR|TD|TH|DL|DT|DD|FIGURE|BR|HR)$/;
   var SKIP = /^(SCRIPT|STYLE|NOSCRIPT|TEMPLATE|BUTTON|SELECT|TEXTAREA|SVG|IFRAME|OBJECT|CANVAS|VIDEO|AUDIO)$/;
   function pageText(root) {
-    var text = "", at = [], pendingBreak = false, pendingSpace = false;
+    var text = "", at = [], pendingBreak = false, pendingSpace = null;
     function push(ch, where) {
       if (pendingBreak && text.length) { text += "\n\n"; at.push(null, null); }
-      else if (pendingSpace && text.length) { text += " "; at.push(null); }
-      pendingBreak = pendingSpace = false;
+      else if (pendingSpace && text.length) { text += " "; at.push(pendingSpace); }
+      pendingBreak = false;
+      pendingSpace = null;
       text += ch; at.push(where);
     }
     (function walk(node) {
@@ -97,7 +98,8 @@
         if (c.nodeType === 3) {
           var s = c.data;
           for (var i = 0; i < s.length; i++) {
-            if (/\s/.test(s[i])) pendingSpace = true;
+            // A run of white space is one space, standing for its first character.
+            if (/\s/.test(s[i])) pendingSpace = pendingSpace || [c, i];
             else push(s[i], [c, i]);
           }
         } else if (c.nodeType === 1) {
@@ -233,7 +235,7 @@
       var inner;
       if (list.length) {
         inner = el("section", { class: "box", role: "region", "aria-label": "Corrections" },
-          [el("h2", { text: list.length > 1 ? "Corrections" : "Correction" })]);
+          [el("h2", { text: "Corrections" })]);
         list.forEach(function (n) { var e = noteElement(n); noteEls[n.id] = e; inner.appendChild(e); });
         if (withLink) inner.appendChild(reportLink());
       } else {

@@ -448,17 +448,15 @@ async fn a_published_note_shows_in_the_box_and_its_marker_opens_it() {
 
     // One page view asked Errata for one thing besides the script: the corrections.
     let log = s.server.log();
-    let api: Vec<&str> = log
+    let corrections_reads = log
         .lines()
-        .filter(|l| l.contains(" /api/") && l.starts_with("GET"))
-        .collect();
-    assert_eq!(
-        api.iter()
-            .filter(|l| l.contains("/api/v1/corrections"))
-            .count(),
-        1,
-        "{log}"
-    );
+        .filter(|l| l.contains("request: GET /api/v1/corrections"))
+        .count();
+    let other_api = log
+        .lines()
+        .filter(|l| l.contains("request: ") && l.contains(" /api/") && !l.contains("/api/v1/corrections") && !l.contains("/api/v1/articles"))
+        .count();
+    assert_eq!((corrections_reads, other_api), (1, 0), "{log}");
     b.quit().await;
 }
 
