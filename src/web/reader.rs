@@ -220,17 +220,16 @@ async fn status_page(app: &State<App>, token: &str) -> Result<(Status, RawHtml<S
         .db
         .run(move |conn| reports::public_status(conn, &site, &token))
         .await;
-    let status = match found {
-        Ok(s) => s,
-        Err(e) if e.status == Status::NotFound => {
-            return message(
+    let status =
+        match found {
+            Ok(s) => s,
+            Err(e) if e.status == Status::NotFound => return message(
                 Status::NotFound,
                 "Not found",
                 "This status link does not match any report. Check that the whole link was copied.",
-            )
-        }
-        Err(e) => return Err(e),
-    };
+            ),
+            Err(e) => return Err(e),
+        };
     let (steps, outcome) = timeline(&status);
     let note_label = status
         .note
@@ -273,7 +272,10 @@ fn hmac_sha256(key: &[u8], message: &[u8]) -> String {
 /// The form's hidden token: the cookie's random value signed with the server's secret, so a
 /// cookie planted by a neighbouring site cannot be paired with a token of its own making.
 fn csrf_field(app: &App, cookie: &str) -> String {
-    hmac_sha256(app.ip_salt.as_bytes(), format!("report-form|{cookie}").as_bytes())
+    hmac_sha256(
+        app.ip_salt.as_bytes(),
+        format!("report-form|{cookie}").as_bytes(),
+    )
 }
 
 fn csrf_matches(app: &App, cookie: Option<&str>, field: &str) -> bool {
@@ -310,22 +312,33 @@ fn csrf_token(app: &App, jar: &CookieJar<'_>) -> String {
     csrf_field(app, &value)
 }
 
-/// What the reader typed, kept to fill the form again.
+/// What the reader typed, kept to fill the form again. A field left out is empty, so that
+/// the API's validation (not the form parser) says what is missing.
 #[derive(Debug, Default, Clone, FromForm)]
 pub struct ReportForm {
+    #[field(default = String::new())]
     article_url: String,
+    #[field(default = String::new())]
     passage: String,
     prefix: Option<String>,
     suffix: Option<String>,
+    #[field(default = String::new())]
     category: String,
+    #[field(default = String::new())]
     description: String,
+    #[field(default = String::new())]
     suggested_correction: String,
+    #[field(default = String::new())]
     evidence_urls: String,
+    #[field(default = String::new())]
     reporter_name: String,
+    #[field(default = String::new())]
     reporter_email: String,
     notify: bool,
+    #[field(default = String::new())]
     csrf_token: String,
     /// The honeypot: hidden from people, filled by bots.
+    #[field(default = String::new())]
     website: String,
 }
 

@@ -245,11 +245,7 @@ async fn a_reader_selects_a_passage_and_files_a_report_through_the_dialog() {
         .send_keys("ada@reader.test")
         .await
         .unwrap();
-    in_dialog(&b, "#errata-notify")
-        .await
-        .click()
-        .await
-        .unwrap();
+    in_dialog(&b, "#errata-notify").await.click().await.unwrap();
     in_dialog(&b, "button[type=submit]")
         .await
         .click()
@@ -327,7 +323,10 @@ async fn a_reader_selects_a_passage_and_files_a_report_through_the_dialog() {
         )
         .await;
     let page = page.as_str().unwrap();
-    assert!(page.contains(&reference) && page.contains("Received"), "{page}");
+    assert!(
+        page.contains(&reference) && page.contains("Received"),
+        "{page}"
+    );
     assert!(!page.contains("ada@reader.test") && !page.contains("Ada Reader"));
     b.screenshot("status-page").await;
     b.quit().await;
@@ -398,17 +397,29 @@ async fn a_published_note_shows_in_the_box_and_its_marker_opens_it() {
     assert_eq!(seen["focusable"], 0);
     assert_eq!(seen["other"], 0, "a passage not on the page gets no marker");
     assert_eq!(seen["pwned"], true, "nothing from a note ran");
-    assert_eq!((seen["styled"].clone(), seen["styles"].clone()), (json!(0), json!(0)));
+    assert_eq!(
+        (seen["styled"].clone(), seen["styles"].clone()),
+        (json!(0), json!(0))
+    );
     let boxes = seen["boxes"].as_array().unwrap();
     assert_eq!(boxes.len(), 2, "{seen}");
     let top = &boxes[0];
     assert_eq!(top["label"], "Corrections");
     assert_eq!(top["first"], true, "the top note's box opens the article");
-    assert!(top["text"].as_str().unwrap().contains("Editor's note"), "{top}");
-    assert!(top["text"].as_str().unwrap().contains("The hearing date was added."));
+    assert!(
+        top["text"].as_str().unwrap().contains("Editor's note"),
+        "{top}"
+    );
+    assert!(top["text"]
+        .as_str()
+        .unwrap()
+        .contains("The hearing date was added."));
     let bottom = &boxes[1];
     let text = bottom["text"].as_str().unwrap();
-    assert!(text.contains("Correction") && text.contains("Permalink"), "{text}");
+    assert!(
+        text.contains("Correction") && text.contains("Permalink"),
+        "{text}"
+    );
     assert!(
         text.contains("<img src=x onerror=\"window.__pwned=1\">"),
         "the note's `wrong` shows as text: {text}"
@@ -416,13 +427,21 @@ async fn a_published_note_shows_in_the_box_and_its_marker_opens_it() {
     assert!(text.contains("Report an inaccuracy"));
     assert_eq!(bottom["imgs"], 0);
     assert!(bottom["times"][0].as_str().unwrap().ends_with('Z'));
-    assert_eq!(bottom["border"], "rgb(138, 28, 28)", "styled despite the page's CSS and CSP");
-    assert_ne!(bottom["color"], "rgb(255, 0, 0)", "the page's hostile colour stays out");
+    assert_eq!(
+        bottom["border"], "rgb(138, 28, 28)",
+        "styled despite the page's CSS and CSP"
+    );
+    assert_ne!(
+        bottom["color"], "rgb(255, 0, 0)",
+        "the page's hostile colour stays out"
+    );
 
     // Clicking the marker brings its note into view, with focus.
     let mark = b
         .client
-        .find(Locator::Css(&format!("mark[data-errata-note=\"{marked}\"]")))
+        .find(Locator::Css(&format!(
+            "mark[data-errata-note=\"{marked}\"]"
+        )))
         .await
         .unwrap();
     mark.click().await.expect("the marker clicks");
@@ -454,7 +473,12 @@ async fn a_published_note_shows_in_the_box_and_its_marker_opens_it() {
         .count();
     let other_api = log
         .lines()
-        .filter(|l| l.contains("request: ") && l.contains(" /api/") && !l.contains("/api/v1/corrections") && !l.contains("/api/v1/articles"))
+        .filter(|l| {
+            l.contains("request: ")
+                && l.contains(" /api/")
+                && !l.contains("/api/v1/corrections")
+                && !l.contains("/api/v1/articles")
+        })
         .count();
     assert_eq!((corrections_reads, other_api), (1, 0), "{log}");
     b.quit().await;
@@ -519,7 +543,10 @@ async fn the_report_form_works_without_javascript() {
         .await
         .unwrap();
     assert!(message.contains("description"), "{message}");
-    assert_eq!(description.prop("value").await.unwrap().as_deref(), Some("short"));
+    assert_eq!(
+        description.prop("value").await.unwrap().as_deref(),
+        Some("short")
+    );
     let alert = b
         .client
         .find(Locator::Css("[role=alert]"))
@@ -528,7 +555,10 @@ async fn the_report_form_works_without_javascript() {
         .text()
         .await
         .unwrap();
-    assert!(alert.contains("category") && alert.contains("email"), "{alert}");
+    assert!(
+        alert.contains("category") && alert.contains("email"),
+        "{alert}"
+    );
     b.screenshot("form-errors").await;
 
     description.clear().await.unwrap();
@@ -650,10 +680,15 @@ async fn the_demo_article_takes_a_report_from_its_own_embed() {
     let reference = b
         .wait_for(
             "the reference",
-            &format!("{DIALOG} const ref = r.querySelector('.ref'); return ref && ref.textContent;"),
+            &format!(
+                "{DIALOG} const ref = r.querySelector('.ref'); return ref && ref.textContent;"
+            ),
         )
         .await;
-    assert!(reference.as_str().unwrap().starts_with("ERR-"), "{reference}");
+    assert!(
+        reference.as_str().unwrap().starts_with("ERR-"),
+        "{reference}"
+    );
     b.quit().await;
 }
 

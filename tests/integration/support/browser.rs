@@ -142,15 +142,17 @@ impl Browser {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let v = self.js(script, vec![]).await;
-            let truthy = !matches!(&v, Value::Null | Value::Bool(false))
-                && v != json!("")
-                && v != json!(0);
+            let truthy =
+                !matches!(&v, Value::Null | Value::Bool(false)) && v != json!("") && v != json!(0);
             if truthy {
                 return v;
             }
             if Instant::now() > deadline {
                 let shot = self.screenshot("timeout").await;
-                panic!("timed out waiting for {what} (screenshot: {})", shot.display());
+                panic!(
+                    "timed out waiting for {what} (screenshot: {})",
+                    shot.display()
+                );
             }
             rocket::tokio::time::sleep(Duration::from_millis(100)).await;
         }
