@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder};
@@ -23,7 +23,11 @@ pub const HOSTILE_CSS: &str =
      body { font-family: serif; max-width: 60rem; margin: 1rem auto; }\n";
 
 /// One browser at a time: the machine's cores are shared.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+static ONE_AT_A_TIME: rocket::tokio::sync::Mutex<()> = rocket::tokio::sync::Mutex::const_new(());
+
+/// A page of the host site: content type, body, extra headers.
+type Page = (String, String, Vec<(String, String)>);
+type Pages = Mutex<HashMap<String, Page>>;
 
 fn find_program(env: &str, names: &[&str]) -> Option<PathBuf> {
     if let Some(p) = std::env::var_os(env).map(PathBuf::from) {
@@ -41,7 +45,7 @@ pub struct Browser {
     pub client: Client,
     driver: Child,
     _profile: TempDir,
-    _turn: MutexGuard<'static, ()>,
+    _turn: rocket::tokio::sync::MutexGuard<'static, ()>,
 }
 
 impl Drop for Browser {
@@ -83,7 +87,7 @@ impl Browser {
             eprintln!("SKIPPED: {how}");
             return None;
         };
-        let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+        let turn = ONE_AT_A_TIME.lock().await;
         let port = free_port();
         let mut command = Command::new(&driver);
         command
@@ -228,14 +232,14 @@ impl Browser {
 /// `127.0.0.1`): the pages a test puts there, each with the headers given.
 pub struct HostSite {
     pub port: u16,
-    pages: Arc<Mutex<HashMap<String, (String, String, Vec<(String, String)>)>>>,
+    pages: Arc<Pages>,
 }
 
 impl HostSite {
     pub fn start() -> HostSite {
         let listener = TcpListener::bind("127.0.0.1:0").expect("a port for the host site");
         let port = listener.local_addr().expect("addr").port();
-        let pages: Arc<Mutex<HashMap<_, _>>> = Arc::default();
+        let pages: Arc<Pages> = Arc::default();
         let served = pages.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming().map_while(Result::ok) {
@@ -294,10 +298,7 @@ impl HostSite {
     }
 }
 
-fn answer(
-    mut stream: TcpStream,
-    pages: &Mutex<HashMap<String, (String, String, Vec<(String, String)>)>>,
-) {
+fn answer(mut stream: TcpStream, pages: &Pages) {
     let mut reader = BufReader::new(match stream.try_clone() {
         Ok(s) => s,
         Err(_) => return,
