@@ -50,14 +50,33 @@ pub struct Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        // chromedriver leads its own process group, with the browser in it: end them together.
-        let _ = Command::new("kill")
-            .arg("-KILL")
-            .arg(format!("-{}", self.driver.id()))
-            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        // Chromium starts in a session of its own and outlives chromedriver: end the processes
+        // that run on this browser's profile folder (and so were started by this test), by id.
+        let flag = format!("--user-data-dir={}", self._profile.path().display());
+        for pid in processes_with_arg(&flag) {
+            let _ = Command::new("kill")
+                .arg("-KILL")
+                .arg(pid.to_string())
+                .status();
+        }
     }
+}
+
+/// The ids of the processes whose command line holds `arg`.
+fn processes_with_arg(arg: &str) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|cmd| cmd.split(|b| *b == 0).any(|a| a == arg.as_bytes()))
+        })
+        .collect()
 }
 
 impl Browser {
@@ -95,7 +114,6 @@ impl Browser {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let child = command.spawn().expect("chromedriver starts");
         let profile = TempDir::new().expect("a profile folder");
         let deadline = Instant::now() + Duration::from_secs(30);
