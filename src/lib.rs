@@ -111,6 +111,7 @@ pub fn build(figment: Figment) -> Result<Rocket<Build>, StartError> {
         .manage(app)
         .mount("/", web::api::routes())
         .mount("/", web::pages::routes())
+        .mount("/", web::reader::routes())
         .register("/", web::catchers())
         .attach(web::Headers)
         .attach(web::request_log::RequestLog)

@@ -160,6 +160,9 @@ pub struct Note {
 #[derive(Debug, Clone, Serialize)]
 pub struct NotePassage {
     pub exact: String,
+    /// Up to 32 code points each side, so the embed can tell look-alike places apart.
+    pub prefix: String,
+    pub suffix: String,
     pub start: i64,
     pub end: i64,
 }
@@ -202,8 +205,12 @@ fn note_passage(conn: &mut Conn, note: &Note) -> Result<Option<NotePassage>> {
         return Ok(None);
     };
     let rev = articles::revision_by_id(conn, anchor.revision_id)?;
+    let context = 32;
+    let text = &rev.canonical_text;
     Ok(Some(NotePassage {
-        exact: text::cp_slice(&rev.canonical_text, start, end).to_owned(),
+        exact: text::cp_slice(text, start, end).to_owned(),
+        prefix: text::cp_slice(text, start.saturating_sub(context), start).to_owned(),
+        suffix: text::cp_slice(text, end, (end + context).min(text::cp_len(text))).to_owned(),
         start: start as i64,
         end: end as i64,
     }))

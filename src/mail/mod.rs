@@ -20,7 +20,7 @@ pub struct Site {
 
 impl Site {
     pub fn status_url(&self, token: &str) -> String {
-        format!("{}/api/v1/reports/status/{token}", self.base_url)
+        format!("{}/status/{token}", self.base_url)
     }
 }
 

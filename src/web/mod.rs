@@ -4,6 +4,7 @@ pub mod api;
 pub mod catchers;
 pub mod guards;
 pub mod pages;
+pub mod reader;
 pub mod request_log;
 
 use std::collections::HashMap;
@@ -110,6 +111,11 @@ impl Fairing for Headers {
             res.set_header(Header::new("Cache-Control", "private, no-store"));
         }
         security_headers(res);
+        if path.starts_with("/status/") {
+            // The page's address is the reader's secret: never sent on, never stored.
+            res.set_header(Header::new("Referrer-Policy", "no-referrer"));
+            res.set_header(Header::new("Cache-Control", "private, no-store"));
+        }
     }
 }
 

@@ -82,7 +82,7 @@ async fn publishing_a_note_resolves_its_reports_and_queues_their_emails_together
     );
 
     // The reader's status link now shows the outcome and the note.
-    let status_path = crate::support::local_path(&filed["status_url"]);
+    let status_path = crate::support::api_status_path(&filed);
     let (_, public) = app.get(&status_path, None).await;
     assert_eq!(
         (public["status"].as_str(), public["resolution"].as_str()),

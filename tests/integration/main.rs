@@ -5,6 +5,7 @@ mod support;
 
 mod anchoring;
 mod articles;
+mod browser;
 mod cli;
 mod concurrency;
 mod corrections;
@@ -13,6 +14,7 @@ mod http_errors;
 mod input;
 mod mail;
 mod operations;
+mod reader;
 mod reports;
 mod restart;
 mod structure;

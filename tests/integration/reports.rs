@@ -277,7 +277,7 @@ async fn the_status_link_shows_progress_but_never_the_reporter() {
     let filed = app
         .report("roughly 14,000 vehicles a day", Some("ada@example.org"))
         .await;
-    let url = crate::support::local_path(&filed["status_url"]);
+    let url = crate::support::api_status_path(&filed);
     let (status, public) = app.get(&url, None).await;
     assert_eq!(status, Status::Ok, "{public}");
     assert_eq!(public["reference"], filed["reference"]);
@@ -749,7 +749,7 @@ async fn a_browser_opening_the_status_link_gets_a_page() {
     let filed = app
         .report("roughly 14,000 vehicles a day", Some("ada@example.org"))
         .await;
-    let path = crate::support::local_path(&filed["status_url"]);
+    let path = crate::support::api_status_path(&filed);
     let page = app
         .client
         .get(path.clone())

@@ -141,7 +141,13 @@ impl Errata {
 
     /// Starts `errata serve` on a free port and waits until it answers `/healthz`.
     pub fn serve(&self) -> Server {
-        let port = free_port();
+        // A port set beforehand (so that `ROCKET_PUBLIC_URL` can name it) is kept.
+        let port = self
+            .env
+            .iter()
+            .find(|(k, _)| k == "ROCKET_PORT")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or_else(free_port);
         let mut child = self
             .command(&["serve"])
             .env("ROCKET_PORT", port.to_string())

@@ -2,6 +2,7 @@
 //! its own SMTP server on loopback), plus helpers to act as editors, CMSs and readers.
 
 pub mod binary;
+pub mod browser;
 pub mod smtp;
 
 use std::path::{Path, PathBuf};
@@ -246,6 +247,15 @@ pub fn local_path(link: &Value) -> String {
         .expect("a link")
         .trim_start_matches("http://errata.test")
         .to_owned()
+}
+
+/// The JSON API's status route for a filed report (its `status_url` is the reader's page).
+pub fn api_status_path(filed: &Value) -> String {
+    let token = filed["status_url"]
+        .as_str()
+        .and_then(|u| u.rsplit('/').next())
+        .expect("a status link");
+    format!("/api/v1/reports/status/{token}")
 }
 
 pub async fn read(response: LocalResponse<'_>) -> (Status, Value) {

@@ -1,0 +1,696 @@
+//! What a reader reaches without an account: the front door, the demo article as a publisher would
+//! serve it, the status page behind every emailed link, the embed script, and the report form
+//! that works without JavaScript. Validation and filing are the API's own (`reports::file`).
+
+use askama::Template;
+use rocket::form::{Form, FromForm};
+use rocket::http::{ContentType, Cookie, CookieJar, Header, SameSite, Status};
+use rocket::response::content::RawHtml;
+use rocket::{get, post, routes, Route, State};
+use sha2::{Digest, Sha256};
+
+use super::guards::SenderHash;
+use super::App;
+use crate::articles;
+use crate::corrections::kind_label;
+use crate::error::{Error, Result};
+use crate::reports::{self, PassageInput, PublicStatus, ReportInput, ReporterInput};
+
+pub fn routes() -> Vec<Route> {
+    routes![
+        home,
+        demo_article,
+        status_page,
+        embed_script,
+        reader_stylesheet,
+        report_form,
+        send_report
+    ]
+}
+
+/// The demo article's path, as `demo::seed_if_empty` registers it under the public URL.
+pub const DEMO_PATH: &str = "/demo/2026/11/pier-9-ferry-terminal-rebuild";
+
+fn render(t: &impl Template) -> Result<String> {
+    t.render()
+        .map_err(|e| Error::internal(format!("template: {e}")))
+}
+
+fn page(status: Status, html: String) -> (Status, RawHtml<String>) {
+    (status, RawHtml(html))
+}
+
+#[derive(Template)]
+#[template(path = "reader/message.html")]
+struct MessagePage<'a> {
+    title: &'a str,
+    message: &'a str,
+}
+
+fn message(status: Status, title: &str, text: &str) -> Result<(Status, RawHtml<String>)> {
+    Ok(page(
+        status,
+        render(&MessagePage {
+            title,
+            message: text,
+        })?,
+    ))
+}
+
+// ---- front door and demo -------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "reader/home.html")]
+struct HomePage {
+    demo_url: Option<String>,
+}
+
+#[get("/")]
+async fn home(app: &State<App>) -> Result<RawHtml<String>> {
+    let url = format!("{}{DEMO_PATH}", app.site.base_url);
+    let key = url.clone();
+    let demo = app
+        .db
+        .run(move |conn| articles::find_by_url(conn, &key))
+        .await?;
+    Ok(RawHtml(render(&HomePage {
+        demo_url: demo.map(|_| DEMO_PATH.to_owned()),
+    })?))
+}
+
+#[derive(Template)]
+#[template(path = "reader/article.html")]
+struct ArticlePage {
+    publication: String,
+    title: String,
+    url: String,
+    published_at: Option<String>,
+    paragraphs: Vec<String>,
+}
+
+/// The demo article as a newsroom's own site would show it, with the embed on it.
+#[get("/demo/2026/11/pier-9-ferry-terminal-rebuild")]
+async fn demo_article(app: &State<App>) -> Result<(Status, RawHtml<String>)> {
+    let url = format!("{}{DEMO_PATH}", app.site.base_url);
+    let key = url.clone();
+    let found = app
+        .db
+        .run(move |conn| {
+            let Some(article) = articles::find_by_url(conn, &key)? else {
+                return Ok(None);
+            };
+            let revision = articles::current_revision(conn, &article)?;
+            let publication = articles::publication(conn, article.publication_id)?;
+            Ok(Some((article, revision, publication)))
+        })
+        .await?;
+    let Some((article, revision, publication)) = found else {
+        return message(
+            Status::NotFound,
+            "No demo here",
+            "This server was started without the demo article (set `demo = true` on an empty database to get it).",
+        );
+    };
+    let html = render(&ArticlePage {
+        publication: publication.name,
+        title: article.title,
+        url,
+        published_at: article
+            .published_at
+            .map(|t| t.format("%-d %B %Y").to_string()),
+        paragraphs: revision
+            .canonical_text
+            .split("\n\n")
+            .map(str::to_owned)
+            .collect(),
+    })?;
+    Ok(page(Status::Ok, html))
+}
+
+// ---- static files --------------------------------------------------------------------------
+
+#[derive(rocket::Responder)]
+struct Asset(&'static str, ContentType, Header<'static>);
+
+/// The embed, built into the binary. Publishers' pages load it on every view: cached briefly, so
+/// a fixed embed reaches readers within minutes.
+#[get("/embed.js")]
+fn embed_script() -> Asset {
+    Asset(
+        include_str!("../../static/embed.js"),
+        ContentType::JavaScript,
+        Header::new("Cache-Control", "public, max-age=300"),
+    )
+}
+
+#[get("/static/reader.css")]
+fn reader_stylesheet() -> Asset {
+    Asset(
+        include_str!("../../static/reader.css"),
+        ContentType::CSS,
+        Header::new("Cache-Control", "public, max-age=3600"),
+    )
+}
+
+// ---- status page ---------------------------------------------------------------------------
+
+/// One step of the public timeline.
+struct Step {
+    label: String,
+    at: Option<String>,
+    /// `done`, `current` or `upcoming`.
+    state: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "reader/status.html")]
+struct StatusPage<'a> {
+    s: &'a PublicStatus,
+    steps: Vec<Step>,
+    outcome: Option<String>,
+    note_label: &'static str,
+}
+
+/// The reader's timeline in plain words: Received, Under review, Resolved (with its outcome).
+fn timeline(s: &PublicStatus) -> (Vec<Step>, Option<String>) {
+    let resolved = s.status == "resolved";
+    let reviewing = matches!(s.status.as_str(), "triaged" | "investigating");
+    let outcome = s.resolution.as_deref().map(|r| {
+        let (word, explanation) = crate::mail::outcome_words(r, s.duplicate_of.as_deref());
+        (word, explanation)
+    });
+    let steps = vec![
+        Step {
+            label: "Received".into(),
+            at: Some(s.created_at.clone()),
+            state: if resolved || reviewing {
+                "done"
+            } else {
+                "current"
+            },
+        },
+        Step {
+            label: "Under review".into(),
+            at: None,
+            state: if resolved {
+                "done"
+            } else if reviewing {
+                "current"
+            } else {
+                "upcoming"
+            },
+        },
+        Step {
+            label: match &outcome {
+                Some((word, _)) if resolved => format!("Resolved: {word}"),
+                _ => "Resolved".into(),
+            },
+            at: s.resolved_at.clone().filter(|_| resolved),
+            state: if resolved { "current" } else { "upcoming" },
+        },
+    ];
+    (steps, outcome.filter(|_| resolved).map(|(_, e)| e))
+}
+
+#[get("/status/<token>")]
+async fn status_page(app: &State<App>, token: &str) -> Result<(Status, RawHtml<String>)> {
+    let site = app.site.clone();
+    let token = token.to_owned();
+    let found = app
+        .db
+        .run(move |conn| reports::public_status(conn, &site, &token))
+        .await;
+    let status =
+        match found {
+            Ok(s) => s,
+            Err(e) if e.status == Status::NotFound => return message(
+                Status::NotFound,
+                "Not found",
+                "This status link does not match any report. Check that the whole link was copied.",
+            ),
+            Err(e) => return Err(e),
+        };
+    let (steps, outcome) = timeline(&status);
+    let note_label = status
+        .note
+        .as_ref()
+        .map(|n| kind_label(&n.kind))
+        .unwrap_or("Correction");
+    let html = render(&StatusPage {
+        s: &status,
+        steps,
+        outcome,
+        note_label,
+    })?;
+    Ok(page(Status::Ok, html))
+}
+
+// ---- the report form without JavaScript ----------------------------------------------------
+
+const CSRF_COOKIE: &str = "errata_csrf";
+
+/// HMAC-SHA256 of `message` under `key` (RFC 2104).
+fn hmac_sha256(key: &[u8], message: &[u8]) -> String {
+    let mut block = [0u8; 64];
+    if key.len() > 64 {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let pad = |byte: u8| block.iter().map(|b| b ^ byte).collect::<Vec<u8>>();
+    let inner = Sha256::new()
+        .chain_update(pad(0x36))
+        .chain_update(message)
+        .finalize();
+    let outer = Sha256::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize();
+    hex::encode(outer)
+}
+
+/// The form's hidden token: the cookie's random value signed with the server's secret, so a
+/// cookie planted by a neighbouring site cannot be paired with a token of its own making.
+fn csrf_field(app: &App, cookie: &str) -> String {
+    hmac_sha256(
+        app.ip_salt.as_bytes(),
+        format!("report-form|{cookie}").as_bytes(),
+    )
+}
+
+fn csrf_matches(app: &App, cookie: Option<&str>, field: &str) -> bool {
+    let Some(cookie) = cookie.filter(|c| c.len() >= 16) else {
+        return false;
+    };
+    let expected = csrf_field(app, cookie);
+    // Compared without stopping at the first difference.
+    expected.len() == field.len()
+        && expected
+            .bytes()
+            .zip(field.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+/// The CSRF cookie (made if missing) and the matching hidden-field token.
+fn csrf_token(app: &App, jar: &CookieJar<'_>) -> String {
+    let value = match jar.get(CSRF_COOKIE) {
+        Some(c) if c.value().len() >= 16 => c.value().to_owned(),
+        _ => {
+            let value = crate::accounts::random_secret(24);
+            let secure = app.site.base_url.starts_with("https://");
+            jar.add(
+                Cookie::build((CSRF_COOKIE, value.clone()))
+                    .path("/report")
+                    .http_only(true)
+                    .secure(secure)
+                    .same_site(SameSite::Strict),
+            );
+            value
+        }
+    };
+    csrf_field(app, &value)
+}
+
+/// What the reader typed, kept to fill the form again. A field left out is empty, so that
+/// the API's validation (not the form parser) says what is missing.
+#[derive(Debug, Default, Clone, FromForm)]
+pub struct ReportForm {
+    #[field(default = String::new())]
+    article_url: String,
+    #[field(default = String::new())]
+    passage: String,
+    prefix: Option<String>,
+    suffix: Option<String>,
+    #[field(default = String::new())]
+    category: String,
+    #[field(default = String::new())]
+    description: String,
+    #[field(default = String::new())]
+    suggested_correction: String,
+    #[field(default = String::new())]
+    evidence_urls: String,
+    #[field(default = String::new())]
+    reporter_name: String,
+    #[field(default = String::new())]
+    reporter_email: String,
+    notify: bool,
+    #[field(default = String::new())]
+    csrf_token: String,
+    /// The honeypot: hidden from people, filled by bots.
+    #[field(default = String::new())]
+    website: String,
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    (!s.trim().is_empty()).then(|| s.to_owned())
+}
+
+impl ReportForm {
+    fn to_input(&self) -> ReportInput {
+        ReportInput {
+            article_url: Some(self.article_url.clone()),
+            passage: Some(PassageInput {
+                exact: Some(self.passage.clone()),
+                prefix: self.prefix.clone().filter(|p| !p.is_empty()),
+                suffix: self.suffix.clone().filter(|s| !s.is_empty()),
+            }),
+            category: Some(self.category.clone()),
+            description: Some(self.description.clone()),
+            suggested_correction: non_empty(&self.suggested_correction),
+            evidence_urls: Some(
+                self.evidence_urls
+                    .split_whitespace()
+                    .map(str::to_owned)
+                    .collect(),
+            ),
+            reporter: Some(ReporterInput {
+                name: non_empty(&self.reporter_name),
+                email: non_empty(&self.reporter_email),
+                notify: Some(self.notify),
+            }),
+        }
+    }
+}
+
+/// The form's own field for a field the API names (`reporter.email`, `evidence_urls[2]`).
+fn form_field(api_field: &str) -> Option<&'static str> {
+    let field = match api_field {
+        f if f.starts_with("passage") => "passage",
+        f if f.starts_with("evidence_urls") => "evidence_urls",
+        "category" => "category",
+        "description" => "description",
+        "suggested_correction" => "suggested_correction",
+        "reporter.name" => "reporter_name",
+        "reporter.email" | "reporter.notify" => "reporter_email",
+        _ => return None,
+    };
+    Some(field)
+}
+
+/// Every field's error at once, by the API's own validation: after each refusal the field at
+/// fault is set aside (given a value the rule accepts) and the rest are checked again.
+fn field_errors(input: &ReportInput) -> std::result::Result<(), Vec<(String, String)>> {
+    let mut input = input.clone();
+    let mut errors: Vec<(String, String)> = Vec::new();
+    for _ in 0..12 {
+        let e = match input.validate() {
+            Ok(_) => break,
+            Err(e) => e,
+        };
+        let api_field = e.field.clone().unwrap_or_default();
+        let field = form_field(&api_field).map(str::to_owned);
+        errors.push((field.clone().unwrap_or_default(), e.message.clone()));
+        let passage = input.passage.get_or_insert_with(Default::default);
+        let reporter = input.reporter.get_or_insert_with(Default::default);
+        match field.as_deref() {
+            Some("passage") if api_field == "passage.exact" || api_field == "passage" => {
+                passage.exact = Some("set aside".into())
+            }
+            Some("passage") => {
+                passage.prefix = None;
+                passage.suffix = None;
+            }
+            Some("category") => input.category = Some(reports::CATEGORIES[0].into()),
+            Some("description") => input.description = Some("set aside for checking".into()),
+            Some("suggested_correction") => input.suggested_correction = None,
+            Some("evidence_urls") => input.evidence_urls = None,
+            Some("reporter_name") => reporter.name = None,
+            Some("reporter_email") => {
+                reporter.email = None;
+                reporter.notify = Some(false);
+            }
+            _ => break,
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+struct Field {
+    name: &'static str,
+    label: &'static str,
+    error: Option<String>,
+}
+
+impl Field {
+    fn describedby(&self) -> String {
+        format!("{}-error", self.name)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "reader/report.html")]
+struct FormPage<'a> {
+    f: &'a ReportForm,
+    article_title: &'a str,
+    csrf: String,
+    categories: Vec<(&'static str, &'static str)>,
+    summary: Vec<String>,
+    fields: Vec<Field>,
+}
+
+impl FormPage<'_> {
+    fn field(&self, name: &str) -> &Field {
+        self.fields
+            .iter()
+            .find(|f| f.name == name)
+            .unwrap_or(&self.fields[0])
+    }
+}
+
+const CATEGORY_LABELS: [(&str, &str); 6] = [
+    ("factual_error", "Factual error"),
+    ("misquote", "Misquote"),
+    ("outdated", "Outdated"),
+    ("missing_context", "Missing context"),
+    ("typo", "Typo"),
+    ("other", "Other"),
+];
+
+const FIELD_LABELS: [(&str, &str); 8] = [
+    ("passage", "Passage"),
+    ("category", "Category"),
+    ("description", "What is wrong?"),
+    ("suggested_correction", "Suggested correction"),
+    ("evidence_urls", "Evidence links"),
+    ("reporter_name", "Your name"),
+    ("reporter_email", "Your email"),
+    ("notify", "Email me about this report"),
+];
+
+fn form_page(
+    f: &ReportForm,
+    article_title: &str,
+    csrf: String,
+    errors: Vec<(String, String)>,
+) -> Result<String> {
+    let fields = FIELD_LABELS
+        .iter()
+        .map(|(name, label)| Field {
+            name,
+            label,
+            error: errors
+                .iter()
+                .find(|(field, _)| field == name)
+                .map(|(_, m)| m.clone()),
+        })
+        .collect();
+    render(&FormPage {
+        f,
+        article_title,
+        csrf,
+        categories: CATEGORY_LABELS.to_vec(),
+        summary: errors.into_iter().map(|(_, m)| m).collect(),
+        fields,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "reader/sent.html")]
+struct SentPage<'a> {
+    reference: &'a str,
+    status_path: &'a str,
+    article_url: &'a str,
+}
+
+async fn article_title(app: &App, url: &str) -> Result<Option<String>> {
+    let url = url.to_owned();
+    app.db
+        .run(move |conn| Ok(articles::find_by_url(conn, &url)?.map(|a| a.title)))
+        .await
+}
+
+#[get("/report?<url>&<exact>&<prefix>&<suffix>")]
+async fn report_form(
+    app: &State<App>,
+    jar: &CookieJar<'_>,
+    url: Option<String>,
+    exact: Option<String>,
+    prefix: Option<String>,
+    suffix: Option<String>,
+) -> Result<(Status, RawHtml<String>)> {
+    let Some(url) = url.filter(|u| !u.trim().is_empty()) else {
+        return message(
+            Status::BadRequest,
+            "Which article?",
+            "This form needs the article's address: /report?url=ARTICLE_URL.",
+        );
+    };
+    let Some(title) = article_title(app, &url).await? else {
+        return message(
+            Status::NotFound,
+            "Article not found",
+            "Reports can be filed only on articles this newsroom has registered, and this address is not one of them.",
+        );
+    };
+    let form = ReportForm {
+        article_url: url,
+        passage: exact.unwrap_or_default(),
+        prefix,
+        suffix,
+        ..Default::default()
+    };
+    let csrf = csrf_token(app, jar);
+    Ok(page(Status::Ok, form_page(&form, &title, csrf, vec![])?))
+}
+
+#[post("/report", data = "<form>")]
+async fn send_report(
+    app: &State<App>,
+    jar: &CookieJar<'_>,
+    sender: SenderHash,
+    form: Form<ReportForm>,
+) -> Result<(Status, RawHtml<String>)> {
+    let form = form.into_inner();
+    let cookie = jar.get(CSRF_COOKIE).map(|c| c.value().to_owned());
+    if !csrf_matches(app, cookie.as_deref(), &form.csrf_token) {
+        return message(
+            Status::Forbidden,
+            "Please send the form again",
+            "This form has expired or was not sent from this site. Go back, reload the page and send it again; what you typed is still in your browser's back history.",
+        );
+    }
+    if !form.website.is_empty() {
+        // A bot filled the field people never see: answer as if filed, write nothing.
+        let reference = format!(
+            "ERR-{}-{:06}",
+            chrono::Utc::now().format("%Y"),
+            rand::random::<u32>() % 1_000_000
+        );
+        let status_path = format!("/status/{}", crate::accounts::random_secret(24));
+        let html = render(&SentPage {
+            reference: &reference,
+            status_path: &status_path,
+            article_url: &form.article_url,
+        })?;
+        return Ok(page(Status::Created, html));
+    }
+    let Some(title) = article_title(app, &form.article_url).await? else {
+        return message(
+            Status::NotFound,
+            "Article not found",
+            "Reports can be filed only on articles this newsroom has registered, and this address is not one of them.",
+        );
+    };
+    let input = form.to_input();
+    let again = |errors: Vec<(String, String)>, status: Status| -> Result<_> {
+        let csrf = csrf_token(app, jar);
+        Ok(page(status, form_page(&form, &title, csrf, errors)?))
+    };
+    if let Err(errors) = field_errors(&input) {
+        return again(errors, Status::UnprocessableEntity);
+    }
+    let valid = match input.validate() {
+        Ok(v) => v,
+        Err(e) => return again(vec![(String::new(), e.message.clone())], e.status),
+    };
+    if let Some(hash) = &sender.0 {
+        if !app.limiter.allow(hash) {
+            return again(
+                vec![(
+                    String::new(),
+                    "Too many reports were sent from your address in the last hour. Please try again later.".into(),
+                )],
+                Status::TooManyRequests,
+            );
+        }
+    }
+    let site = app.site.clone();
+    let filed = app
+        .db
+        .run(move |conn| {
+            let sender = reports::Sender {
+                ip_hash: sender.0,
+                origin: None,
+            };
+            reports::file(conn, &site, &valid, sender)
+        })
+        .await;
+    let filed = match filed {
+        Ok(f) => f,
+        Err(e) if e.status.code < 500 => {
+            let field = e
+                .field
+                .as_deref()
+                .and_then(form_field)
+                .unwrap_or_default()
+                .to_owned();
+            return again(vec![(field, e.message.clone())], e.status);
+        }
+        Err(e) => return Err(e),
+    };
+    app.wakeup.wake();
+    let status_path = filed
+        .status_url
+        .strip_prefix(&app.site.base_url)
+        .unwrap_or(&filed.status_url)
+        .to_owned();
+    let html = render(&SentPage {
+        reference: &filed.reference,
+        status_path: &status_path,
+        article_url: &form.article_url,
+    })?;
+    Ok(page(Status::Created, html))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hmac_matches_rfc_4231_case_2() {
+        assert_eq!(
+            hmac_sha256(b"Jefe", b"what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn every_field_error_is_found_in_one_pass() {
+        let form = ReportForm {
+            article_url: "https://paper.example/a".into(),
+            passage: " ".into(),
+            category: "".into(),
+            description: "short".into(),
+            evidence_urls: "not-a-link".into(),
+            reporter_email: "nobody".into(),
+            ..Default::default()
+        };
+        let errors = field_errors(&form.to_input()).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "passage",
+                "category",
+                "description",
+                "evidence_urls",
+                "reporter_email"
+            ]
+        );
+    }
+}

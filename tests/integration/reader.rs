@@ -1,0 +1,423 @@
+//! The reader's pages through Rocket's local client: the home page, the demo article, the status
+//! page, the embed script's size, and the report form without JavaScript (its CSRF check, its
+//! honeypot and its field errors, each refusal writing nothing).
+
+use std::io::Write;
+
+use rocket::http::{ContentType, Status};
+use rocket::local::asynchronous::LocalResponse;
+use serde_json::json;
+
+use crate::support::{TestApp, ARTICLE_URL};
+
+const DEMO_URL: &str = "http://errata.test/demo/2026/11/pier-9-ferry-terminal-rebuild";
+
+fn csp(r: &LocalResponse<'_>) -> String {
+    r.headers()
+        .get_one("Content-Security-Policy")
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[rocket::async_test]
+async fn the_home_page_and_the_demo_article_are_served_with_the_security_headers() {
+    let app = TestApp::builder().set("demo", json!(true)).start().await;
+    let home = app.client.get("/").dispatch().await;
+    assert_eq!(home.status(), Status::Ok);
+    assert!(csp(&home).contains("default-src 'self'"));
+    assert_eq!(
+        home.headers().get_one("X-Content-Type-Options"),
+        Some("nosniff")
+    );
+    let html = home.into_string().await.unwrap();
+    assert!(html.contains("the dashboard is coming"), "{html}");
+    assert!(html.contains("href=\"/demo/2026/11/pier-9-ferry-terminal-rebuild\""));
+    assert!(html.contains("README"));
+
+    let demo = app
+        .client
+        .get("/demo/2026/11/pier-9-ferry-terminal-rebuild")
+        .dispatch()
+        .await;
+    assert_eq!(demo.status(), Status::Ok);
+    assert!(csp(&demo).contains("default-src 'self'"));
+    let html = demo.into_string().await.unwrap();
+    assert!(html.contains(&format!(
+        "<script src=\"/embed.js\" data-errata-article=\"{DEMO_URL}\" async></script>"
+    )));
+    assert!(html.contains("Pier 9"));
+    assert!(html.contains("about 9,200 passengers on an average weekday"));
+}
+
+#[rocket::async_test]
+async fn without_the_demo_its_page_is_not_found_and_home_says_so() {
+    let app = TestApp::new().await;
+    let demo = app
+        .client
+        .get("/demo/2026/11/pier-9-ferry-terminal-rebuild")
+        .dispatch()
+        .await;
+    assert_eq!(demo.status(), Status::NotFound);
+    assert!(demo
+        .into_string()
+        .await
+        .unwrap()
+        .contains("without the demo"));
+    let home = app.client.get("/").dispatch().await;
+    assert_eq!(home.status(), Status::Ok);
+    assert!(!home.into_string().await.unwrap().contains("/demo/"));
+}
+
+#[rocket::async_test]
+async fn the_embed_script_is_small_and_served_as_javascript() {
+    let app = TestApp::new().await;
+    let r = app.client.get("/embed.js").dispatch().await;
+    assert_eq!(r.status(), Status::Ok);
+    assert_eq!(r.content_type(), Some(ContentType::JavaScript));
+    assert!(r
+        .headers()
+        .get_one("Cache-Control")
+        .is_some_and(|c| c.starts_with("public")));
+    let body = r.into_bytes().await.unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(9));
+    gz.write_all(&body).unwrap();
+    let size = gz.finish().unwrap().len();
+    assert!(size <= 15_360, "embed.js is {size} bytes gzipped");
+    let text = String::from_utf8(body).unwrap();
+    // Nothing a strict host CSP would refuse.
+    for banned in [
+        "eval(",
+        "new Function",
+        "innerHTML",
+        "createElement(\"style\")",
+        "setAttribute(\"style\"",
+    ] {
+        assert!(!text.contains(banned), "embed.js uses {banned}");
+    }
+}
+
+#[rocket::async_test]
+async fn the_status_page_shows_a_plain_timeline_and_keeps_the_link_private() {
+    let app = TestApp::new().await;
+    let token = app.editor();
+    let article = app.article(&token).await;
+    let filed = app
+        .report("roughly 14,000 vehicles a day", Some("ada@example.org"))
+        .await;
+    let link = filed["status_url"].as_str().unwrap();
+    assert!(link.starts_with("http://errata.test/status/"), "{filed}");
+    let path = crate::support::local_path(&filed["status_url"]);
+    let page = app.client.get(path.clone()).dispatch().await;
+    assert_eq!(page.status(), Status::Ok);
+    assert_eq!(
+        page.headers().get_one("Referrer-Policy"),
+        Some("no-referrer")
+    );
+    assert_eq!(
+        page.headers().get_one("Cache-Control"),
+        Some("private, no-store")
+    );
+    assert!(csp(&page).contains("default-src 'self'"));
+    let html = page.into_string().await.unwrap();
+    assert!(html.contains("<meta name=\"robots\" content=\"noindex\">"));
+    assert!(html.contains(filed["reference"].as_str().unwrap()));
+    for step in ["Received", "Under review", "Resolved"] {
+        assert!(html.contains(step), "{step}: {html}");
+    }
+    assert!(html.contains("aria-current=\"step\""));
+    assert!(!html.contains("ada@example.org") && !html.contains("Ada Reader"));
+
+    // Resolved by a note: the outcome in words, and the note.
+    let (status, note) = app
+        .post(
+            &format!("/api/v1/articles/{article}/corrections"),
+            Some(&token),
+            json!({ "kind": "correction", "wrong": "14,000", "right": "12,000",
+                    "body_markdown": "The study counted **12,000** vehicles.",
+                    "resolves": [filed["id"]] }),
+        )
+        .await;
+    assert_eq!(status, Status::Created, "{note}");
+    let html = app
+        .client
+        .get(path)
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(html.contains("Resolved: Corrected"), "{html}");
+    assert!(html.contains("The study counted <strong>12,000</strong> vehicles."));
+    assert!(html.contains(note["permalink"].as_str().unwrap()));
+
+    // The API route keeps working.
+    let (status, json) = app
+        .get(&crate::support::api_status_path(&filed), None)
+        .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(json["resolution"], "corrected");
+}
+
+#[rocket::async_test]
+async fn an_unknown_status_token_is_a_not_found_page_with_no_referrer() {
+    let app = TestApp::new().await;
+    let before = app.counts();
+    let page = app.client.get("/status/not-a-real-token").dispatch().await;
+    assert_eq!(page.status(), Status::NotFound);
+    assert_eq!(
+        page.headers().get_one("Referrer-Policy"),
+        Some("no-referrer")
+    );
+    assert_eq!(page.content_type(), Some(ContentType::HTML));
+    assert!(page
+        .into_string()
+        .await
+        .unwrap()
+        .contains("does not match any report"));
+    assert_eq!(app.counts(), before);
+}
+
+/// The form page's CSRF token (the client keeps the cookie).
+async fn open_form(app: &TestApp, query: &str) -> (Status, String, String) {
+    let r = app.client.get(format!("/report?{query}")).dispatch().await;
+    let status = r.status();
+    let html = r.into_string().await.unwrap();
+    let token = html
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_owned();
+    (status, html, token)
+}
+
+fn form_body(fields: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish()
+}
+
+async fn post_form(app: &TestApp, fields: &[(&str, &str)]) -> (Status, String) {
+    let r = app
+        .client
+        .post("/report")
+        .header(ContentType::Form)
+        .body(form_body(fields))
+        .dispatch()
+        .await;
+    (r.status(), r.into_string().await.unwrap())
+}
+
+#[rocket::async_test]
+async fn the_report_form_files_a_report_without_javascript() {
+    let app = TestApp::new().await;
+    let token = app.editor();
+    app.article(&token).await;
+    let (status, html, csrf) = open_form(
+        &app,
+        &form_body(&[
+            ("url", ARTICLE_URL),
+            ("exact", "roughly 14,000 vehicles a day"),
+        ]),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert!(!csrf.is_empty(), "{html}");
+    for label in [
+        "Passage",
+        "Category",
+        "What is wrong?",
+        "Suggested correction",
+        "Evidence links",
+        "Your name",
+        "Your email",
+        "Email me about this report",
+        "Send report",
+    ] {
+        assert!(html.contains(label), "{label}");
+    }
+    assert!(html.contains(">roughly 14,000 vehicles a day</textarea>"));
+    let (status, html) = post_form(
+        &app,
+        &[
+            ("csrf_token", &csrf),
+            ("article_url", ARTICLE_URL),
+            ("passage", "roughly 14,000 vehicles a day"),
+            ("category", "factual_error"),
+            ("description", "The 2022 study says 12,000 vehicles."),
+            ("suggested_correction", ""),
+            ("evidence_urls", "https://city.example/traffic-2022.pdf"),
+            ("reporter_name", "Ada Reader"),
+            ("reporter_email", "ada@example.org"),
+            ("notify", "true"),
+            ("website", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{html}");
+    assert!(html.contains("ERR-20"), "{html}");
+    assert!(html.contains("href=\"/status/"), "{html}");
+    assert!(html.contains("Follow this report"));
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM reports WHERE quote_exact = 'roughly 14,000 vehicles a day' AND notify = 1 AND reporter_email = 'ada@example.org'"),
+        1
+    );
+}
+
+#[rocket::async_test]
+async fn form_errors_are_shown_by_their_fields_with_the_text_kept_and_nothing_written() {
+    let app = TestApp::new().await;
+    let token = app.editor();
+    app.article(&token).await;
+    let (_, _, csrf) = open_form(&app, &form_body(&[("url", ARTICLE_URL)])).await;
+    let before = app.counts();
+    let typed = "short <b>";
+    let (status, html) = post_form(
+        &app,
+        &[
+            ("csrf_token", &csrf),
+            ("article_url", ARTICLE_URL),
+            ("passage", "words that are not in the article at all"),
+            ("category", ""),
+            ("description", typed),
+            ("evidence_urls", "not-a-link"),
+            ("reporter_email", "nobody"),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{html}");
+    assert!(html.contains("role=\"alert\""));
+    for field in ["category", "description", "evidence_urls", "reporter_email"] {
+        assert!(
+            html.contains(&format!(
+                "id=\"{field}\" name=\"{field}\" aria-invalid=\"true\" aria-describedby=\"{field}-error\""
+            )),
+            "{field}: {html}"
+        );
+        assert!(html.contains(&format!("<p class=\"err\" id=\"{field}-error\">")));
+    }
+    assert!(
+        html.contains(">short &#60;b&#62;</textarea>")
+            || html.contains(">short &lt;b&gt;</textarea>"),
+        "typed text kept, escaped: {html}"
+    );
+    assert!(html.contains("value=\"nobody\""));
+    assert_eq!(app.counts(), before);
+
+    // Every field right but the passage, which the article does not hold.
+    let (status, html) = post_form(
+        &app,
+        &[
+            ("csrf_token", &csrf),
+            ("article_url", ARTICLE_URL),
+            ("passage", "words that are not in the article at all"),
+            ("category", "typo"),
+            ("description", "This is not what the article says."),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{html}");
+    assert!(
+        html.contains("id=\"passage\" name=\"passage\" aria-invalid=\"true\""),
+        "{html}"
+    );
+    assert_eq!(app.counts(), before);
+}
+
+#[rocket::async_test]
+async fn a_form_without_its_csrf_token_is_refused_and_writes_nothing() {
+    let app = TestApp::new().await;
+    let token = app.editor();
+    app.article(&token).await;
+    let fields = |csrf: &str| {
+        form_body(&[
+            ("csrf_token", csrf),
+            ("article_url", ARTICLE_URL),
+            ("passage", "roughly 14,000 vehicles a day"),
+            ("category", "typo"),
+            ("description", "This is not what the article says."),
+        ])
+    };
+    let before = app.counts();
+    // No cookie and no token: a cross-site post.
+    let r = app
+        .client
+        .post("/report")
+        .header(ContentType::Form)
+        .body(fields(""))
+        .dispatch()
+        .await;
+    assert_eq!(r.status(), Status::Forbidden);
+    assert!(r.into_string().await.unwrap().contains("send it again"));
+    // The cookie, but a token of the sender's own making.
+    let (_, _, csrf) = open_form(&app, &form_body(&[("url", ARTICLE_URL)])).await;
+    let forged = "0".repeat(csrf.len());
+    let r = app
+        .client
+        .post("/report")
+        .header(ContentType::Form)
+        .body(fields(&forged))
+        .dispatch()
+        .await;
+    assert_eq!(r.status(), Status::Forbidden);
+    assert_eq!(app.counts(), before);
+}
+
+#[rocket::async_test]
+async fn the_honeypot_answers_like_success_and_writes_nothing() {
+    let app = TestApp::new().await;
+    let token = app.editor();
+    app.article(&token).await;
+    let (_, _, csrf) = open_form(&app, &form_body(&[("url", ARTICLE_URL)])).await;
+    let before = app.counts();
+    let (status, html) = post_form(
+        &app,
+        &[
+            ("csrf_token", &csrf),
+            ("article_url", ARTICLE_URL),
+            ("passage", "roughly 14,000 vehicles a day"),
+            ("category", "typo"),
+            ("description", "Buy cheap watches at our shop today."),
+            ("website", "https://spam.example"),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::Created);
+    assert!(html.contains("ERR-") && html.contains("Follow this report"));
+    assert_eq!(app.counts(), before);
+}
+
+#[rocket::async_test]
+async fn the_form_needs_a_known_article() {
+    let app = TestApp::new().await;
+    let before = app.counts();
+    let (status, html, _) = open_form(&app, "").await;
+    assert_eq!(status, Status::BadRequest);
+    assert!(html.contains("/report?url="), "{html}");
+    let (status, html, _) = open_form(
+        &app,
+        &form_body(&[("url", "https://elsewhere.example/story")]),
+    )
+    .await;
+    assert_eq!(status, Status::NotFound);
+    assert!(html.contains("not one of them"), "{html}");
+    // A post naming an unknown article (with a valid token) is refused the same way.
+    let token = app.editor();
+    app.article(&token).await;
+    let before_post = app.counts();
+    let (_, _, csrf) = open_form(&app, &form_body(&[("url", ARTICLE_URL)])).await;
+    let (status, _) = post_form(
+        &app,
+        &[
+            ("csrf_token", &csrf),
+            ("article_url", "https://elsewhere.example/story"),
+            ("passage", "roughly"),
+            ("category", "typo"),
+            ("description", "This is not what the article says."),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::NotFound);
+    assert_eq!(app.counts(), before_post);
+    assert_ne!(before, before_post, "the editor and article were added");
+}
