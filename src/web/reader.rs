@@ -14,7 +14,8 @@ use super::App;
 use crate::articles;
 use crate::corrections::kind_label;
 use crate::error::{Error, Result};
-use crate::reports::{self, PassageInput, PublicStatus, ReportInput, ReporterInput};
+use crate::reports::{self, PassageInput, ReportInput, ReporterInput};
+use crate::status::{self, PublicStatus};
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -218,7 +219,7 @@ async fn status_page(app: &State<App>, token: &str) -> Result<(Status, RawHtml<S
     let token = token.to_owned();
     let found = app
         .db
-        .run(move |conn| reports::public_status(conn, &site, &token))
+        .run(move |conn| status::public_status(conn, &site, &token))
         .await;
     let status =
         match found {
@@ -297,7 +298,7 @@ fn csrf_token(app: &App, jar: &CookieJar<'_>) -> String {
     let value = match jar.get(CSRF_COOKIE) {
         Some(c) if c.value().len() >= 16 => c.value().to_owned(),
         _ => {
-            let value = crate::accounts::random_secret(24);
+            let value = crate::secrets::random_secret(24);
             let secure = app.site.base_url.starts_with("https://");
             jar.add(
                 Cookie::build((CSRF_COOKIE, value.clone()))
@@ -581,7 +582,7 @@ async fn send_report(
             chrono::Utc::now().format("%Y"),
             rand::random::<u32>() % 1_000_000
         );
-        let status_path = format!("/status/{}", crate::accounts::random_secret(24));
+        let status_path = format!("/status/{}", crate::secrets::random_secret(24));
         let html = render(&SentPage {
             reference: &reference,
             status_path: &status_path,
