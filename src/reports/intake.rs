@@ -103,79 +103,153 @@ pub fn check_http_url(raw: &str, field: &str) -> Result<String> {
 }
 
 impl ReportInput {
+    /// Checks every field; the first fault is the API's answer.
     pub fn validate(&self) -> Result<ValidReport> {
-        let article_url = required(&self.article_url, "article_url")?;
-        check_http_url(&article_url, "article_url")?;
-        let passage = self
-            .passage
-            .as_ref()
-            .ok_or_else(|| Error::invalid("passage", "passage is required"))?;
-        let exact = input::required(passage.exact.as_deref(), "passage.exact", 1, QUOTE_MAX)?;
-        let prefix = input::verbatim(passage.prefix.as_deref(), "passage.prefix", CONTEXT_MAX)?;
-        let suffix = input::verbatim(passage.suffix.as_deref(), "passage.suffix", CONTEXT_MAX)?;
-        let category = required(&self.category, "category")?;
-        if !CATEGORIES.contains(&category.as_str()) {
-            return Err(Error::invalid(
-                "category",
-                format!("category must be one of {}", CATEGORIES.join(", ")),
-            ));
-        }
+        self.validate_all().map_err(|mut faults| faults.remove(0))
+    }
+
+    /// Checks every field on its own and gives every fault at once, in the order of the form,
+    /// so that a page can show each message by its field.
+    pub fn validate_all(&self) -> std::result::Result<ValidReport, Vec<Error>> {
+        let mut faults = Vec::new();
+        let article_url = keep(
+            &mut faults,
+            required(&self.article_url, "article_url").and_then(|url| {
+                check_http_url(&url, "article_url")?;
+                Ok(url)
+            }),
+        );
+        let (exact, prefix, suffix) = match &self.passage {
+            None => {
+                faults.push(Error::invalid("passage", "passage is required"));
+                (None, None, None)
+            }
+            Some(passage) => (
+                keep(
+                    &mut faults,
+                    input::required(passage.exact.as_deref(), "passage.exact", 1, QUOTE_MAX)
+                        .map_err(Error::from),
+                ),
+                keep(
+                    &mut faults,
+                    input::verbatim(passage.prefix.as_deref(), "passage.prefix", CONTEXT_MAX)
+                        .map_err(Error::from),
+                ),
+                keep(
+                    &mut faults,
+                    input::verbatim(passage.suffix.as_deref(), "passage.suffix", CONTEXT_MAX)
+                        .map_err(Error::from),
+                ),
+            ),
+        };
+        let category = keep(
+            &mut faults,
+            required(&self.category, "category").and_then(|category| {
+                if CATEGORIES.contains(&category.as_str()) {
+                    Ok(category)
+                } else {
+                    Err(Error::invalid(
+                        "category",
+                        format!("category must be one of {}", CATEGORIES.join(", ")),
+                    ))
+                }
+            }),
+        );
         // At least DESCRIPTION_MIN characters a reader can see: say what is wrong.
-        let description = input::required(
-            self.description.as_deref(),
-            "description",
-            DESCRIPTION_MIN,
-            DESCRIPTION_MAX,
-        )?;
-        let suggested_correction = optional_text(
-            &self.suggested_correction,
-            "suggested_correction",
-            SUGGESTION_MAX,
-        )?;
+        let description = keep(
+            &mut faults,
+            input::required(
+                self.description.as_deref(),
+                "description",
+                DESCRIPTION_MIN,
+                DESCRIPTION_MAX,
+            )
+            .map_err(Error::from),
+        );
+        let suggested_correction = keep(
+            &mut faults,
+            optional_text(
+                &self.suggested_correction,
+                "suggested_correction",
+                SUGGESTION_MAX,
+            ),
+        );
         let evidence = self.evidence_urls.clone().unwrap_or_default();
-        if evidence.len() > EVIDENCE_MAX {
-            return Err(Error::invalid(
+        let evidence_urls = if evidence.len() > EVIDENCE_MAX {
+            faults.push(Error::invalid(
                 "evidence_urls",
                 format!(
                     "at most {EVIDENCE_MAX} evidence links (got {})",
                     evidence.len()
                 ),
             ));
-        }
-        let evidence_urls = evidence
-            .iter()
-            .enumerate()
-            .map(|(i, u)| check_http_url(u, &format!("evidence_urls[{i}]")))
-            .collect::<Result<Vec<_>>>()?;
-        let reporter = self.reporter.clone().unwrap_or_default();
-        let reporter_name = optional_text(&reporter.name, "reporter.name", NAME_MAX)?;
-        let reporter_email = match optional_text(&reporter.email, "reporter.email", 254)? {
-            Some(e) => Some(accounts::normalise_email(&e).map_err(|_| {
-                Error::invalid("reporter.email", format!("`{e}` is not an email address"))
-            })?),
-            None => None,
+            None
+        } else {
+            keep(
+                &mut faults,
+                evidence
+                    .iter()
+                    .enumerate()
+                    .map(|(i, u)| check_http_url(u, &format!("evidence_urls[{i}]")))
+                    .collect::<Result<Vec<_>>>(),
+            )
         };
+        let reporter = self.reporter.clone().unwrap_or_default();
+        let reporter_name = keep(
+            &mut faults,
+            optional_text(&reporter.name, "reporter.name", NAME_MAX),
+        );
+        let reporter_email = keep(
+            &mut faults,
+            optional_text(&reporter.email, "reporter.email", 254).and_then(|email| {
+                email
+                    .map(|e| {
+                        accounts::normalise_email(&e).map_err(|_| {
+                            Error::invalid(
+                                "reporter.email",
+                                format!("`{e}` is not an email address"),
+                            )
+                        })
+                    })
+                    .transpose()
+            }),
+        );
         // Email is sent only with the reader's explicit consent.
         let notify = reporter.notify.unwrap_or(false);
-        if notify && reporter_email.is_none() {
-            return Err(Error::invalid(
+        if notify && matches!(reporter_email, Some(None)) {
+            faults.push(Error::invalid(
                 "reporter.email",
                 "an email address is needed to be notified",
             ));
         }
+        if !faults.is_empty() {
+            return Err(faults);
+        }
+        // No fault: every field above was kept.
         Ok(ValidReport {
-            article_url,
-            exact,
-            prefix,
-            suffix,
-            category,
-            description,
-            suggested_correction,
-            evidence_urls,
-            reporter_name,
-            reporter_email,
+            article_url: article_url.unwrap_or_default(),
+            exact: exact.unwrap_or_default(),
+            prefix: prefix.flatten(),
+            suffix: suffix.flatten(),
+            category: category.unwrap_or_default(),
+            description: description.unwrap_or_default(),
+            suggested_correction: suggested_correction.flatten(),
+            evidence_urls: evidence_urls.unwrap_or_default(),
+            reporter_name: reporter_name.flatten(),
+            reporter_email: reporter_email.flatten(),
             notify,
         })
+    }
+}
+
+/// The value of a check that passed; a fault is kept in `faults` instead.
+fn keep<T>(faults: &mut Vec<Error>, checked: Result<T>) -> Option<T> {
+    match checked {
+        Ok(value) => Some(value),
+        Err(fault) => {
+            faults.push(fault);
+            None
+        }
     }
 }
 

@@ -389,46 +389,17 @@ fn form_field(api_field: &str) -> Option<&'static str> {
     Some(field)
 }
 
-/// Every field's error at once, by the API's own validation: after each refusal the field at
-/// fault is set aside (given a value the rule accepts) and the rest are checked again.
+/// Every field's error at once, by the API's own validation, each under the form's field.
 fn field_errors(input: &ReportInput) -> std::result::Result<(), Vec<(String, String)>> {
-    let mut input = input.clone();
-    let mut errors: Vec<(String, String)> = Vec::new();
-    for _ in 0..12 {
-        let e = match input.validate() {
-            Ok(_) => break,
-            Err(e) => e,
-        };
-        let api_field = e.field.clone().unwrap_or_default();
-        let field = form_field(&api_field).map(str::to_owned);
-        errors.push((field.clone().unwrap_or_default(), e.message.clone()));
-        let passage = input.passage.get_or_insert_with(Default::default);
-        let reporter = input.reporter.get_or_insert_with(Default::default);
-        match field.as_deref() {
-            Some("passage") if api_field == "passage.exact" || api_field == "passage" => {
-                passage.exact = Some("set aside".into())
-            }
-            Some("passage") => {
-                passage.prefix = None;
-                passage.suffix = None;
-            }
-            Some("category") => input.category = Some(reports::CATEGORIES[0].into()),
-            Some("description") => input.description = Some("set aside for checking".into()),
-            Some("suggested_correction") => input.suggested_correction = None,
-            Some("evidence_urls") => input.evidence_urls = None,
-            Some("reporter_name") => reporter.name = None,
-            Some("reporter_email") => {
-                reporter.email = None;
-                reporter.notify = Some(false);
-            }
-            _ => break,
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
-    }
+    input.validate_all().map(|_| ()).map_err(|faults| {
+        faults
+            .into_iter()
+            .map(|e| {
+                let field = e.field.as_deref().and_then(form_field).unwrap_or_default();
+                (field.to_owned(), e.message.clone())
+            })
+            .collect()
+    })
 }
 
 struct Field {
