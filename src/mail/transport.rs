@@ -64,7 +64,7 @@ impl Transport {
                     && e.status()
                         .map(u16::from)
                         .is_some_and(|c| matches!(c, 550 | 551 | 553)),
-                message: redact_addresses(&e.to_string()),
+                message: e.to_string(),
             }),
             Transport::Files(t, _) => t.send(message).await.map(|_| ()).map_err(|e| SendError {
                 permanent: false,
@@ -95,36 +95,9 @@ fn describe_smtp(url: &str) -> String {
     }
 }
 
-/// `text` with every email address in it replaced, because SMTP servers quote the recipient in
-/// their refusals and these messages reach the log.
-pub fn redact_addresses(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for (i, word) in text.split(' ').enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        let core = word.trim_matches(|c: char| "<>()[]\",;:'\"".contains(c));
-        if core.contains('@') && core.len() > 2 {
-            out.push_str(&word.replace(core, "[redacted]"));
-        } else {
-            out.push_str(word);
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn addresses_are_taken_out_of_server_answers() {
-        assert_eq!(
-            redact_addresses("permanent error (550): 5.1.1 <ada@reader.example>: no such user"),
-            "permanent error (550): 5.1.1 <[redacted]>: no such user"
-        );
-        assert_eq!(redact_addresses("connection refused"), "connection refused");
-    }
 
     #[test]
     fn the_smtp_description_has_no_credentials() {

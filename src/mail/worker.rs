@@ -63,7 +63,8 @@ pub async fn deliver_due(
             },
         };
         if let Attempt::Failed { error, .. } = &attempt {
-            // Named by id only: the recipient is a reader's personal data.
+            // Named by id only: the recipient is a reader's personal data (and an address the
+            // server quotes in its answer is taken out by the logger's scrub).
             log::warn!(
                 "mail {} failed (attempt {}): {error}",
                 row.id,
