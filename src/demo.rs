@@ -11,6 +11,9 @@ use crate::error::Result;
 use crate::mail::Site;
 use crate::reports::{self, ValidReport};
 
+/// Where the demo article lives under `public_url`; `web::reader` serves it there.
+pub const ARTICLE_PATH: &str = "/demo/2026/11/pier-9-ferry-terminal-rebuild";
+
 pub const ARTICLE_TEXT: &str = include_str!("demo_article.txt");
 pub const EDITOR_EMAIL: &str = "editor@example.org";
 
@@ -29,10 +32,7 @@ fn seed(conn: &mut Conn, site: &Site) -> Result<Option<String>> {
     }
     let base = format!("{}/demo/", site.base_url);
     articles::create_publication(conn, "The Harborview Ledger (demo)", &base, &[])?;
-    let article_url = format!(
-        "{}/demo/2026/11/pier-9-ferry-terminal-rebuild",
-        site.base_url
-    );
+    let article_url = format!("{}{ARTICLE_PATH}", site.base_url);
     crate::anchoring::upsert_article(
         conn,
         &ArticleInput {

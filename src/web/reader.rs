@@ -14,6 +14,7 @@ use super::guards::SenderHash;
 use super::App;
 use crate::articles;
 use crate::corrections::kind_label;
+use crate::demo::ARTICLE_PATH as DEMO_PATH;
 use crate::error::{Error, Result};
 use crate::reports::{self, PassageInput, ReportInput, ReporterInput};
 use crate::status::{self, PublicStatus};
@@ -29,9 +30,6 @@ pub fn routes() -> Vec<Route> {
         send_report
     ]
 }
-
-/// The demo article's path, as `demo::seed_if_empty` registers it under the public URL.
-pub const DEMO_PATH: &str = "/demo/2026/11/pier-9-ferry-terminal-rebuild";
 
 fn render(t: &impl Template) -> Result<String> {
     t.render()
@@ -90,7 +88,8 @@ struct ArticlePage {
     paragraphs: Vec<String>,
 }
 
-/// The demo article as a newsroom's own site would show it, with the embed on it.
+/// The demo article as a newsroom's own site would show it, with the embed on it. (Rocket needs
+/// the path written out; a test checks it is `DEMO_PATH`.)
 #[get("/demo/2026/11/pier-9-ferry-terminal-rebuild")]
 async fn demo_article(app: &State<App>) -> Result<(Status, RawHtml<String>)> {
     let url = format!("{}{DEMO_PATH}", app.site.base_url);
@@ -616,6 +615,13 @@ async fn send_report(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_demo_article_is_served_where_the_demo_puts_it() {
+        assert!(routes()
+            .iter()
+            .any(|r| r.name.as_deref() == Some("demo_article") && r.uri.path() == DEMO_PATH));
+    }
 
     #[test]
     fn the_csrf_token_matches_only_its_own_cookie_and_key() {
