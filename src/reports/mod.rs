@@ -33,6 +33,18 @@ pub const CATEGORIES: [&str; 6] = [
     "typo",
     "other",
 ];
+/// A category as a reader reads it.
+pub fn category_label(category: &str) -> &'static str {
+    match category {
+        "factual_error" => "Factual error",
+        "misquote" => "Misquote",
+        "outdated" => "Outdated",
+        "missing_context" => "Missing context",
+        "typo" => "Typo",
+        _ => "Other",
+    }
+}
+
 pub const DESCRIPTION_MIN: usize = 10;
 pub const DESCRIPTION_MAX: usize = 5000;
 pub const SUGGESTION_MAX: usize = 5000;
@@ -145,4 +157,16 @@ pub fn find_referenced(conn: &mut Conn, id: i64, field: &str) -> Result<Report> 
             e
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_category_has_a_label_of_its_own() {
+        let labels: std::collections::HashSet<&str> =
+            CATEGORIES.iter().map(|c| category_label(c)).collect();
+        assert_eq!(labels.len(), CATEGORIES.len());
+    }
 }

@@ -417,15 +417,6 @@ impl FormPage<'_> {
     }
 }
 
-const CATEGORY_LABELS: [(&str, &str); 6] = [
-    ("factual_error", "Factual error"),
-    ("misquote", "Misquote"),
-    ("outdated", "Outdated"),
-    ("missing_context", "Missing context"),
-    ("typo", "Typo"),
-    ("other", "Other"),
-];
-
 const FIELD_LABELS: [(&str, &str); 8] = [
     ("passage", "Passage"),
     ("category", "Category"),
@@ -458,7 +449,10 @@ fn form_page(
         f,
         article_title,
         csrf,
-        categories: CATEGORY_LABELS.to_vec(),
+        categories: reports::CATEGORIES
+            .iter()
+            .map(|c| (*c, reports::category_label(c)))
+            .collect(),
         summary: errors.into_iter().map(|(_, m)| m).collect(),
         fields,
     })
