@@ -88,6 +88,30 @@ async fn in_dialog(b: &Browser, css: &str) -> fantoccini::elements::Element {
         .unwrap_or_else(|e| panic!("{css} in the dialog: {e}"))
 }
 
+async fn type_in_dialog(b: &Browser, css: &str, text: &str) {
+    let field = in_dialog(b, css).await;
+    field
+        .send_keys(text)
+        .await
+        .unwrap_or_else(|e| panic!("typing in {css}: {e}"));
+}
+
+async fn choose_in_dialog(b: &Browser, css: &str, value: &str) {
+    let field = in_dialog(b, css).await;
+    field
+        .select_by_value(value)
+        .await
+        .unwrap_or_else(|e| panic!("choosing {value} in {css}: {e}"));
+}
+
+async fn click_in_dialog(b: &Browser, css: &str) {
+    let control = in_dialog(b, css).await;
+    control
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("clicking {css}: {e}"));
+}
+
 const DIALOG: &str = "const h = document.querySelector('errata-dialog'); const r = h && h.shadowRoot; if (!r) return null;";
 
 #[rocket::async_test]
@@ -197,16 +221,8 @@ async fn a_reader_selects_a_passage_and_files_a_report_through_the_dialog() {
 
     // Sent without a category: the field says so, the summary is an alert, the text stays.
     let description = "The 2022 study says 12,000. <img src=x onerror=\"window.__pwned=1\">";
-    in_dialog(&b, "#errata-description")
-        .await
-        .send_keys(description)
-        .await
-        .unwrap();
-    in_dialog(&b, "button[type=submit]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    type_in_dialog(&b, "#errata-description", description).await;
+    click_in_dialog(&b, "button[type=submit]").await;
     let error = b
         .wait_for(
             "the category error",
@@ -230,27 +246,11 @@ async fn a_reader_selects_a_passage_and_files_a_report_through_the_dialog() {
     assert_eq!(error["kept"], description);
     b.screenshot("dialog-error").await;
 
-    in_dialog(&b, "#errata-category")
-        .await
-        .select_by_value("factual_error")
-        .await
-        .unwrap();
-    in_dialog(&b, "#errata-name")
-        .await
-        .send_keys("Ada Reader")
-        .await
-        .unwrap();
-    in_dialog(&b, "#errata-email")
-        .await
-        .send_keys("ada@reader.test")
-        .await
-        .unwrap();
-    in_dialog(&b, "#errata-notify").await.click().await.unwrap();
-    in_dialog(&b, "button[type=submit]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    choose_in_dialog(&b, "#errata-category", "factual_error").await;
+    type_in_dialog(&b, "#errata-name", "Ada Reader").await;
+    type_in_dialog(&b, "#errata-email", "ada@reader.test").await;
+    click_in_dialog(&b, "#errata-notify").await;
+    click_in_dialog(&b, "button[type=submit]").await;
     let done = b
         .wait_for(
             "the reference",
@@ -662,21 +662,14 @@ async fn the_demo_article_takes_a_report_from_its_own_embed() {
         .click()
         .await
         .unwrap();
-    in_dialog(&b, "#errata-category")
-        .await
-        .select_by_value("factual_error")
-        .await
-        .unwrap();
-    in_dialog(&b, "#errata-description")
-        .await
-        .send_keys("The March ridership report says 8,200.")
-        .await
-        .unwrap();
-    in_dialog(&b, "button[type=submit]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    choose_in_dialog(&b, "#errata-category", "factual_error").await;
+    type_in_dialog(
+        &b,
+        "#errata-description",
+        "The March ridership report says 8,200.",
+    )
+    .await;
+    click_in_dialog(&b, "button[type=submit]").await;
     let reference = b
         .wait_for(
             "the reference",
