@@ -453,12 +453,11 @@ async fn report_status(
         (Ok(status), false) => Ok(rocket::Either::Left(Json(status))),
         (Ok(status), true) => Ok(rocket::Either::Right((
             Status::Ok,
-            super::pages::status_page(&status)?,
+            rocket::response::content::RawHtml(super::reader::status_html(&status)?),
         ))),
-        (Err(e), true) if e.status == Status::NotFound => Ok(rocket::Either::Right((
-            Status::NotFound,
-            super::pages::not_found_page("This status link does not match any report.")?,
-        ))),
+        (Err(e), true) if e.status == Status::NotFound => {
+            Ok(rocket::Either::Right(super::reader::unknown_status_link()?))
+        }
         (Err(e), _) => Err(e),
     }
 }

@@ -111,7 +111,7 @@ impl Fairing for Headers {
             res.set_header(Header::new("Cache-Control", "private, no-store"));
         }
         security_headers(res);
-        if path.starts_with("/status/") {
+        if path.starts_with("/status/") || path.starts_with("/api/v1/reports/status/") {
             // The page's address is the reader's secret: never sent on, never stored.
             res.set_header(Header::new("Referrer-Policy", "no-referrer"));
             res.set_header(Header::new("Cache-Control", "private, no-store"));

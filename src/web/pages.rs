@@ -46,55 +46,6 @@ struct NotePage {
     body_html: String,
 }
 
-#[derive(Template)]
-#[template(path = "status.html")]
-struct StatusPage<'a> {
-    s: &'a crate::status::PublicStatus,
-    headline: &'a str,
-    explanation: &'a str,
-    note_label: &'static str,
-}
-
-/// The reader's status page: what the emailed status link shows in a browser.
-pub fn status_page(status: &crate::status::PublicStatus) -> Result<RawHtml<String>> {
-    let (headline, explanation) = match status.resolution.as_deref() {
-        Some(resolution) => {
-            let (outcome, words) =
-                crate::mail::outcome_words(resolution, status.duplicate_of.as_deref());
-            (format!("Resolved: {outcome}"), words)
-        }
-        None => {
-            let stage = match status.status.as_str() {
-                "new" => "Received",
-                "triaged" => "Being reviewed",
-                _ => "Under investigation",
-            };
-            (stage.to_owned(), "The newsroom is looking into your report. You will hear when it is resolved if you left an email address.".to_owned())
-        }
-    };
-    let note_label = status
-        .note
-        .as_ref()
-        .map(|n| kind_label(&n.kind))
-        .unwrap_or("Correction");
-    Ok(RawHtml(render(&StatusPage {
-        s: status,
-        headline: &headline,
-        explanation: &explanation,
-        note_label,
-    })?))
-}
-
-pub fn not_found_page(message: &str) -> Result<RawHtml<String>> {
-    Ok(RawHtml(render(&NotFoundPage { message })?))
-}
-
-#[derive(Template)]
-#[template(path = "not_found.html")]
-struct NotFoundPage<'a> {
-    message: &'a str,
-}
-
 fn render(t: &impl Template) -> Result<String> {
     t.render()
         .map_err(|e| Error::internal(format!("template: {e}")))
@@ -115,10 +66,11 @@ async fn note_permalink(app: &State<App>, id: i64) -> Result<(Status, RawHtml<St
         })
         .await?;
     let Some((note, article, publication)) = found else {
-        let page = render(&NotFoundPage {
-            message: "There is no correction note at this address.",
-        })?;
-        return Ok((Status::NotFound, RawHtml(page)));
+        return super::reader::message(
+            Status::NotFound,
+            "Not found",
+            "There is no correction note at this address.",
+        );
     };
     let retraction = note
         .retracted_at

@@ -47,7 +47,11 @@ struct MessagePage<'a> {
     message: &'a str,
 }
 
-fn message(status: Status, title: &str, text: &str) -> Result<(Status, RawHtml<String>)> {
+pub(super) fn message(
+    status: Status,
+    title: &str,
+    text: &str,
+) -> Result<(Status, RawHtml<String>)> {
     Ok(page(
         status,
         render(&MessagePage {
@@ -221,29 +225,36 @@ async fn status_page(app: &State<App>, token: &str) -> Result<(Status, RawHtml<S
         .db
         .run(move |conn| status::public_status(conn, &site, &token))
         .await;
-    let status =
-        match found {
-            Ok(s) => s,
-            Err(e) if e.status == Status::NotFound => return message(
-                Status::NotFound,
-                "Not found",
-                "This status link does not match any report. Check that the whole link was copied.",
-            ),
-            Err(e) => return Err(e),
-        };
-    let (steps, outcome) = timeline(&status);
+    match found {
+        Ok(status) => Ok(page(Status::Ok, status_html(&status)?)),
+        Err(e) if e.status == Status::NotFound => unknown_status_link(),
+        Err(e) => Err(e),
+    }
+}
+
+/// The reader's status page, for `/status/{token}` and for a browser at the API's status link.
+pub(super) fn status_html(status: &PublicStatus) -> Result<String> {
+    let (steps, outcome) = timeline(status);
     let note_label = status
         .note
         .as_ref()
         .map(|n| kind_label(&n.kind))
         .unwrap_or("Correction");
-    let html = render(&StatusPage {
-        s: &status,
+    render(&StatusPage {
+        s: status,
         steps,
         outcome,
         note_label,
-    })?;
-    Ok(page(Status::Ok, html))
+    })
+}
+
+/// The page for a status link that matches no report.
+pub(super) fn unknown_status_link() -> Result<(Status, RawHtml<String>)> {
+    message(
+        Status::NotFound,
+        "Not found",
+        "This status link does not match any report. Check that the whole link was copied.",
+    )
 }
 
 // ---- the report form without JavaScript ----------------------------------------------------

@@ -760,6 +760,11 @@ async fn a_browser_opening_the_status_link_gets_a_page() {
     assert_eq!(page.content_type(), Some(ContentType::HTML));
     assert_eq!(page.headers().get_one("Vary"), Some("Accept"));
     assert_eq!(
+        page.headers().get_one("Referrer-Policy"),
+        Some("no-referrer"),
+        "the secret link is never sent on"
+    );
+    assert_eq!(
         page.headers().get_one("Cache-Control"),
         Some("private, no-store")
     );
