@@ -28,6 +28,16 @@ pub fn rfc3339_opt(t: Option<NaiveDateTime>) -> Option<String> {
     t.map(rfc3339)
 }
 
+/// A time as a reader reads it on a page: `2 December 2026, 22:02 UTC`.
+pub fn readable(t: NaiveDateTime) -> String {
+    t.format("%-d %B %Y, %H:%M UTC").to_string()
+}
+
+/// An RFC 3339 time (as the public answers carry it) made `readable`; unparsable text as it is.
+pub fn readable_rfc3339(s: &str) -> String {
+    parse(s).map_or_else(|| s.to_owned(), readable)
+}
+
 /// Parses an RFC 3339 date-time, or a bare date (taken as midnight UTC).
 pub fn parse(s: &str) -> Option<NaiveDateTime> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s.trim()) {
@@ -36,4 +46,20 @@ pub fn parse(s: &str) -> Option<NaiveDateTime> {
     chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
         .ok()
         .and_then(|d| d.and_hms_opt(0, 0, 0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_read_as_words_for_readers() {
+        let t = parse("2026-12-02T22:02:40Z").unwrap();
+        assert_eq!(readable(t), "2 December 2026, 22:02 UTC");
+        assert_eq!(
+            readable_rfc3339("2026-03-09T07:05:00Z"),
+            "9 March 2026, 07:05 UTC"
+        );
+        assert_eq!(readable_rfc3339("soon"), "soon");
+    }
 }

@@ -10,7 +10,7 @@ use super::App;
 use crate::articles;
 use crate::corrections::{self, kind_label};
 use crate::error::{Error, Result};
-use crate::time::{rfc3339, rfc3339_opt};
+use crate::time::{readable, rfc3339};
 
 pub fn routes() -> Vec<Route> {
     routes![note_permalink, stylesheet]
@@ -37,8 +37,9 @@ struct NotePage {
     article_title: String,
     article_url: String,
     kind_label: &'static str,
-    published_at: String,
-    amended_at: Option<String>,
+    /// RFC 3339 for `<time datetime>`, and in words.
+    published_at: (String, String),
+    amended_at: Option<(String, String)>,
     retraction: Option<String>,
     passage: Option<String>,
     wrong: Option<String>,
@@ -80,8 +81,8 @@ async fn note_permalink(app: &State<App>, id: i64) -> Result<(Status, RawHtml<St
         article_title: article.title,
         article_url: article.url,
         kind_label: kind_label(&note.kind),
-        published_at: rfc3339(note.published_at),
-        amended_at: rfc3339_opt(note.amended_at),
+        published_at: (rfc3339(note.published_at), readable(note.published_at)),
+        amended_at: note.amended_at.map(|t| (rfc3339(t), readable(t))),
         retraction,
         passage: note.quote_exact,
         wrong: note.wrong,

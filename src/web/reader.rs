@@ -162,7 +162,8 @@ fn reader_stylesheet() -> Asset {
 /// One step of the public timeline.
 struct Step {
     label: String,
-    at: Option<String>,
+    /// When, as RFC 3339 (for `<time datetime>`) and in words.
+    at: Option<(String, String)>,
     /// `done`, `current` or `upcoming`.
     state: &'static str,
 }
@@ -176,6 +177,10 @@ struct StatusPage<'a> {
     note_label: &'static str,
 }
 
+fn when(rfc3339: &str) -> (String, String) {
+    (rfc3339.to_owned(), crate::time::readable_rfc3339(rfc3339))
+}
+
 /// The reader's timeline in plain words: Received, Under review, Resolved (with its outcome).
 fn timeline(s: &PublicStatus) -> (Vec<Step>, Option<String>) {
     let resolved = s.status == "resolved";
@@ -187,7 +192,7 @@ fn timeline(s: &PublicStatus) -> (Vec<Step>, Option<String>) {
     let steps = vec![
         Step {
             label: "Received".into(),
-            at: Some(s.created_at.clone()),
+            at: Some(when(&s.created_at)),
             state: if resolved || reviewing {
                 "done"
             } else {
@@ -210,7 +215,7 @@ fn timeline(s: &PublicStatus) -> (Vec<Step>, Option<String>) {
                 Some((word, _)) if resolved => format!("Resolved: {word}"),
                 _ => "Resolved".into(),
             },
-            at: s.resolved_at.clone().filter(|_| resolved),
+            at: s.resolved_at.as_deref().filter(|_| resolved).map(when),
             state: if resolved { "current" } else { "upcoming" },
         },
     ];

@@ -404,6 +404,14 @@ async fn a_note_has_a_public_permalink_page() {
         "{html}"
     );
     assert!(html.contains("<em>12,000</em>"), "{html}");
+    let published_at = published["published_at"].as_str().unwrap();
+    assert!(
+        html.contains(&format!(
+            "<time datetime=\"{published_at}\">{}</time>",
+            errata::time::readable_rfc3339(published_at)
+        )) && html.contains(" UTC</time>"),
+        "the date in words for readers: {html}"
+    );
     assert!(
         html.contains("14,000") && !html.contains("<b>14,000"),
         "the wrong text is escaped: {html}"

@@ -125,6 +125,10 @@ async fn the_status_page_shows_a_plain_timeline_and_keeps_the_link_private() {
         assert!(html.contains(step), "{step}: {html}");
     }
     assert!(html.contains("aria-current=\"step\""));
+    assert!(
+        html.contains(" UTC</time>") && !html.contains("Z</time>"),
+        "times in words, not RFC 3339: {html}"
+    );
     assert!(!html.contains("ada@example.org") && !html.contains("Ada Reader"));
 
     // Resolved by a note: the outcome in words, and the note.
