@@ -384,15 +384,7 @@ async fn file_report(
     body: JsonBody<ReportInput>,
 ) -> Result<(Status, Json<reports::Filed>)> {
     let valid = body.0.validate()?;
-    if let Some(hash) = &sender.0 {
-        if !app.limiter.allow(hash) {
-            return Err(Error::new(
-                Status::TooManyRequests,
-                "rate_limited",
-                "too many reports from this address; try again later",
-            ));
-        }
-    }
+    app.limiter.check(&sender)?;
     let site = app.site.clone();
     let filed = app
         .db

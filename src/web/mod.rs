@@ -47,6 +47,19 @@ impl RateLimiter {
         }
     }
 
+    /// Counts one filing by `sender` (the API's and the form's alike); 429 when over the limit.
+    /// A sender without an address (a test client) is not limited.
+    pub fn check(&self, sender: &guards::SenderHash) -> crate::error::Result<()> {
+        match &sender.0 {
+            Some(hash) if !self.allow(hash) => Err(crate::error::Error::new(
+                rocket::http::Status::TooManyRequests,
+                "rate_limited",
+                "too many reports were sent from this address in the last hour; please try again later",
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// Counts one filing; `false` when the sender is over the limit.
     pub fn allow(&self, sender: &str) -> bool {
         if self.per_hour == 0 {

@@ -573,16 +573,8 @@ async fn send_report(
         Ok(v) => v,
         Err(e) => return again(vec![(String::new(), e.message.clone())], e.status),
     };
-    if let Some(hash) = &sender.0 {
-        if !app.limiter.allow(hash) {
-            return again(
-                vec![(
-                    String::new(),
-                    "Too many reports were sent from your address in the last hour. Please try again later.".into(),
-                )],
-                Status::TooManyRequests,
-            );
-        }
+    if let Err(e) = app.limiter.check(&sender) {
+        return again(vec![(String::new(), e.message.clone())], e.status);
     }
     let site = app.site.clone();
     let filed = app

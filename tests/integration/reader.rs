@@ -425,3 +425,42 @@ async fn the_form_needs_a_known_article() {
     assert_eq!(app.counts(), before_post);
     assert_ne!(before, before_post, "the editor and article were added");
 }
+
+/// The form counts against the same hourly limit as the API, per sender, and says so; nothing is
+/// written past the limit.
+#[rocket::async_test]
+async fn the_form_shares_the_apis_rate_limit() {
+    let app = TestApp::builder()
+        .set("report_rate_limit", serde_json::json!(1))
+        .start()
+        .await;
+    let token = app.editor();
+    app.article(&token).await;
+    let (_, _, csrf) = open_form(&app, &form_body(&[("url", ARTICLE_URL)])).await;
+    let fields = [
+        ("csrf_token", csrf.as_str()),
+        ("article_url", ARTICLE_URL),
+        ("passage", "roughly 14,000 vehicles a day"),
+        ("category", "factual_error"),
+        ("description", "The 2022 study counted 12,000 vehicles."),
+    ];
+    let send = || async {
+        let r = app
+            .client
+            .post("/report")
+            .header(ContentType::Form)
+            .remote("203.0.113.7:5000".parse().unwrap())
+            .body(form_body(&fields))
+            .dispatch()
+            .await;
+        (r.status(), r.into_string().await.unwrap_or_default())
+    };
+    let (first, html) = send().await;
+    assert_eq!(first, Status::Created, "{html}");
+    let before = app.counts();
+    let (second, html) = send().await;
+    assert_eq!(second, Status::TooManyRequests, "{html}");
+    assert!(html.contains("try again later"), "{html}");
+    assert!(html.contains("role=\"alert\""), "{html}");
+    assert_eq!(app.counts(), before);
+}
