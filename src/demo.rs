@@ -88,8 +88,9 @@ fn seed(conn: &mut Conn, site: &Site) -> Result<Option<String>> {
         )?;
     }
     Ok(Some(format!(
-        "\n  Demo data created.\n  Sign in as {EDITOR_EMAIL} with password: {password}\n  \
+        "\n  Demo data created.\n  Sign in at {}/signin as {EDITOR_EMAIL} with password: {password}\n  \
          API token (all scopes): {token}\n  Demo article: {article_url}\n  \
-         These are shown once; set `demo = false` to start empty.\n"
+         These are shown once; set `demo = false` to start empty.\n",
+        site.base_url
     )))
 }

@@ -73,19 +73,37 @@ pub fn build(figment: Figment) -> Result<Rocket<Build>, StartError> {
         host: settings.public_host(),
     };
     let transport = Transport::from_settings(&settings).map_err(StartError)?;
-    let (ip_salt, demo_login) = {
+    let (ip_salt, demo_login, cookie_key) = {
         let mut conn = db.get().map_err(|e| StartError(e.to_string()))?;
         let salt = db::setting_or_init(&mut conn, "ip_hash_salt", || {
             crate::secrets::random_secret(32)
         })
         .map_err(|e| StartError(e.to_string()))?;
+        // Sessions are private cookies: without a configured `secret_key` the key is made once and
+        // kept in the database, so sign-ins survive a restart and a release build starts as is.
+        let cookie_key = match figment.find_value("secret_key") {
+            Ok(_) => None,
+            Err(_) => Some(
+                db::setting_or_init(&mut conn, "cookie_secret_key", || {
+                    use base64::Engine;
+                    let mut key = [0u8; 64];
+                    rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut key);
+                    base64::engine::general_purpose::STANDARD.encode(key)
+                })
+                .map_err(|e| StartError(e.to_string()))?,
+            ),
+        };
         let login = if settings.demo {
             demo::seed_if_empty(&mut conn, &site)
                 .map_err(|e| StartError(format!("demo data: {e}")))?
         } else {
             None
         };
-        (salt, login)
+        (salt, login, cookie_key)
+    };
+    let figment = match cookie_key {
+        Some(key) => figment.merge(("secret_key", key)),
+        None => figment,
     };
     if let Some(login) = demo_login {
         println!("{login}");
@@ -112,6 +130,7 @@ pub fn build(figment: Figment) -> Result<Rocket<Build>, StartError> {
         .mount("/", web::api::routes())
         .mount("/", web::pages::routes())
         .mount("/", web::reader::routes())
+        .mount("/", web::dashboard::routes())
         .register("/", web::catchers())
         .attach(web::Headers)
         .attach(web::request_log::RequestLog)

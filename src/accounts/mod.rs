@@ -1,6 +1,8 @@
 //! People and machines that act in Errata: users with a role, their argon2id passwords, and API
 //! tokens with scopes. Which role may hold which scope is decided here, once.
 
+pub mod sessions;
+
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };

@@ -71,6 +71,8 @@ pub struct Publication {
     pub contact_email: Option<String>,
     pub policy_url: Option<String>,
     pub created_at: NaiveDateTime,
+    /// How many hours a report may wait before the dashboard shows it as overdue.
+    pub target_hours: i64,
 }
 
 /// Registers a site; its own origin is always allowed to file reports, plus any in `origins`.

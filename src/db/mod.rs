@@ -2,6 +2,7 @@
 //! `Db::run`, which runs blocking diesel work off the async executor.
 
 pub mod schema;
+pub mod search;
 
 use std::time::Duration;
 

@@ -42,6 +42,7 @@ diesel::table! {
         contact_email -> Nullable<Text>,
         policy_url -> Nullable<Text>,
         created_at -> Timestamp,
+        target_hours -> BigInt,
     }
 }
 
@@ -214,7 +215,35 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sessions (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        user_id -> BigInt,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    signin_failures (id) {
+        id -> BigInt,
+        key -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    report_counts (state) {
+        state -> Text,
+        n -> BigInt,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(publication_origins -> publications (publication_id));
 diesel::joinable!(articles -> publications (publication_id));
 diesel::joinable!(revisions -> articles (article_id));
@@ -243,4 +272,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     anchors,
     events,
     outbox,
+    sessions,
+    signin_failures,
+    report_counts,
 );

@@ -1,13 +1,16 @@
 //! Readers' reports: the stored report and its limits here; intake, the editors' views, workflow
 //! moves, triage and placing a passage by hand each in a module of its own.
 
+pub mod bulk;
 pub mod intake;
+pub mod queue;
 pub mod reattach;
 pub mod transition;
 pub mod triage;
 pub mod view;
 pub mod workflow;
 
+pub use bulk::*;
 pub use intake::*;
 pub use reattach::*;
 pub use transition::*;

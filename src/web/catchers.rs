@@ -210,7 +210,7 @@ fn page_words(status: Status) -> (&'static str, &'static str) {
     }
 }
 
-fn error_page(status: Status, message: Option<String>) -> String {
+pub(crate) fn error_page(status: Status, message: Option<String>) -> String {
     let (title, sentence) = page_words(status);
     let page = ErrorPage {
         code: status.code,

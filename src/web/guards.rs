@@ -18,7 +18,7 @@ use crate::web::App;
 /// The error a guard failed with, read back by the catchers.
 pub struct GuardFailure(pub Option<Error>);
 
-fn fail<T, F>(req: &Request<'_>, error: Error) -> Outcome<T, (Status, Error), F> {
+pub(crate) fn fail<T, F>(req: &Request<'_>, error: Error) -> Outcome<T, (Status, Error), F> {
     let status = error.status;
     let stored = error.clone();
     req.local_cache(move || GuardFailure(Some(stored)));

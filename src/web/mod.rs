@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod catchers;
+pub mod dashboard;
 pub mod guards;
 pub mod pages;
 pub mod reader;

@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod concurrency;
 mod corrections;
+mod dashboard;
 mod demo;
 mod http_errors;
 mod input;

@@ -1,0 +1,13 @@
+DROP TRIGGER reports_fts_update;
+DROP TRIGGER reports_fts_delete;
+DROP TRIGGER reports_fts_insert;
+DROP TABLE reports_fts;
+DROP INDEX reports_category;
+DROP INDEX reports_created;
+DROP TRIGGER report_counts_update;
+DROP TRIGGER report_counts_delete;
+DROP TRIGGER report_counts_insert;
+DROP TABLE report_counts;
+ALTER TABLE publications DROP COLUMN target_hours;
+DROP TABLE signin_failures;
+DROP TABLE sessions;

@@ -1,0 +1,340 @@
+//! The editors' queue: reports by state with filters, full-text search and keyset pages; the tab
+//! counts (kept by triggers, never a count over the table); reports whose passages overlap, which
+//! the desk handles together; and the age of a report against its publication's target time.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::workflow::State;
+use super::*;
+use crate::anchoring::{self, AnchorRow};
+use crate::db::schema::{articles, publications, report_counts, reports};
+use crate::db::{self, Conn};
+use crate::error::Result;
+use crate::time::now;
+
+/// Whose reports the queue shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    Anyone,
+    Nobody,
+    User(i64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueOrder {
+    OldestFirst,
+    NewestFirst,
+}
+
+/// What the editor asked the queue for.
+#[derive(Debug, Clone)]
+pub struct QueueFilter {
+    pub state: State,
+    pub publication_id: Option<i64>,
+    pub article_id: Option<i64>,
+    pub category: Option<String>,
+    pub assignee: AssigneeFilter,
+    /// Only reports filed at least this many hours ago.
+    pub older_than_hours: Option<i64>,
+    pub search: Option<String>,
+    pub order: QueueOrder,
+    /// The id after which (in `order`) the page starts.
+    pub after: Option<i64>,
+    pub limit: i64,
+}
+
+impl Default for QueueFilter {
+    fn default() -> Self {
+        QueueFilter {
+            state: State::New,
+            publication_id: None,
+            article_id: None,
+            category: None,
+            assignee: AssigneeFilter::Anyone,
+            older_than_hours: None,
+            search: None,
+            order: QueueOrder::OldestFirst,
+            after: None,
+            limit: 50,
+        }
+    }
+}
+
+/// One report in the queue with what its row shows.
+#[derive(Debug, Clone)]
+pub struct QueueItem {
+    pub report: Report,
+    pub article_title: String,
+    pub publication_name: String,
+    pub target_hours: i64,
+    pub span: Option<(usize, usize)>,
+}
+
+impl QueueItem {
+    /// Hours since the report was filed.
+    pub fn age_hours(&self, at: NaiveDateTime) -> i64 {
+        (at - self.report.created_at).num_hours().max(0)
+    }
+
+    /// An open report older than its publication's target time.
+    pub fn overdue(&self, at: NaiveDateTime) -> bool {
+        self.report.state() != State::Resolved && self.age_hours(at) >= self.target_hours
+    }
+}
+
+/// Reports of one article on overlapping passages, shown as one row ("N readers").
+#[derive(Debug, Clone)]
+pub struct QueueGroup {
+    pub items: Vec<QueueItem>,
+}
+
+impl QueueGroup {
+    pub fn first(&self) -> &QueueItem {
+        &self.items[0]
+    }
+}
+
+pub struct QueuePage {
+    pub groups: Vec<QueueGroup>,
+    /// The cursor of the next page, when there is one.
+    pub next: Option<i64>,
+}
+
+pub const QUEUE_MAX: i64 = 200;
+
+/// The count of reports in each state, from the counters the database keeps.
+pub fn tab_counts(conn: &mut Conn) -> Result<Vec<(State, i64)>> {
+    let rows: Vec<(String, i64)> = report_counts::table
+        .select((report_counts::state, report_counts::n))
+        .load(conn)?;
+    let counts: HashMap<String, i64> = rows.into_iter().collect();
+    Ok(State::ALL
+        .into_iter()
+        .map(|s| (s, counts.get(s.as_str()).copied().unwrap_or(0)))
+        .collect())
+}
+
+/// One page of the queue, grouped by overlapping passage within the page.
+pub fn page(conn: &mut Conn, f: &QueueFilter) -> Result<QueuePage> {
+    let mut query = reports::table
+        .filter(reports::state.eq(f.state.as_str()))
+        .select(Report::as_select())
+        .into_boxed();
+    if let Some(p) = f.publication_id {
+        query = query.filter(
+            reports::article_id.eq_any(
+                articles::table
+                    .filter(articles::publication_id.eq(p))
+                    .select(articles::id),
+            ),
+        );
+    }
+    if let Some(a) = f.article_id {
+        query = query.filter(reports::article_id.eq(a));
+    }
+    if let Some(c) = &f.category {
+        query = query.filter(reports::category.eq(c.clone()));
+    }
+    query = match f.assignee {
+        AssigneeFilter::Anyone => query,
+        AssigneeFilter::Nobody => query.filter(reports::assignee_id.is_null()),
+        AssigneeFilter::User(id) => query.filter(reports::assignee_id.eq(id)),
+    };
+    if let Some(h) = f.older_than_hours {
+        query = query.filter(reports::created_at.le(now() - chrono::Duration::hours(h)));
+    }
+    if let Some(search) = f.search.as_deref().and_then(db::search::report_match) {
+        query = query.filter(search);
+    }
+    query = match (f.order, f.after) {
+        (QueueOrder::OldestFirst, Some(a)) => {
+            query.filter(reports::id.gt(a)).order(reports::id.asc())
+        }
+        (QueueOrder::OldestFirst, None) => query.order(reports::id.asc()),
+        (QueueOrder::NewestFirst, Some(a)) => {
+            query.filter(reports::id.lt(a)).order(reports::id.desc())
+        }
+        (QueueOrder::NewestFirst, None) => query.order(reports::id.desc()),
+    };
+    let limit = f.limit.clamp(1, QUEUE_MAX);
+    let mut rows: Vec<Report> = query.limit(limit + 1).load(conn)?;
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| r.id)
+    } else {
+        None
+    };
+    let items = items_for(conn, rows)?;
+    Ok(QueuePage {
+        groups: group_overlapping(items),
+        next,
+    })
+}
+
+/// Articles, publications and current spans for `rows`, each loaded once.
+fn items_for(conn: &mut Conn, rows: Vec<Report>) -> Result<Vec<QueueItem>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let anchors = anchoring::current_for_reports(conn, &ids)?;
+    let mut article_ids: Vec<i64> = rows.iter().map(|r| r.article_id).collect();
+    article_ids.sort_unstable();
+    article_ids.dedup();
+    let about: HashMap<i64, (String, String, i64)> = articles::table
+        .inner_join(publications::table)
+        .filter(articles::id.eq_any(&article_ids))
+        .select((
+            articles::id,
+            articles::title,
+            publications::name,
+            publications::target_hours,
+        ))
+        .load::<(i64, String, String, i64)>(conn)?
+        .into_iter()
+        .map(|(id, title, publication, hours)| (id, (title, publication, hours)))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|report| {
+            let (title, publication, hours) = about
+                .get(&report.article_id)
+                .cloned()
+                .unwrap_or_else(|| (String::new(), String::new(), 48));
+            let span = span_of(&report, anchors.get(&report.id));
+            QueueItem {
+                report,
+                article_title: title,
+                publication_name: publication,
+                target_hours: hours,
+                span,
+            }
+        })
+        .collect())
+}
+
+/// Where a report's passage is now, or where it was filed when it has no trusted place.
+fn span_of(report: &Report, anchor: Option<&AnchorRow>) -> Option<(usize, usize)> {
+    match anchor {
+        Some(a) => a.placed_span(),
+        None => Some((report.quote_start as usize, report.quote_end as usize)),
+    }
+}
+
+fn overlaps(a: (usize, usize), b: (usize, usize)) -> bool {
+    a.0 < b.1 && b.0 < a.1
+}
+
+/// Groups items of one article whose spans overlap (directly or through another), keeping the
+/// page's order by each group's first item.
+pub fn group_overlapping(items: Vec<QueueItem>) -> Vec<QueueGroup> {
+    let mut groups: Vec<QueueGroup> = Vec::new();
+    for item in items {
+        let joins = item.span.and_then(|span| {
+            groups.iter().position(|g| {
+                g.first().report.article_id == item.report.article_id
+                    && g.items
+                        .iter()
+                        .any(|o| o.span.is_some_and(|s| overlaps(s, span)))
+            })
+        });
+        match joins {
+            Some(i) => groups[i].items.push(item),
+            None => groups.push(QueueGroup { items: vec![item] }),
+        }
+    }
+    groups
+}
+
+/// The other reports on the same article whose current passage overlaps this one's: the readers
+/// who flagged the same words. Resolved duplicates of another report are left out.
+pub fn overlapping(conn: &mut Conn, report: &Report) -> Result<Vec<Report>> {
+    let others: Vec<Report> = reports::table
+        .filter(reports::article_id.eq(report.article_id))
+        .filter(reports::id.ne(report.id))
+        .order(reports::id.asc())
+        .select(Report::as_select())
+        .load(conn)?;
+    let mut ids: Vec<i64> = others.iter().map(|r| r.id).collect();
+    ids.push(report.id);
+    let anchors = anchoring::current_for_reports(conn, &ids)?;
+    let Some(mine) = span_of(report, anchors.get(&report.id)) else {
+        return Ok(Vec::new());
+    };
+    Ok(others
+        .into_iter()
+        .filter(|o| o.duplicate_of.is_none_or(|d| d == report.id))
+        .filter(|o| span_of(o, anchors.get(&o.id)).is_some_and(|s| overlaps(s, mine)))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(id: i64, article: i64, span: Option<(usize, usize)>) -> QueueItem {
+        let t = now();
+        QueueItem {
+            report: Report {
+                id,
+                reference: format!("ERR-2026-{id:06}"),
+                status_token: String::new(),
+                article_id: article,
+                revision_id: 1,
+                quote_exact: String::new(),
+                quote_prefix: String::new(),
+                quote_suffix: String::new(),
+                quote_start: 0,
+                quote_end: 0,
+                category: "typo".into(),
+                description: String::new(),
+                suggested_correction: None,
+                evidence_urls: "[]".into(),
+                reporter_name: None,
+                reporter_email: None,
+                notify: false,
+                state: "new".into(),
+                resolution: None,
+                assignee_id: None,
+                duplicate_of: None,
+                ip_hash: None,
+                created_at: t - chrono::Duration::hours(50),
+                updated_at: t,
+                resolved_at: None,
+            },
+            article_title: String::new(),
+            publication_name: String::new(),
+            target_hours: 48,
+            span,
+        }
+    }
+
+    #[test]
+    fn overlapping_passages_of_one_article_group_together() {
+        let groups = group_overlapping(vec![
+            item(1, 1, Some((10, 20))),
+            item(2, 2, Some((10, 20))),
+            item(3, 1, Some((15, 30))),
+            item(4, 1, Some((20, 25))),
+            item(5, 1, Some((40, 50))),
+            item(6, 1, None),
+        ]);
+        let ids: Vec<Vec<i64>> = groups
+            .iter()
+            .map(|g| g.items.iter().map(|i| i.report.id).collect())
+            .collect();
+        // 4 touches 1 only at its end, but overlaps 3.
+        assert_eq!(ids, vec![vec![1, 3, 4], vec![2], vec![5], vec![6]]);
+    }
+
+    #[test]
+    fn a_report_past_its_target_time_is_overdue_until_resolved() {
+        let mut i = item(1, 1, None);
+        assert!(i.overdue(now()));
+        i.target_hours = 72;
+        assert!(!i.overdue(now()));
+        i.target_hours = 48;
+        i.report.state = "resolved".into();
+        assert!(!i.overdue(now()));
+    }
+}
