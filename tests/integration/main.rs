@@ -10,6 +10,7 @@ mod cli;
 mod concurrency;
 mod corrections;
 mod dashboard;
+mod dashboard_browser;
 mod demo;
 mod http_errors;
 mod input;

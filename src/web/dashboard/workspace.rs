@@ -494,8 +494,12 @@ async fn resolve_report(
 
 #[derive(Debug, Default, FromForm)]
 pub struct AssignForm {
+    /// `me` from the "Assign to me" button…
     #[field(default = String::new())]
     user_id: String,
+    /// …else the person chosen in the list (`nobody` clears it).
+    #[field(default = String::new())]
+    assignee: String,
     #[field(default = String::new())]
     csrf_token: String,
 }
@@ -513,7 +517,11 @@ async fn assign_report(
     id: i64,
     form: Checked<AssignForm>,
 ) -> std::result::Result<Acted, PageError> {
-    let user_id = match form.0.user_id.as_str() {
+    let chosen = match form.0.user_id.as_str() {
+        "me" => "me",
+        _ => form.0.assignee.as_str(),
+    };
+    let user_id = match chosen {
         "me" => Some(staff.user.id),
         "" | "nobody" => None,
         other => match other.parse::<i64>() {
