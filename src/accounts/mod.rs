@@ -1,6 +1,7 @@
 //! People and machines that act in Errata: users with a role, their argon2id passwords, and API
 //! tokens with scopes. Which role may hold which scope is decided here, once.
 
+pub mod invites;
 pub mod sessions;
 
 use argon2::password_hash::{
@@ -203,6 +204,23 @@ pub fn find_user(conn: &mut Conn, id: i64) -> Result<Option<User>> {
         .select(User::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// `find_user` for an id named in a request: 404 when there is no such user.
+pub fn require_user(conn: &mut Conn, id: i64) -> Result<User> {
+    find_user(conn, id)?
+        .ok_or_else(|| Error::not_found("user_not_found", format!("there is no user {id}")))
+}
+
+/// Whether `actor` may change `target`'s role or access from the dashboard: never their own, so
+/// an admin cannot lock the newsroom (or themselves) out by a slip; the CLI remains for that.
+pub fn may_change(actor: &User, target: &User) -> Result<()> {
+    if actor.id == target.id {
+        return Err(Error::forbidden(
+            "you cannot change your own role or access; ask another admin",
+        ));
+    }
+    Ok(())
 }
 
 pub fn find_user_by_email(conn: &mut Conn, email: &str) -> Result<Option<User>> {

@@ -2,6 +2,10 @@
 //! revision is stored only when the canonical text changes, and then every open anchor on the
 //! article is moved to it.
 
+pub mod settings;
+
+pub use settings::{update_publication, PublicationSettings};
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;

@@ -75,6 +75,69 @@ pub fn report_received(to: &str, report_id: i64, m: &ReportMail<'_>) -> Result<E
     })
 }
 
+/// What an invited colleague is told; shared by the text and HTML bodies.
+pub struct InviteMail<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub role: &'a str,
+    pub inviter: &'a str,
+    pub link: String,
+    pub signin: String,
+    pub expires: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/invite.txt")]
+struct InviteText<'a> {
+    name: &'a str,
+    email: &'a str,
+    role: &'a str,
+    inviter: &'a str,
+    link: &'a str,
+    signin: &'a str,
+    expires: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/invite.html")]
+struct InviteHtml<'a> {
+    name: &'a str,
+    email: &'a str,
+    role: &'a str,
+    inviter: &'a str,
+    link: &'a str,
+    signin: &'a str,
+    expires: &'a str,
+}
+
+pub fn invite(m: &InviteMail<'_>) -> Result<Email> {
+    Ok(Email {
+        template: "invite",
+        to: m.email.into(),
+        subject: format!("{} invited you to Errata", m.inviter),
+        text: render(&InviteText {
+            name: m.name,
+            email: m.email,
+            role: m.role,
+            inviter: m.inviter,
+            link: &m.link,
+            signin: &m.signin,
+            expires: &m.expires,
+        })?,
+        html: render(&InviteHtml {
+            name: m.name,
+            email: m.email,
+            role: m.role,
+            inviter: m.inviter,
+            link: &m.link,
+            signin: &m.signin,
+            expires: &m.expires,
+        })?,
+        report_id: None,
+        note_id: None,
+    })
+}
+
 /// The note a resolution points to, as the reader sees it.
 pub struct NoteMail<'a> {
     pub kind_label: &'a str,

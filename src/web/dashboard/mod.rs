@@ -2,6 +2,7 @@
 //! preview. Every action is a plain form that works without JavaScript. Routes parse, call the
 //! domain (`reports`, `corrections`, `accounts`) and render; no rule is decided here.
 
+pub mod admin;
 pub mod queue;
 pub mod session;
 pub mod signin;
@@ -21,6 +22,7 @@ pub use session::{AdminDesk, Checked, CsrfForm, EditorDesk, Staff};
 pub fn routes() -> Vec<Route> {
     let mut all = routes![stylesheet, script, to_signin_get, to_signin_post];
     all.extend(signin::routes());
+    all.extend(admin::routes());
     all.extend(queue::routes());
     all.extend(workspace::routes());
     all
