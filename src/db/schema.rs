@@ -244,3 +244,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     outbox,
 );
+
+diesel::table! {
+    report_counters (sender_hash, publication_id, minute) {
+        sender_hash -> Text,
+        publication_id -> BigInt,
+        minute -> Timestamp,
+        filings -> BigInt,
+    }
+}

@@ -7,7 +7,8 @@ use hmac::{Hmac, Mac};
 use rocket::form::{Form, FromForm};
 use rocket::http::{ContentType, Cookie, CookieJar, Header, SameSite, Status};
 use rocket::response::content::RawHtml;
-use rocket::{get, post, routes, Route, State};
+use rocket::response::{self, Responder};
+use rocket::{get, post, routes, Request, Route, State};
 use sha2::Sha256;
 
 use super::guards::SenderHash;
@@ -523,13 +524,41 @@ async fn report_form(
     Ok(page(Status::Ok, form_page(&form, &title, csrf, vec![])?))
 }
 
+/// The form's answer: a page, and `Retry-After` when the sender is over the hourly limit.
+pub struct FormAnswer {
+    status: Status,
+    html: String,
+    retry_after: Option<u64>,
+}
+
+impl From<(Status, RawHtml<String>)> for FormAnswer {
+    fn from((status, RawHtml(html)): (Status, RawHtml<String>)) -> Self {
+        FormAnswer {
+            status,
+            html,
+            retry_after: None,
+        }
+    }
+}
+
+impl<'r> Responder<'r, 'static> for FormAnswer {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        let mut res = RawHtml(self.html).respond_to(req)?;
+        res.set_status(self.status);
+        if let Some(seconds) = self.retry_after {
+            res.set_raw_header("Retry-After", seconds.to_string());
+        }
+        Ok(res)
+    }
+}
+
 #[post("/report", data = "<form>")]
 async fn send_report(
     app: &State<App>,
     jar: &CookieJar<'_>,
     sender: SenderHash,
     form: Form<ReportForm>,
-) -> Result<(Status, RawHtml<String>)> {
+) -> Result<FormAnswer> {
     let form = form.into_inner();
     let cookie = jar.get(CSRF_COOKIE).map(|c| c.value().to_owned());
     if !csrf_matches(app.ip_salt.as_bytes(), cookie.as_deref(), &form.csrf_token) {
@@ -537,7 +566,8 @@ async fn send_report(
             Status::Forbidden,
             "Please send the form again",
             "This form has expired or was not sent from this site. Go back, reload the page and send it again; what you typed is still in your browser's back history.",
-        );
+        )
+        .map(FormAnswer::from);
     }
     if !form.website.is_empty() {
         // A bot filled the field people never see: answer as if filed, write nothing.
@@ -552,19 +582,20 @@ async fn send_report(
             status_path: &status_path,
             article_url: &form.article_url,
         })?;
-        return Ok(page(Status::Created, html));
+        return Ok(page(Status::Created, html).into());
     }
     let Some(title) = article_title(app, &form.article_url).await? else {
         return message(
             Status::NotFound,
             "Article not found",
             "Reports can be filed only on articles this newsroom has registered, and this address is not one of them.",
-        );
+        )
+        .map(FormAnswer::from);
     };
     let input = form.to_input();
-    let again = |errors: Vec<(String, String)>, status: Status| -> Result<_> {
+    let again = |errors: Vec<(String, String)>, status: Status| -> Result<FormAnswer> {
         let csrf = csrf_token(app, jar);
-        Ok(page(status, form_page(&form, &title, csrf, errors)?))
+        Ok(page(status, form_page(&form, &title, csrf, errors)?).into())
     };
     if let Err(errors) = field_errors(&input) {
         return again(errors, Status::UnprocessableEntity);
@@ -573,22 +604,25 @@ async fn send_report(
         Ok(v) => v,
         Err(e) => return again(vec![(String::new(), e.message.clone())], e.status),
     };
-    if let Err(e) = app.limiter.check(&sender) {
-        return again(vec![(String::new(), e.message.clone())], e.status);
-    }
     let site = app.site.clone();
+    let sender = reports::Sender {
+        ip_hash: sender.0,
+        origin: None,
+        hourly_limit: app.settings.report_rate_limit,
+    };
     let filed = app
         .db
-        .run(move |conn| {
-            let sender = reports::Sender {
-                ip_hash: sender.0,
-                origin: None,
-            };
-            reports::file(conn, &site, &valid, sender)
-        })
+        .run(move |conn| reports::file(conn, &site, &valid, sender))
         .await;
     let filed = match filed {
         Ok(f) => f,
+        Err(e) if e.retry_after.is_some() => {
+            let seconds = e.retry_after.unwrap_or(3600);
+            let text = try_again_text(seconds);
+            let mut answer = again(vec![(String::new(), text)], e.status)?;
+            answer.retry_after = Some(seconds);
+            return Ok(answer);
+        }
         Err(e) if e.status.code < 500 => {
             let field = e
                 .field
@@ -600,7 +634,9 @@ async fn send_report(
         }
         Err(e) => return Err(e),
     };
-    app.wakeup.wake();
+    if !filed.repeated {
+        app.wakeup.wake();
+    }
     let status_path = filed
         .status_url
         .strip_prefix(&app.site.base_url)
@@ -611,7 +647,20 @@ async fn send_report(
         status_path: &status_path,
         article_url: &form.article_url,
     })?;
-    Ok(page(Status::Created, html))
+    // A repeat of the reader's report of moments ago is that report, not a new one.
+    let status = if filed.repeated {
+        Status::Ok
+    } else {
+        Status::Created
+    };
+    Ok(page(status, html).into())
+}
+
+/// What the form says to a sender over the hourly limit.
+fn try_again_text(retry_after_s: u64) -> String {
+    let n = crate::ratelimit::minutes(retry_after_s);
+    let unit = if n == 1 { "minute" } else { "minutes" };
+    format!("Too many reports were sent from this address in the last hour. Please try again in about {n} {unit}.")
 }
 
 #[cfg(test)]
