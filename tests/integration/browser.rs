@@ -199,6 +199,8 @@ async fn a_reader_selects_a_passage_and_files_a_report_through_the_dialog() {
     assert_eq!(dialog["readonly"], true);
     assert_eq!(dialog["focused"], true, "focus moves into the dialog");
     assert!(dialog["send"].to_string().contains("Send report"));
+    b.assert_accessible("the open dialog", json!({ "include": [["errata-dialog"]] }))
+        .await;
 
     // Focus stays in the dialog however far one tabs.
     for _ in 0..14 {
@@ -245,6 +247,11 @@ async fn a_reader_selects_a_passage_and_files_a_report_through_the_dialog() {
     );
     assert_eq!(error["kept"], description);
     b.screenshot("dialog-error").await;
+    b.assert_accessible(
+        "the dialog showing an error",
+        json!({ "include": [["errata-dialog"]] }),
+    )
+    .await;
 
     choose_in_dialog(&b, "#errata-category", "factual_error").await;
     type_in_dialog(&b, "#errata-name", "Ada Reader").await;
@@ -329,6 +336,39 @@ async fn a_reader_selects_a_passage_and_files_a_report_through_the_dialog() {
     );
     assert!(!page.contains("ada@reader.test") && !page.contains("Ada Reader"));
     b.screenshot("status-page").await;
+    b.assert_accessible("the status page", json!("html")).await;
+
+    // The no-JS form, empty and then with every error shown (axe needs JavaScript, so this
+    // browser opens it; the page itself has no script).
+    let form = format!(
+        "{}/report?url={}&exact={}",
+        s.errata_origin,
+        urlencode(&s.article_url),
+        urlencode("roughly 14,000 vehicles a day")
+    );
+    b.client.goto(&form).await.unwrap();
+    b.assert_accessible("the no-JS form", json!("html")).await;
+    b.client
+        .find(Locator::Id("reporter_email"))
+        .await
+        .unwrap()
+        .send_keys("not-an-address")
+        .await
+        .unwrap();
+    b.client
+        .find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.client
+        .wait()
+        .for_element(Locator::Css("#reporter_email[aria-invalid=true]"))
+        .await
+        .expect("the form's errors");
+    b.assert_accessible("the no-JS form with errors", json!("html"))
+        .await;
     b.quit().await;
 }
 
