@@ -132,6 +132,9 @@ impl Error {
         if !self.allowed.is_empty() {
             inner["allowed"] = json!(self.allowed);
         }
+        if let Some(seconds) = self.retry_after {
+            inner["retry_after"] = json!(seconds);
+        }
         json!({ "error": inner })
     }
 }

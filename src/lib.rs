@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod i18n;
 pub mod logging;
 pub mod mail;
 pub mod ratelimit;

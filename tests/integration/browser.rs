@@ -582,7 +582,10 @@ async fn the_report_form_works_without_javascript() {
         .text()
         .await
         .unwrap();
-    assert!(message.contains("description"), "{message}");
+    assert!(
+        message.contains("Say what is wrong, in 10 to 5000 characters"),
+        "{message}"
+    );
     assert_eq!(
         description.prop("value").await.unwrap().as_deref(),
         Some("short")
