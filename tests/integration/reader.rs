@@ -82,6 +82,7 @@ async fn the_embed_script_is_small_and_served_as_javascript() {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(9));
     gz.write_all(&body).unwrap();
     let size = gz.finish().unwrap().len();
+    eprintln!("embed.js, with both languages: {size} bytes gzipped (level 9)");
     assert!(size <= 15_360, "embed.js is {size} bytes gzipped");
     let text = String::from_utf8(body).unwrap();
     // Nothing a strict host CSP would refuse.
@@ -746,4 +747,201 @@ async fn a_repeated_report_gives_the_first_one_back() {
     assert_eq!(status, Status::Created, "{later}");
     assert_ne!(later["reference"], first["reference"]);
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM reports"), 4);
+}
+
+/// The form and the status page in Spanish, by `?lang=` or by `Accept-Language`; the form keeps
+/// its language when sent, for its errors and its answer, and for the rate limit's words.
+#[rocket::async_test]
+async fn the_form_and_the_status_page_speak_spanish_when_asked() {
+    let app = TestApp::builder()
+        .set("report_rate_limit", json!(1))
+        .start()
+        .await;
+    let token = app.editor();
+    app.article(&token).await;
+
+    let by_header = app
+        .client
+        .get(format!("/report?{}", form_body(&[("url", ARTICLE_URL)])))
+        .header(rocket::http::Header::new(
+            "Accept-Language",
+            "de-DE, es;q=0.9, en;q=0.5",
+        ))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    let (status, by_query, csrf) =
+        open_form(&app, &form_body(&[("url", ARTICLE_URL), ("lang", "es")])).await;
+    assert_eq!(status, Status::Ok);
+    for html in [&by_header, &by_query] {
+        assert!(html.contains("<html lang=\"es\">"), "{html}");
+        for words in [
+            "Avisar de un error",
+            "Pasaje",
+            "¿Qué está mal?",
+            "Enlaces a pruebas",
+            "Escríbanme sobre este aviso",
+            "Error factual",
+            "Enviar aviso",
+        ] {
+            assert!(html.contains(words), "{words}: {html}");
+        }
+        assert!(!html.contains("Send report") && !html.contains("What is wrong?"));
+        assert!(html.contains("name=\"lang\" value=\"es\""));
+    }
+    // English stays the default, and is chosen by ?lang= over the header.
+    let english = app
+        .client
+        .get(format!(
+            "/report?{}",
+            form_body(&[("url", ARTICLE_URL), ("lang", "en")])
+        ))
+        .header(rocket::http::Header::new("Accept-Language", "es"))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(english.contains("<html lang=\"en\">") && english.contains("Send report"));
+
+    // Sent with errors: Spanish messages by the fields.
+    let before = app.counts();
+    let (status, html) = post_form(
+        &app,
+        &[
+            ("csrf_token", &csrf),
+            ("lang", "es"),
+            ("article_url", ARTICLE_URL),
+            ("passage", "roughly 14,000 vehicles a day"),
+            ("category", ""),
+            ("description", "corto"),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(html.contains("El aviso no se ha enviado."), "{html}");
+    assert!(html.contains("Elija una categoría."), "{html}");
+    assert!(
+        html.contains("Explique qué está mal, con entre 10 y 5000 caracteres."),
+        "{html}"
+    );
+    assert_eq!(app.counts(), before);
+
+    // Filed, then over the limit: both answers in Spanish.
+    let send = |description: &'static str| {
+        let body = form_body(&[
+            ("csrf_token", &csrf),
+            ("lang", "es"),
+            ("article_url", ARTICLE_URL),
+            ("passage", "roughly 14,000 vehicles a day"),
+            ("category", "factual_error"),
+            ("description", description),
+        ]);
+        async {
+            let r = app
+                .client
+                .post("/report")
+                .header(ContentType::Form)
+                .remote("198.51.100.50:4000".parse().unwrap())
+                .body(body)
+                .dispatch()
+                .await;
+            (r.status(), r.into_string().await.unwrap_or_default())
+        }
+    };
+    let (status, sent) = send("El estudio de 2022 dice 12.000 vehículos.").await;
+    assert_eq!(status, Status::Created, "{sent}");
+    assert!(sent.contains("Gracias: hemos recibido su aviso"), "{sent}");
+    assert!(sent.contains("Seguir este aviso"));
+    let (status, limited) = send("Y el estudio de 2023 dice 11.000.").await;
+    assert_eq!(status, Status::TooManyRequests);
+    assert!(
+        limited.contains("Vuelva a intentarlo dentro de unos 60 minutos."),
+        "{limited}"
+    );
+
+    // The status page, by ?lang= and by Accept-Language.
+    let path = sent
+        .split("href=\"/status/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(|token| format!("/status/{token}"))
+        .expect("the status link");
+    let spanish = app
+        .client
+        .get(format!("{path}?lang=es"))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    let by_header = app
+        .client
+        .get(path.clone())
+        .header(rocket::http::Header::new("Accept-Language", "es-MX"))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    for html in [&spanish, &by_header] {
+        assert!(html.contains("<html lang=\"es\">"), "{html}");
+        for words in [
+            "Estado del aviso",
+            "Progreso",
+            "Recibido",
+            "En revisión",
+            "Resuelto",
+            "(todavía no)",
+            "No comparta este enlace",
+        ] {
+            assert!(html.contains(words), "{words}: {html}");
+        }
+        assert!(
+            html.contains(" UTC</time>") && html.contains(" de 20"),
+            "{html}"
+        );
+        assert!(!html.contains("Received") && !html.contains("Under review"));
+    }
+    let unknown = app
+        .client
+        .get("/status/no-such-token?lang=es")
+        .dispatch()
+        .await;
+    assert_eq!(unknown.status(), Status::NotFound);
+    assert!(unknown
+        .into_string()
+        .await
+        .unwrap()
+        .contains("no corresponde a ningún aviso"));
+}
+
+/// The embed carries both languages' words, taken from the catalogues when it is served.
+#[rocket::async_test]
+async fn the_embed_carries_both_languages() {
+    let app = TestApp::new().await;
+    let js = app
+        .client
+        .get("/embed.js")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(!js.contains("/*ERRATA_MESSAGES*/{}"), "the slot was filled");
+    let messages = js
+        .split("var MESSAGES = ")
+        .nth(1)
+        .and_then(|rest| rest.split(";\n").next())
+        .expect("the messages");
+    let messages: serde_json::Value = serde_json::from_str(messages).expect("JSON");
+    assert_eq!(messages["en"]["report-title"], "Report an inaccuracy");
+    assert_eq!(messages["es"]["report-title"], "Avisar de un error");
+    assert_eq!(messages["es"]["kind-editors_note"], "Nota del editor");
+    let en = messages["en"].as_object().unwrap();
+    let es = messages["es"].as_object().unwrap();
+    assert!(en.len() > 30);
+    assert!(en.keys().all(|k| es.contains_key(k)) && en.len() == es.len());
 }

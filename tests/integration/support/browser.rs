@@ -362,17 +362,31 @@ impl HostSite {
     /// An article page embedding Errata from `errata_origin`, under a CSP that allows nothing
     /// inline and no script or connection but Errata's, and with the hostile stylesheet.
     pub fn article(&self, path: &str, errata_origin: &str, article_url: &str, body_html: &str) {
+        self.article_in(path, errata_origin, article_url, body_html, "en", "");
+    }
+
+    /// The same page in the language `lang` (its `<html lang>`), with `attrs` added to the
+    /// script tag (`data-errata-lang="es"`).
+    pub fn article_in(
+        &self,
+        path: &str,
+        errata_origin: &str,
+        article_url: &str,
+        body_html: &str,
+        lang: &str,
+        attrs: &str,
+    ) {
         let csp = format!(
             "default-src 'none'; script-src {errata_origin}; connect-src {errata_origin}; \
              style-src 'self'; img-src 'self'; form-action 'none'; base-uri 'none'"
         );
         let html = format!(
-            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Host article</title>\
+            "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>Host article</title>\
              <link rel=\"stylesheet\" href=\"/hostile.css\"></head><body>\
              <header><p>The Kessler Gazette</p></header>\
              <article id=\"story\">{body_html}</article>\
              <footer><p>Footer text outside the article.</p></footer>\
-             <script src=\"{errata_origin}/embed.js\" data-errata-article=\"{article_url}\" data-errata-container=\"#story\" async></script>\
+             <script src=\"{errata_origin}/embed.js\" data-errata-article=\"{article_url}\" data-errata-container=\"#story\"{attrs} async></script>\
              </body></html>"
         );
         self.put(
