@@ -63,6 +63,39 @@ pub fn minutes(retry_after_s: u64) -> u64 {
     retry_after_s.div_ceil(60).max(1)
 }
 
+/// The sender's buckets that still count at `now`.
+fn buckets(
+    conn: &mut Conn,
+    sender: &str,
+    publication_id: i64,
+    now: NaiveDateTime,
+) -> Result<Vec<(NaiveDateTime, i64)>> {
+    Ok(rc::table
+        .filter(rc::sender_hash.eq(sender))
+        .filter(rc::publication_id.eq(publication_id))
+        .filter(rc::minute.gt(now - window()))
+        .select((rc::minute, rc::filings))
+        .load(conn)?)
+}
+
+/// Refuses a sender already over the limit, counting nothing: a cheap look before costly work.
+/// Only `take` decides for good, under the write lock.
+pub fn check(
+    conn: &mut Conn,
+    sender: Option<&str>,
+    publication_id: i64,
+    limit: u32,
+    now: NaiveDateTime,
+) -> Result<()> {
+    let Some(sender) = sender.filter(|_| limit > 0) else {
+        return Ok(());
+    };
+    match decide(limit, now, &buckets(conn, sender, publication_id, now)?) {
+        Decision::Refuse { retry_after_s } => Err(refused(retry_after_s)),
+        Decision::Allow => Ok(()),
+    }
+}
+
 /// Counts one filing by `sender` on `publication_id` at `now`, or refuses it with 429 and
 /// `Retry-After`, writing nothing. Run it inside the filing's write transaction (`db::write`):
 /// the check and the count then happen under one lock. Old buckets of every sender are pruned
@@ -81,13 +114,8 @@ pub fn take(
         return Ok(());
     }
     let since = now - window();
-    let buckets: Vec<(NaiveDateTime, i64)> = rc::table
-        .filter(rc::sender_hash.eq(sender))
-        .filter(rc::publication_id.eq(publication_id))
-        .filter(rc::minute.gt(since))
-        .select((rc::minute, rc::filings))
-        .load(conn)?;
-    if let Decision::Refuse { retry_after_s } = decide(limit, now, &buckets) {
+    let counted = buckets(conn, sender, publication_id, now)?;
+    if let Decision::Refuse { retry_after_s } = decide(limit, now, &counted) {
         return Err(refused(retry_after_s));
     }
     diesel::delete(rc::table.filter(rc::minute.le(since))).execute(conn)?;

@@ -306,6 +306,34 @@ fn repeated_filing(
         .optional()?)
 }
 
+/// A sender already over the hourly limit is refused before the passage search, which can be
+/// costly, unless the filing may be a repeat of their recent report (answered with that report).
+fn refuse_early_over_the_limit(
+    conn: &mut Conn,
+    input: &ValidReport,
+    sender: &Sender,
+) -> Result<()> {
+    let (Some(ip_hash), limit @ 1..) = (&sender.ip_hash, sender.hourly_limit) else {
+        return Ok(());
+    };
+    let Some(article) = articles::find_by_url(conn, &input.article_url)? else {
+        return Ok(());
+    };
+    let t = now();
+    let since = t - chrono::Duration::minutes(REPEAT_WINDOW_MINUTES);
+    let maybe_repeat: i64 = reports::table
+        .filter(reports::ip_hash.eq(ip_hash))
+        .filter(reports::article_id.eq(article.id))
+        .filter(reports::description.eq(&input.description))
+        .filter(reports::created_at.ge(since))
+        .count()
+        .get_result(conn)?;
+    if maybe_repeat > 0 {
+        return Ok(());
+    }
+    crate::ratelimit::check(conn, Some(ip_hash), article.publication_id, limit, t)
+}
+
 /// Files a report: finds the article and the passage, then writes the report, its anchor, its
 /// event and (if asked) the acknowledgement email in one transaction. A repeat of the sender's
 /// report of moments ago gives that report back; past the sender's hourly limit nothing is
@@ -341,6 +369,7 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
         )?;
         Ok((article, revision, located))
     };
+    refuse_early_over_the_limit(conn, input, &sender)?;
     let first = place(conn)?;
     db::write(conn, |conn| {
         let still_current = articles::find(conn, first.0.id)?

@@ -565,8 +565,23 @@ async fn the_rate_limit_answers_429_with_retry_after_and_survives_a_restart() {
         );
         let seconds: u64 = retry.expect("Retry-After").parse().expect("seconds");
         assert!((3540..=3600).contains(&seconds), "{seconds}");
+        assert_eq!(
+            body["error"]["retry_after"], seconds,
+            "the embed reads it here"
+        );
         assert_eq!(app.counts(), before);
         assert_eq!(counters(&app), 2, "a refusal is not counted");
+        // Refused before the passage is searched for: a passage the article does not hold gets
+        // the 429, not the search's 422.
+        let (status, _, body) = file_api(
+            &app,
+            sender,
+            "words that are nowhere in the article at all",
+            "Report number 3b: the count is off.",
+        )
+        .await;
+        assert_eq!(status, Status::TooManyRequests, "{body}");
+        assert_eq!(app.counts(), before);
     }
     let app = TestApp::builder()
         .in_dir(dir.path())
