@@ -72,6 +72,8 @@ sent-reference = Its reference is
 sent-keep = Keep the link: it is the only way to see the report's progress.
 sent-back = Back to the article
 
+page-footer = Corrections tracked with Errata.
+
 ## Pages that say what went wrong
 
 message-home = Go to the home page

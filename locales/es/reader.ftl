@@ -71,6 +71,8 @@ sent-reference = Su referencia es
 sent-keep = Guarde el enlace: es la única forma de ver cómo avanza el aviso.
 sent-back = Volver al artículo
 
+page-footer = Correcciones gestionadas con Errata.
+
 ## Páginas que explican qué ha fallado
 
 message-home = Ir a la página de inicio

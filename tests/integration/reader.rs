@@ -911,6 +911,7 @@ async fn the_form_and_the_status_page_speak_spanish_when_asked() {
             "Resuelto",
             "(todavía no)",
             "No comparta este enlace",
+            "Correcciones gestionadas con Errata.",
         ] {
             assert!(html.contains(words), "{words}: {html}");
         }
