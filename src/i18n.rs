@@ -331,6 +331,7 @@ mod tests {
             "outcome-",
             "date-",
             "month-",
+            "page-",
         ];
         let mut used: Vec<String> = Vec::new();
         for source in sources {
