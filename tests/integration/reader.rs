@@ -961,3 +961,51 @@ async fn the_embed_carries_both_languages() {
     assert!(en.len() > 30);
     assert!(en.keys().all(|k| es.contains_key(k)) && en.len() == es.len());
 }
+
+/// A page on an origin no publication lists cannot file: 403 before anything is written, and it
+/// costs the sender nothing of their hourly allowance.
+#[rocket::async_test]
+async fn a_wrong_origin_is_refused_and_writes_nothing() {
+    let app = TestApp::builder()
+        .set("report_rate_limit", json!(1))
+        .start()
+        .await;
+    let token = app.editor();
+    app.article(&token).await;
+    let before = app.counts();
+    let body = json!({
+        "article_url": ARTICLE_URL,
+        "passage": { "exact": "roughly 14,000 vehicles a day" },
+        "category": "factual_error",
+        "description": "The 2022 study counted 12,000 vehicles.",
+    });
+    let r = app
+        .client
+        .post("/api/v1/reports")
+        .header(ContentType::JSON)
+        .header(rocket::http::Header::new("Origin", "https://evil.example"))
+        .remote("198.51.100.60:4000".parse().unwrap())
+        .body(body.to_string())
+        .dispatch()
+        .await;
+    assert_eq!(r.status(), Status::Forbidden);
+    assert_eq!(r.headers().get_one("Access-Control-Allow-Origin"), None);
+    let answer: serde_json::Value = serde_json::from_str(&r.into_string().await.unwrap()).unwrap();
+    assert_eq!(answer["error"]["code"], "origin_not_allowed", "{answer}");
+    assert_eq!(app.counts(), before);
+    assert_eq!(counters(&app), 0);
+    // The same sender from the publication's own origin still has its one report this hour.
+    let r = app
+        .client
+        .post("/api/v1/reports")
+        .header(ContentType::JSON)
+        .header(rocket::http::Header::new(
+            "Origin",
+            "https://news.example.com",
+        ))
+        .remote("198.51.100.60:4000".parse().unwrap())
+        .body(body.to_string())
+        .dispatch()
+        .await;
+    assert_eq!(r.status(), Status::Created);
+}
