@@ -22,6 +22,8 @@ pub struct Details {
     pub field: Option<String>,
     /// For `invalid_transition`: the transitions that are allowed from here.
     pub allowed: Vec<String>,
+    /// For `rate_limited`: seconds until the caller may try again (`Retry-After`).
+    pub retry_after: Option<u64>,
     /// Logged, never shown.
     cause: Option<String>,
 }
@@ -40,6 +42,7 @@ impl Error {
             message: message.into(),
             field: None,
             allowed: Vec::new(),
+            retry_after: None,
             cause: None,
         }))
     }
@@ -54,6 +57,11 @@ impl Error {
     /// The same error under a more specific code.
     pub fn with_code(mut self, code: &'static str) -> Self {
         self.code = code.into();
+        self
+    }
+
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
         self
     }
 
@@ -124,6 +132,9 @@ impl Error {
         if !self.allowed.is_empty() {
             inner["allowed"] = json!(self.allowed);
         }
+        if let Some(seconds) = self.retry_after {
+            inner["retry_after"] = json!(seconds);
+        }
         json!({ "error": inner })
     }
 }
@@ -180,10 +191,14 @@ impl<'r> Responder<'r, 'static> for Error {
             log::error!("{self}");
         }
         let body = self.to_json().to_string();
-        Response::build()
+        let mut response = Response::build();
+        response
             .status(self.status)
             .header(ContentType::JSON)
-            .sized_body(body.len(), Cursor::new(body))
-            .ok()
+            .sized_body(body.len(), Cursor::new(body));
+        if let Some(seconds) = self.retry_after {
+            response.raw_header("Retry-After", seconds.to_string());
+        }
+        response.ok()
     }
 }

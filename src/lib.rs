@@ -12,8 +12,10 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod i18n;
 pub mod logging;
 pub mod mail;
+pub mod ratelimit;
 pub mod reports;
 pub mod secrets;
 pub mod status;
@@ -33,7 +35,7 @@ use db::Db;
 use mail::transport::Transport;
 use mail::worker::{self, RetryPolicy, Wakeup};
 use mail::Site;
-use web::{App, RateLimiter};
+use web::App;
 
 /// Why the server could not start, said in terms of what to fix.
 #[derive(Debug)]
@@ -112,7 +114,6 @@ pub fn build(figment: Figment) -> Result<Rocket<Build>, StartError> {
     let wakeup = Wakeup::default();
     let app = App {
         db: db.clone(),
-        limiter: RateLimiter::new(settings.report_rate_limit),
         settings: settings.clone(),
         site,
         cache: CorrectionsCache::default(),

@@ -289,3 +289,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     signin_failures,
     report_counts,
 );
+
+diesel::table! {
+    report_counters (sender_hash, publication_id, minute) {
+        sender_hash -> Text,
+        publication_id -> BigInt,
+        minute -> Timestamp,
+        filings -> BigInt,
+    }
+}

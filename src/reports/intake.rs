@@ -253,7 +253,8 @@ fn keep<T>(faults: &mut Vec<Error>, checked: Result<T>) -> Option<T> {
     }
 }
 
-/// The 201 answer to a filed report.
+/// The answer to a filed report: 201, or 200 when it is the sender's repeat of a report filed
+/// moments ago (`repeated`), which is answered with the first report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Filed {
     pub id: i64,
@@ -261,17 +262,83 @@ pub struct Filed {
     pub status: String,
     pub status_url: String,
     pub passage: PassageView,
+    #[serde(skip)]
+    pub repeated: bool,
 }
 
-/// Files a report: finds the article and the passage, then writes the report, its anchor, its
-/// event and (if asked) the acknowledgement email in one transaction.
+/// How long a sender's repeat of the same passage and description is taken for the same report
+/// (a double click, a resent form, a reload) rather than a new one.
+pub const REPEAT_WINDOW_MINUTES: i64 = 10;
+
 /// Who sent a report: the hashed address, and the browser origin of a cross-site request.
 #[derive(Debug, Clone, Default)]
 pub struct Sender {
     pub ip_hash: Option<String>,
     pub origin: Option<String>,
+    /// Reports this sender may file per publication and hour (`ratelimit`); 0 for no limit, as
+    /// for the demo's own reports.
+    pub hourly_limit: u32,
 }
 
+/// The sender's own report on the same passage with the same description, filed within the
+/// last `REPEAT_WINDOW_MINUTES`, if there is one. A sender without an address is never matched.
+fn repeated_filing(
+    conn: &mut Conn,
+    sender: &Sender,
+    article_id: i64,
+    exact: &str,
+    description: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<Option<Report>> {
+    let Some(ip_hash) = &sender.ip_hash else {
+        return Ok(None);
+    };
+    let since = now - chrono::Duration::minutes(REPEAT_WINDOW_MINUTES);
+    Ok(reports::table
+        .filter(reports::ip_hash.eq(ip_hash))
+        .filter(reports::article_id.eq(article_id))
+        .filter(reports::quote_exact.eq(exact))
+        .filter(reports::description.eq(description))
+        .filter(reports::created_at.ge(since))
+        .order(reports::id.asc())
+        .select(Report::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// A sender already over the hourly limit is refused before the passage search, which can be
+/// costly, unless the filing may be a repeat of their recent report (answered with that report).
+fn refuse_early_over_the_limit(
+    conn: &mut Conn,
+    input: &ValidReport,
+    sender: &Sender,
+) -> Result<()> {
+    let (Some(ip_hash), limit @ 1..) = (&sender.ip_hash, sender.hourly_limit) else {
+        return Ok(());
+    };
+    let Some(article) = articles::find_by_url(conn, &input.article_url)? else {
+        return Ok(());
+    };
+    let t = now();
+    let since = t - chrono::Duration::minutes(REPEAT_WINDOW_MINUTES);
+    let maybe_repeat: i64 = reports::table
+        .filter(reports::ip_hash.eq(ip_hash))
+        .filter(reports::article_id.eq(article.id))
+        .filter(reports::description.eq(&input.description))
+        .filter(reports::created_at.ge(since))
+        .count()
+        .get_result(conn)?;
+    if maybe_repeat > 0 {
+        return Ok(());
+    }
+    crate::ratelimit::check(conn, Some(ip_hash), article.publication_id, limit, t)
+}
+
+/// Files a report: finds the article and the passage, then writes the report, its anchor, its
+/// event and (if asked) the acknowledgement email in one transaction. A repeat of the sender's
+/// report of moments ago gives that report back; past the sender's hourly limit nothing is
+/// written and the answer is 429 (both checked under the write lock, so concurrent filings
+/// cannot slip past either).
 pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -> Result<Filed> {
     // Locating can take a fuzzy search: do it before taking the write lock, and inside the
     // transaction only check that the article has not moved on to a newer revision meanwhile.
@@ -302,6 +369,7 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
         )?;
         Ok((article, revision, located))
     };
+    refuse_early_over_the_limit(conn, input, &sender)?;
     let first = place(conn)?;
     db::write(conn, |conn| {
         let still_current = articles::find(conn, first.0.id)?
@@ -312,6 +380,30 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
             place(conn)?
         };
         let t = now();
+        if let Some(first) = repeated_filing(
+            conn,
+            &sender,
+            article.id,
+            &located.quote.exact,
+            &input.description,
+            t,
+        )? {
+            return Ok(Filed {
+                id: first.id,
+                reference: first.reference.clone(),
+                status: first.state.clone(),
+                status_url: site.status_url(&first.status_token),
+                passage: PassageView::of(&first),
+                repeated: true,
+            });
+        }
+        crate::ratelimit::take(
+            conn,
+            sender.ip_hash.as_deref(),
+            article.publication_id,
+            sender.hourly_limit,
+            t,
+        )?;
         let token = random_secret(24);
         let report: Report =
             diesel::insert_into(reports::table)
@@ -380,6 +472,7 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
             status: report.state.clone(),
             status_url: site.status_url(&report.status_token),
             passage: PassageView::of(&report),
+            repeated: false,
         })
     })
 }

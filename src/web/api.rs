@@ -384,18 +384,20 @@ async fn file_report(
     body: JsonBody<ReportInput>,
 ) -> Result<(Status, Json<reports::Filed>)> {
     let valid = body.0.validate()?;
-    app.limiter.check(&sender)?;
     let site = app.site.clone();
+    let sender = reports::Sender {
+        ip_hash: sender.0,
+        origin: origin.0,
+        hourly_limit: app.settings.report_rate_limit,
+    };
     let filed = app
         .db
-        .run(move |conn| {
-            let sender = reports::Sender {
-                ip_hash: sender.0,
-                origin: origin.0,
-            };
-            reports::file(conn, &site, &valid, sender)
-        })
+        .run(move |conn| reports::file(conn, &site, &valid, sender))
         .await?;
+    if filed.repeated {
+        // The sender's own report of moments ago: the same answer, nothing new written.
+        return Ok((Status::Ok, Json(filed)));
+    }
     app.wakeup.wake();
     Ok((Status::Created, Json(filed)))
 }

@@ -33,6 +33,23 @@ fn article(server: &Server, token: &str) -> i64 {
 }
 
 fn report(server: &Server, exact: &str, name: &str, email: &str) -> Value {
+    report_saying(
+        server,
+        exact,
+        "The study says 12,000 vehicles, not 14,000.",
+        name,
+        email,
+    )
+}
+
+/// A report in words of its own: the same sender's same words within minutes are one report.
+fn report_saying(
+    server: &Server,
+    exact: &str,
+    description: &str,
+    name: &str,
+    email: &str,
+) -> Value {
     let (status, body) = server.json(
         "POST",
         "/api/v1/reports",
@@ -41,7 +58,7 @@ fn report(server: &Server, exact: &str, name: &str, email: &str) -> Value {
             "article_url": ARTICLE,
             "passage": { "exact": exact },
             "category": "factual_error",
-            "description": "The study says 12,000 vehicles, not 14,000.",
+            "description": description,
             "reporter": { "name": name, "email": email, "notify": true },
         })),
     );
@@ -580,9 +597,10 @@ fn a_backup_taken_while_the_server_writes_restores_every_row() {
     let server = errata.serve();
     article(&server, &token);
     for i in 0..5 {
-        report(
+        report_saying(
             &server,
             "18 months",
+            &format!("The study says 12,000 vehicles, not 14,000 (report {i})."),
             &format!("Reader {i}"),
             "r@reader.example",
         );
@@ -593,15 +611,15 @@ fn a_backup_taken_while_the_server_writes_restores_every_row() {
         let stop = stop.clone();
         let port = server.port;
         std::thread::spawn(move || {
-            let body = json!({
-                "article_url": ARTICLE,
-                "passage": { "exact": "public hearing" },
-                "category": "other",
-                "description": "Filed while a backup runs.",
-            })
-            .to_string();
             let mut filed = 0;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) && filed < 200 {
+                let body = json!({
+                    "article_url": ARTICLE,
+                    "passage": { "exact": "public hearing" },
+                    "category": "other",
+                    "description": format!("Filed while a backup runs ({filed})."),
+                })
+                .to_string();
                 let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
                 use std::io::{Read, Write};
                 let req = format!("POST /api/v1/reports HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len());
