@@ -326,7 +326,7 @@ fn the_server_starts_on_an_empty_database_with_the_demo() {
         }
     }
     assert!(
-        banner.contains("Sign in as editor@example.org with password: "),
+        banner.contains("/signin as editor@example.org with password: "),
         "{banner}"
     );
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
