@@ -14,12 +14,14 @@ pub mod error;
 pub mod events;
 pub mod logging;
 pub mod mail;
+pub mod notes;
 pub mod reports;
 pub mod secrets;
 pub mod status;
 pub mod text;
 pub mod time;
 pub mod web;
+pub mod workflow;
 
 use std::time::Duration;
 

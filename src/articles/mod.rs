@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::db::schema::{articles, publication_origins, publications, revisions};
 use crate::db::{self, Conn};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::secrets::sha256_hex;
 use crate::text::{self, input};
 use crate::time::now;
@@ -107,7 +107,7 @@ pub fn create_publication(
             .get_result(conn)?;
         if exists > 0 {
             return Err(Error::conflict(
-                "publication_exists",
+                Code::PublicationExists,
                 format!("{base} is already registered"),
             ));
         }
@@ -508,17 +508,20 @@ pub fn find_by_url(conn: &mut Conn, raw_url: &str) -> Result<Option<Article>> {
 /// `find`, with the API's 404 when there is no such article.
 pub fn require(conn: &mut Conn, id: i64) -> Result<Article> {
     find(conn, id)?
-        .ok_or_else(|| Error::not_found("article_not_found", format!("there is no article {id}")))
+        .ok_or_else(|| Error::not_found(Code::ArticleNotFound, format!("there is no article {id}")))
 }
 
 /// `find_by_url`, with the API's 404 when no article is registered at the URL.
 pub fn require_by_url(conn: &mut Conn, raw_url: &str) -> Result<Article> {
-    find_by_url(conn, raw_url)?.ok_or_else(|| {
-        Error::not_found(
-            "article_not_found",
-            format!("no article is registered at {raw_url}"),
-        )
-    })
+    find_by_url(conn, raw_url)?.ok_or_else(|| not_registered(raw_url))
+}
+
+/// The API's 404 for a URL no article is registered at.
+pub fn not_registered(raw_url: &str) -> Error {
+    Error::not_found(
+        Code::ArticleNotFound,
+        format!("no article is registered at {raw_url}"),
+    )
 }
 
 pub fn current_revision(conn: &mut Conn, article: &Article) -> Result<Revision> {

@@ -6,10 +6,10 @@ pub mod markdown;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::accounts::permissions::{self, Action};
 use crate::accounts::User;
 use crate::anchoring::{self, Placement, Subject};
 use crate::articles::{self, Article};
@@ -18,24 +18,17 @@ use crate::db::{self, Conn};
 use crate::error::{Error, Result};
 use crate::events::{self, NewEvent};
 use crate::mail::{NoteMail, Site};
-use crate::reports::{self, workflow, workflow::Resolution, workflow::State};
+use crate::notes::live;
+pub use crate::notes::{Note, NoteKind, NotePlacement};
+use crate::reports;
 use crate::secrets::sha256_hex;
-use crate::text::{self, input};
+use crate::text::{self, input, AnchorMethod};
 use crate::time::{now, rfc3339};
+use crate::workflow;
 
-pub const KINDS: [&str; 4] = ["correction", "clarification", "update", "editors_note"];
 pub const BODY_MAX: usize = 20_000;
 pub const WRONG_RIGHT_MAX: usize = 2000;
 pub const RESOLVES_MAX: usize = 100;
-
-pub fn kind_label(kind: &str) -> &'static str {
-    match kind {
-        "clarification" => "Clarification",
-        "update" => "Update",
-        "editors_note" => "Editor's note",
-        _ => "Correction",
-    }
-}
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,12 +43,12 @@ pub struct NoteInput {
 }
 
 struct ValidNote {
-    kind: String,
+    kind: NoteKind,
     wrong: Option<String>,
     right: Option<String>,
     body_markdown: String,
     body_html: String,
-    placement: String,
+    placement: NotePlacement,
     passage: Option<(String, Option<String>, Option<String>)>,
     resolves: Vec<i64>,
 }
@@ -68,26 +61,22 @@ impl NoteInput {
     fn validate(&self) -> Result<ValidNote> {
         let kind = match trimmed(&self.kind, "kind", usize::MAX)?.as_deref() {
             None => return Err(Error::invalid("kind", "kind is required")),
-            Some(k) if KINDS.contains(&k) => k.to_owned(),
-            Some(k) => {
-                return Err(Error::invalid(
-                    "kind",
-                    format!("`{k}` is not a kind: {}", KINDS.join(", ")),
-                ))
-            }
+            Some(k) => NoteKind::parse(k).ok_or_else(|| {
+                let kinds: Vec<&str> = NoteKind::ALL.iter().map(|k| k.as_str()).collect();
+                Error::invalid("kind", format!("`{k}` is not a kind: {}", kinds.join(", ")))
+            })?,
         };
         let body_markdown = trimmed(&self.body_markdown, "body_markdown", BODY_MAX)?
             .ok_or_else(|| Error::invalid("body_markdown", "body_markdown is required"))?;
         let body_html = markdown::render(&body_markdown);
         let placement = match trimmed(&self.placement, "placement", usize::MAX)?.as_deref() {
-            None => "bottom".to_owned(),
-            Some(p @ ("top" | "bottom")) => p.to_owned(),
-            Some(p) => {
-                return Err(Error::invalid(
+            None => NotePlacement::default(),
+            Some(p) => NotePlacement::parse(p).ok_or_else(|| {
+                Error::invalid(
                     "placement",
                     format!("`{p}` is not a placement: top or bottom"),
-                ))
-            }
+                )
+            })?,
         };
         let passage = match &self.passage {
             None => None,
@@ -131,32 +120,6 @@ impl NoteInput {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = correction_notes)]
-pub struct Note {
-    pub id: i64,
-    pub article_id: i64,
-    pub kind: String,
-    pub wrong: Option<String>,
-    pub right_text: Option<String>,
-    pub body_markdown: String,
-    pub body_html: String,
-    pub placement: String,
-    pub revision_id: i64,
-    pub quote_exact: Option<String>,
-    pub quote_prefix: Option<String>,
-    pub quote_suffix: Option<String>,
-    pub quote_start: Option<i64>,
-    pub quote_end: Option<i64>,
-    pub author_id: i64,
-    pub version: i64,
-    pub published_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub amended_at: Option<NaiveDateTime>,
-    pub retracted_at: Option<NaiveDateTime>,
-    pub retraction_reason: Option<String>,
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct NotePassage {
     pub exact: String,
@@ -171,11 +134,11 @@ pub struct NotePassage {
 #[derive(Debug, Clone, Serialize)]
 pub struct NoteView {
     pub id: i64,
-    pub kind: String,
+    pub kind: NoteKind,
     pub wrong: Option<String>,
     pub right: Option<String>,
     pub body_html: String,
-    pub placement: String,
+    pub placement: NotePlacement,
     pub published_at: String,
     pub updated_at: String,
     pub passage: Option<NotePassage>,
@@ -219,11 +182,11 @@ fn note_passage(conn: &mut Conn, note: &Note) -> Result<Option<NotePassage>> {
 pub fn view(conn: &mut Conn, site: &Site, note: &Note) -> Result<NoteView> {
     Ok(NoteView {
         id: note.id,
-        kind: note.kind.clone(),
+        kind: note.kind,
         wrong: note.wrong.clone(),
         right: note.right_text.clone(),
         body_html: note.body_html.clone(),
-        placement: note.placement.clone(),
+        placement: note.placement,
         published_at: rfc3339(note.published_at),
         updated_at: rfc3339(note.updated_at),
         passage: note_passage(conn, note)?,
@@ -241,12 +204,7 @@ pub fn publish(
     article_id: i64,
     input: &NoteInput,
 ) -> Result<(Article, NoteView)> {
-    if !actor.role().can_publish() {
-        return Err(Error::forbidden(format!(
-            "a {} may not publish correction notes",
-            actor.role().as_str()
-        )));
-    }
+    permissions::require(actor.role, Action::Publish)?;
     let v = input.validate()?;
     db::write(conn, |conn| {
         let article = articles::require(conn, article_id)?;
@@ -265,12 +223,12 @@ pub fn publish(
         let note: Note = diesel::insert_into(correction_notes::table)
             .values((
                 correction_notes::article_id.eq(article.id),
-                correction_notes::kind.eq(&v.kind),
+                correction_notes::kind.eq(v.kind),
                 correction_notes::wrong.eq(&v.wrong),
                 correction_notes::right_text.eq(&v.right),
                 correction_notes::body_markdown.eq(&v.body_markdown),
                 correction_notes::body_html.eq(&v.body_html),
-                correction_notes::placement.eq(&v.placement),
+                correction_notes::placement.eq(v.placement),
                 correction_notes::revision_id.eq(revision.id),
                 correction_notes::quote_exact.eq(located.as_ref().map(|l| l.quote.exact.clone())),
                 correction_notes::quote_prefix.eq(located.as_ref().map(|l| l.quote.prefix.clone())),
@@ -285,7 +243,11 @@ pub fn publish(
             .returning(Note::as_returning())
             .get_result(conn)?;
         if let Some(l) = &located {
-            let method = if l.exact_match { "intake" } else { "fuzzy" };
+            let method = if l.exact_match {
+                AnchorMethod::Intake
+            } else {
+                AnchorMethod::Fuzzy
+            };
             anchoring::insert(
                 conn,
                 Subject::Note(note.id),
@@ -300,17 +262,13 @@ pub fn publish(
                 note_id: Some(note.id),
                 article_id: Some(article.id),
                 actor: Some(actor.id),
-                to: Some(note.kind.clone()),
+                to: Some(note.kind.as_str().into()),
                 ..Default::default()
             },
         )?;
-        let resolution = if v.kind == "clarification" {
-            Resolution::Clarified
-        } else {
-            Resolution::Corrected
-        };
+        let resolution = workflow::resolution_by_note(note.kind);
         let mail_note = NoteMail {
-            kind_label: kind_label(&note.kind),
+            kind_label: note.kind.label(),
             body_markdown: &note.body_markdown,
             body_html: &note.body_html,
             permalink: permalink(site, note.id),
@@ -323,17 +281,9 @@ pub fn publish(
                     format!("report {} is about another article", report.reference),
                 ));
             }
-            let from = report.state();
-            workflow::check(
-                from,
-                workflow::Move {
-                    to: State::Resolved,
-                    resolution: Some(resolution),
-                },
-                actor.role(),
-                true,
-            )
-            .map_err(|r| reports::refusal_error(r, from).with_field("resolves"))?;
+            let from = report.state;
+            workflow::check(from, workflow::Move::resolve(resolution), actor.role, true)
+                .map_err(|r| reports::refusal_error(r, from).with_field("resolves"))?;
             diesel::insert_into(note_reports::table)
                 .values((
                     note_reports::note_id.eq(note.id),
@@ -345,9 +295,7 @@ pub fn publish(
                 site,
                 actor,
                 &report,
-                State::Resolved,
-                Some(resolution),
-                None,
+                workflow::Move::resolve(resolution),
                 Some(format!("resolved by note {}", note.id)),
                 Some((note.id, &mail_note)),
             )?;
@@ -374,7 +322,7 @@ pub fn live_note_for_report(
     let note: Option<Note> = correction_notes::table
         .inner_join(note_reports::table)
         .filter(note_reports::report_id.eq(report_id))
-        .filter(correction_notes::retracted_at.is_null())
+        .filter(live())
         .order(correction_notes::id.desc())
         .select(Note::as_select())
         .first(conn)
@@ -392,7 +340,7 @@ pub struct ArticleCorrections {
 pub fn for_article(conn: &mut Conn, site: &Site, article: &Article) -> Result<ArticleCorrections> {
     let notes: Vec<Note> = correction_notes::table
         .filter(correction_notes::article_id.eq(article.id))
-        .filter(correction_notes::retracted_at.is_null())
+        .filter(live())
         .order((
             correction_notes::published_at.asc(),
             correction_notes::id.asc(),

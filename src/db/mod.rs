@@ -1,7 +1,9 @@
 //! The database: an r2d2 pool of SQLite connections with our pragmas, the embedded migrations, and
 //! `Db::run`, which runs blocking diesel work off the async executor.
 
+pub mod errors;
 pub mod schema;
+mod text_enum;
 
 use std::time::Duration;
 
@@ -10,11 +12,14 @@ use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnectio
 use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-use crate::error::Error;
+use crate::error::{Code, Error};
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
 pub type Conn = SqliteConnection;
+/// The backend queries are built for. Code outside `db` names this, never `Sqlite`, so that a
+/// second backend is a change here.
+pub type Backend = diesel::sqlite::Sqlite;
 pub type PoolConn = PooledConnection<ConnectionManager<SqliteConnection>>;
 
 /// Per-connection settings. `busy_timeout` comes first so that even the WAL switch waits for a
@@ -118,7 +123,7 @@ pub fn backup(conn: &mut SqliteConnection, path: &std::path::Path) -> Result<(),
     use diesel::RunQueryDsl;
     if path.exists() {
         return Err(Error::conflict(
-            "backup_exists",
+            Code::BackupExists,
             format!("{} exists already; name a new file", path.display()),
         ));
     }

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::db::schema::outbox;
 use crate::db::{self, Conn};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::events::{self, ActedBy, NewEvent};
 use crate::secrets::random_secret;
 use crate::time::now;
@@ -221,8 +221,9 @@ fn state_of(conn: &mut Conn, id: i64) -> Result<OutboxState> {
         .select(outbox::state)
         .first(conn)
         .optional()?;
-    let state = state
-        .ok_or_else(|| Error::not_found("outbox_not_found", format!("there is no message {id}")))?;
+    let state = state.ok_or_else(|| {
+        Error::not_found(Code::OutboxNotFound, format!("there is no message {id}"))
+    })?;
     OutboxState::parse(&state)
         .ok_or_else(|| Error::internal(format!("message {id} has an unknown state")))
 }
@@ -258,13 +259,13 @@ pub fn retry(conn: &mut Conn, id: i64, by: ActedBy<'_>) -> Result<()> {
             OutboxState::Failed | OutboxState::Discarded => {}
             OutboxState::Queued | OutboxState::Sending => {
                 return Err(Error::conflict(
-                    "already_queued",
+                    Code::AlreadyQueued,
                     format!("message {id} is already {}", from.as_str()),
                 ))
             }
             OutboxState::Sent => {
                 return Err(Error::conflict(
-                    "already_sent",
+                    Code::AlreadySent,
                     format!("message {id} was sent; it is not sent twice"),
                 ))
             }
@@ -304,19 +305,19 @@ pub fn discard(conn: &mut Conn, id: i64, by: ActedBy<'_>) -> Result<()> {
             OutboxState::Queued | OutboxState::Failed => {}
             OutboxState::Sending => {
                 return Err(Error::conflict(
-                    "being_sent",
+                    Code::BeingSent,
                     format!("message {id} is being sent right now; try again in a moment"),
                 ))
             }
             OutboxState::Sent => {
                 return Err(Error::conflict(
-                    "already_sent",
+                    Code::AlreadySent,
                     format!("message {id} was already sent"),
                 ))
             }
             OutboxState::Discarded => {
                 return Err(Error::conflict(
-                    "already_discarded",
+                    Code::AlreadyDiscarded,
                     format!("message {id} is already discarded"),
                 ))
             }

@@ -9,7 +9,7 @@ use crate::articles::{self};
 use crate::db::{self, Conn};
 use crate::error::{Error, Result};
 use crate::events::{self, NewEvent};
-use crate::text::{self};
+use crate::text::{self, AnchorMethod};
 
 /// An editor's hand placement of a report's passage on the current revision.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -98,7 +98,7 @@ pub fn attach(conn: &mut Conn, actor: &User, id: i64, input: &AnchorInput) -> Re
             conn,
             Subject::Report(report.id),
             revision.id,
-            &Placement::anchored("manual", 1.0, start, end),
+            &Placement::anchored(AnchorMethod::Manual, 1.0, start, end),
         )?;
         events::record(
             conn,
@@ -107,8 +107,8 @@ pub fn attach(conn: &mut Conn, actor: &User, id: i64, input: &AnchorInput) -> Re
                 report_id: Some(report.id),
                 article_id: Some(article.id),
                 actor: Some(actor.id),
-                from: before.map(|b| b.status),
-                to: Some(row.status),
+                from: before.map(|b| b.status.as_str().into()),
+                to: Some(row.status.as_str().into()),
                 body: Some(format!(
                     "placed by hand on [{start}, {end}) of revision {}",
                     revision.number

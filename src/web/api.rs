@@ -14,7 +14,7 @@ use super::guards::{
 use super::App;
 use crate::articles::{self, Article};
 use crate::corrections::{self, Cached, NoteInput};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::reports::{
     self, workflow::State as ReportState, AnchorInput, ListQuery, ReportInput, TransitionInput,
 };
@@ -234,7 +234,7 @@ async fn revision_diff(
             articles::require(conn, id)?;
             let new = articles::revision_by_number(conn, id, number)?.ok_or_else(|| {
                 Error::not_found(
-                    "revision_not_found",
+                    Code::RevisionNotFound,
                     format!("article {id} has no revision {number}"),
                 )
             })?;

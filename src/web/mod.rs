@@ -53,7 +53,7 @@ impl RateLimiter {
         match &sender.0 {
             Some(hash) if !self.allow(hash) => Err(crate::error::Error::new(
                 rocket::http::Status::TooManyRequests,
-                "rate_limited",
+                crate::error::Code::RateLimited,
                 "too many reports were sent from this address in the last hour; please try again later",
             )),
             _ => Ok(()),

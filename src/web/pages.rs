@@ -8,7 +8,7 @@ use rocket::{get, routes, Route, State};
 
 use super::App;
 use crate::articles;
-use crate::corrections::{self, kind_label};
+use crate::corrections;
 use crate::error::{Error, Result};
 use crate::time::{readable, rfc3339};
 
@@ -80,7 +80,7 @@ async fn note_permalink(app: &State<App>, id: i64) -> Result<(Status, RawHtml<St
         publication: publication.name,
         article_title: article.title,
         article_url: article.url,
-        kind_label: kind_label(&note.kind),
+        kind_label: note.kind.label(),
         published_at: (rfc3339(note.published_at), readable(note.published_at)),
         amended_at: note.amended_at.map(|t| (rfc3339(t), readable(t))),
         retraction,

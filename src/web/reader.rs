@@ -13,11 +13,11 @@ use sha2::Sha256;
 use super::guards::SenderHash;
 use super::App;
 use crate::articles;
-use crate::corrections::kind_label;
 use crate::demo::ARTICLE_PATH as DEMO_PATH;
 use crate::error::{Error, Result};
 use crate::reports::{self, PassageInput, ReportInput, ReporterInput};
 use crate::status::{self, PublicStatus};
+use crate::workflow::State as ReportState;
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -183,9 +183,9 @@ fn when(rfc3339: &str) -> (String, String) {
 
 /// The reader's timeline in plain words: Received, Under review, Resolved (with its outcome).
 fn timeline(s: &PublicStatus) -> (Vec<Step>, Option<String>) {
-    let resolved = s.status == "resolved";
-    let reviewing = matches!(s.status.as_str(), "triaged" | "investigating");
-    let outcome = s.resolution.as_deref().map(|r| {
+    let resolved = s.status == ReportState::Resolved;
+    let reviewing = matches!(s.status, ReportState::Triaged | ReportState::Investigating);
+    let outcome = s.resolution.map(|r| {
         let (word, explanation) = crate::mail::outcome_words(r, s.duplicate_of.as_deref());
         (word, explanation)
     });
@@ -243,7 +243,7 @@ pub(super) fn status_html(status: &PublicStatus) -> Result<String> {
     let note_label = status
         .note
         .as_ref()
-        .map(|n| kind_label(&n.kind))
+        .map(|n| n.kind.label())
         .unwrap_or("Correction");
     render(&StatusPage {
         s: status,
@@ -465,9 +465,9 @@ fn form_page(
         f,
         article_title,
         csrf,
-        categories: reports::CATEGORIES
+        categories: reports::Category::ALL
             .iter()
-            .map(|c| (*c, reports::category_label(c)))
+            .map(|c| (c.as_str(), c.label()))
             .collect(),
         summary: errors.into_iter().map(|(_, m)| m).collect(),
         fields,
