@@ -284,3 +284,33 @@ impl<'r> Responder<'r, 'static> for Error {
             .ok()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn the_cause_is_kept_as_a_source_and_never_shown() {
+        let io = std::io::Error::other("disk on fire at /var/lib/errata");
+        let e = Error::internal(io);
+        assert_eq!(e.code, Code::Internal);
+        let source = e.source().expect("the cause is the source");
+        assert_eq!(source.to_string(), "disk on fire at /var/lib/errata");
+        assert!(e.to_string().contains("disk on fire"), "logged: {e}");
+        let shown = e.to_json().to_string();
+        assert!(!shown.contains("disk on fire"), "{shown}");
+        assert!(shown.contains(r#""code":"internal""#), "{shown}");
+    }
+
+    #[test]
+    fn a_client_error_has_no_cause_and_keeps_its_code() {
+        let e = Error::invalid("url", "bad").with_code(Code::PassageNotFound);
+        assert!(e.source().is_none());
+        assert!(!e.is_server_error());
+        assert_eq!(
+            e.to_json(),
+            json!({ "error": { "code": "passage_not_found", "message": "bad", "field": "url" } })
+        );
+    }
+}

@@ -52,3 +52,52 @@ macro_rules! stored_as_text {
         }
     };
 }
+
+#[cfg(test)]
+mod tests {
+    use diesel::dsl::sql;
+    use diesel::prelude::*;
+    use diesel::sql_types::{Nullable, Text};
+
+    use crate::accounts::Role;
+    use crate::workflow::{Resolution, State};
+
+    fn read<T>(conn: &mut crate::db::Conn, literal: &str) -> QueryResult<T>
+    where
+        T: diesel::deserialize::FromSqlRow<Text, crate::db::Backend> + 'static,
+    {
+        diesel::select(sql::<Text>(literal)).get_result(conn)
+    }
+
+    #[test]
+    fn a_known_name_reads_back_and_an_unknown_one_is_an_error() {
+        let mut conn = crate::db::connect(":memory:").expect("an in-memory database");
+        assert_eq!(read::<State>(&mut conn, "'triaged'"), Ok(State::Triaged));
+        assert_eq!(read::<Role>(&mut conn, "'editor'"), Ok(Role::Editor));
+        let unknown = read::<State>(&mut conn, "'archived'").unwrap_err();
+        assert!(
+            matches!(unknown, diesel::result::Error::DeserializationError(_)),
+            "{unknown:?}"
+        );
+        assert!(
+            format!("{unknown:?}").contains("`archived` is not a known report state"),
+            "{unknown:?}"
+        );
+        // Never the least privilege, nor any other default.
+        assert!(read::<Role>(&mut conn, "'superuser'").is_err());
+        let none: Option<Resolution> = diesel::select(sql::<Nullable<Text>>("NULL"))
+            .get_result(&mut conn)
+            .expect("NULL reads as None");
+        assert_eq!(none, None);
+    }
+
+    #[test]
+    fn names_are_written_as_their_spelling() {
+        let mut conn = crate::db::connect(":memory:").expect("an in-memory database");
+        let written: String =
+            diesel::select(diesel::dsl::sql::<Text>("").bind::<Text, _>(Resolution::NoError))
+                .get_result(&mut conn)
+                .expect("a bound enum");
+        assert_eq!(written, "no_error");
+    }
+}
