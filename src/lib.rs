@@ -23,6 +23,7 @@ pub mod time;
 pub mod web;
 pub mod workflow;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use rocket::fairing::AdHoc;
@@ -94,13 +95,13 @@ pub fn build(figment: Figment) -> Result<Rocket<Build>, StartError> {
     }
     let from = settings.sender().map_err(|e| StartError(e.to_string()))?;
     let wakeup = Wakeup::default();
+    let db = db.after_each_run(worker::wake_when_queued(wakeup.clone()));
     let app = App {
         db: db.clone(),
         limiter: RateLimiter::new(settings.report_rate_limit),
         settings: settings.clone(),
         site,
-        cache: CorrectionsCache::default(),
-        wakeup: wakeup.clone(),
+        cache: Arc::new(CorrectionsCache::default()),
         ip_salt,
     };
     let poll = Duration::from_millis(settings.mail_poll_ms);

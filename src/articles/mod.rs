@@ -408,6 +408,8 @@ pub fn upsert(conn: &mut Conn, input: &ArticleInput) -> Result<Upserted> {
                         articles::title.eq(&title),
                         articles::published_at.eq(input.published_at.or(article.published_at)),
                         articles::updated_at.eq(t),
+                        // The public answer shows the title.
+                        articles::corrections_version.eq(articles::corrections_version + 1),
                     ))
                     .returning(Article::as_returning())
                     .get_result(conn)?
@@ -481,6 +483,8 @@ fn set_current(
             articles::title.eq(title),
             articles::published_at.eq(published_at),
             articles::updated_at.eq(now()),
+            // A new revision moves the notes' passages (re-anchored in this same transaction).
+            articles::corrections_version.eq(articles::corrections_version + 1),
         ))
         .returning(Article::as_returning())
         .get_result(conn)?)
@@ -522,6 +526,25 @@ pub fn not_registered(raw_url: &str) -> Error {
         Code::ArticleNotFound,
         format!("no article is registered at {raw_url}"),
     )
+}
+
+/// Records that what `GET /api/v1/corrections` shows for the article changed. Called in the
+/// transaction of the change (a note published, amended or retracted; see also `upsert`), so that
+/// every server's in-memory answer is checked against it, whichever process made the change.
+pub fn corrections_changed(conn: &mut Conn, article_id: i64) -> Result<()> {
+    diesel::update(articles::table.find(article_id))
+        .set(articles::corrections_version.eq(articles::corrections_version + 1))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The article at a canonical URL and the version of its public corrections answer.
+pub fn corrections_version(conn: &mut Conn, canonical_url: &str) -> Result<Option<(i64, i64)>> {
+    Ok(articles::table
+        .filter(articles::url.eq(canonical_url))
+        .select((articles::id, articles::corrections_version))
+        .first(conn)
+        .optional()?)
 }
 
 pub fn current_revision(conn: &mut Conn, article: &Article) -> Result<Revision> {

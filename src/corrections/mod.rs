@@ -266,6 +266,7 @@ pub fn publish(
                 ..Default::default()
             },
         )?;
+        articles::corrections_changed(conn, article.id)?;
         let resolution = workflow::resolution_by_note(note.kind);
         let mail_note = NoteMail {
             kind_label: note.kind.label(),
@@ -377,47 +378,59 @@ impl Cached {
 }
 
 /// The embed asks for an article's notes on every page view: answers are kept in memory by
-/// canonical article URL and dropped whenever a note or the article changes.
+/// canonical article URL, each with the article's `corrections_version` it was read at.
 ///
-/// A generation counter closes the race between a reader that missed the cache and a writer: an
-/// answer read from the database is stored only if nothing was invalidated since the read began,
-/// so a stale answer can never outlive the change that made it stale.
+/// Every change to an answer bumps that version in the change's own transaction
+/// (`articles::corrections_changed`), so before serving from memory the cache asks the database
+/// for the current version, one indexed read: a change made by another process (the CLI's
+/// `article import`) is seen as soon as one made by this server, and no route has to remember to
+/// invalidate anything.
 #[derive(Default)]
 pub struct CorrectionsCache {
-    state: RwLock<CacheState>,
-}
-
-#[derive(Default)]
-struct CacheState {
-    entries: HashMap<String, Arc<Cached>>,
-    generation: u64,
+    entries: RwLock<HashMap<String, (i64, Arc<Cached>)>>,
 }
 
 impl CorrectionsCache {
-    pub fn get(&self, url: &str) -> Option<Arc<Cached>> {
-        self.state.read().ok()?.entries.get(url).cloned()
+    /// The answer kept for `url`, if it was read at `version`.
+    pub fn get(&self, url: &str, version: i64) -> Option<Arc<Cached>> {
+        let entries = self.entries.read().ok()?;
+        entries
+            .get(url)
+            .filter(|(at, _)| *at == version)
+            .map(|(_, cached)| cached.clone())
     }
 
-    /// Read before loading an answer from the database; hand it back to `put`.
-    pub fn generation(&self) -> u64 {
-        self.state.read().map(|s| s.generation).unwrap_or(0)
-    }
-
-    pub fn put(&self, url: &str, cached: Cached, read_at: u64) -> Arc<Cached> {
+    /// Keeps an answer read at `version`, unless a newer one is kept already (a slow reader
+    /// finishing late must not put back an older answer).
+    pub fn put(&self, url: &str, version: i64, cached: Cached) -> Arc<Cached> {
         let cached = Arc::new(cached);
-        if let Ok(mut state) = self.state.write() {
-            if state.generation == read_at {
-                state.entries.insert(url.to_owned(), cached.clone());
+        if let Ok(mut entries) = self.entries.write() {
+            let newer_kept = entries.get(url).is_some_and(|(at, _)| *at > version);
+            if !newer_kept {
+                entries.insert(url.to_owned(), (version, cached.clone()));
             }
         }
         cached
     }
 
-    pub fn invalidate(&self, url: &str) {
-        if let Ok(mut state) = self.state.write() {
-            state.entries.remove(url);
-            state.generation += 1;
+    /// The public answer for the article at a canonical URL: from memory when its version is
+    /// current, else read (answer and version from one snapshot) and kept.
+    pub fn answer(&self, conn: &mut Conn, site: &Site, canonical_url: &str) -> Result<Arc<Cached>> {
+        let Some((_, version)) = articles::corrections_version(conn, canonical_url)? else {
+            return Err(articles::not_registered(canonical_url));
+        };
+        if let Some(hit) = self.get(canonical_url, version) {
+            return Ok(hit);
         }
+        let (version, body) = db::read(conn, |conn| {
+            let article = articles::require_by_url(conn, canonical_url)?;
+            let (_, version) = articles::corrections_version(conn, canonical_url)?
+                .ok_or_else(|| articles::not_registered(canonical_url))?;
+            let answer = for_article(conn, site, &article)?;
+            let body = serde_json::to_string(&answer).map_err(Error::internal)?;
+            Ok((version, body))
+        })?;
+        Ok(self.put(canonical_url, version, Cached::new(body)))
     }
 }
 
@@ -426,22 +439,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_answer_read_before_an_invalidation_is_not_kept() {
+    fn an_answer_is_served_only_at_its_version_and_never_replaced_by_an_older_one() {
         let cache = CorrectionsCache::default();
-        let read_at = cache.generation();
-        // A note is published while the slow read is still running.
-        cache.invalidate("https://a.example/x");
-        cache.put("https://a.example/x", Cached::new("old".into()), read_at);
-        assert!(cache.get("https://a.example/x").is_none());
-        let read_at = cache.generation();
-        cache.put("https://a.example/x", Cached::new("new".into()), read_at);
+        let url = "https://a.example/x";
+        cache.put(url, 1, Cached::new("one".into()));
         assert_eq!(
-            cache
-                .get("https://a.example/x")
-                .map(|c| c.body.clone())
-                .as_deref(),
-            Some("new")
+            cache.get(url, 1).map(|c| c.body.clone()).as_deref(),
+            Some("one")
         );
+        // A note was published (version 2): the answer at 1 is not served any more.
+        assert!(cache.get(url, 2).is_none());
+        cache.put(url, 2, Cached::new("two".into()));
+        // A slow reader that read version 1 finishes late.
+        cache.put(url, 1, Cached::new("one".into()));
+        assert_eq!(
+            cache.get(url, 2).map(|c| c.body.clone()).as_deref(),
+            Some("two")
+        );
+        assert!(cache.get(url, 1).is_none());
     }
 
     #[test]

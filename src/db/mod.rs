@@ -54,10 +54,14 @@ pub fn migrate(conn: &mut SqliteConnection) -> Result<Vec<String>, Error> {
     Ok(applied.iter().map(|v| v.to_string()).collect())
 }
 
+/// Called on the blocking thread after each `Db::run`, whatever its outcome.
+pub type AfterRun = std::sync::Arc<dyn Fn() + Send + Sync>;
+
 /// The shared pool, managed by Rocket.
 #[derive(Clone)]
 pub struct Db {
     pool: Pool<ConnectionManager<SqliteConnection>>,
+    after_run: Option<AfterRun>,
 }
 
 impl Db {
@@ -69,7 +73,19 @@ impl Db {
             .connection_customizer(Box::new(Pragmas))
             .build(manager)
             .map_err(|e| Error::internal(format!("cannot open database {database_url}: {e}")))?;
-        Ok(Db { pool })
+        Ok(Db {
+            pool,
+            after_run: None,
+        })
+    }
+
+    /// Runs `hook` after each unit of work, on its thread: how the application learns of what the
+    /// domain did there (mail queued) without every caller having to say so.
+    pub fn after_each_run(self, hook: impl Fn() + Send + Sync + 'static) -> Db {
+        Db {
+            after_run: Some(std::sync::Arc::new(hook)),
+            ..self
+        }
     }
 
     pub fn get(&self) -> Result<PoolConn, Error> {
@@ -86,8 +102,11 @@ impl Db {
     {
         let db = self.clone();
         rocket::tokio::task::spawn_blocking(move || {
-            let mut conn = db.get()?;
-            f(&mut conn)
+            let done = db.get().and_then(|mut conn| f(&mut conn));
+            if let Some(hook) = &db.after_run {
+                hook();
+            }
+            done
         })
         .await
         .map_err(|e| Error::internal(format!("database task failed: {e}")))?
@@ -108,6 +127,16 @@ where
         Ok(Some(_)) => f(conn),
         _ => conn.immediate_transaction(f),
     }
+}
+
+/// Runs `f` in a read transaction: every read in it sees one snapshot of the database, so
+/// values read together agree with each other.
+pub fn read<T, F>(conn: &mut SqliteConnection, f: F) -> Result<T, Error>
+where
+    F: FnOnce(&mut SqliteConnection) -> Result<T, Error>,
+{
+    use diesel::Connection;
+    conn.transaction(f)
 }
 
 /// One round trip, for health checks.

@@ -10,6 +10,8 @@
 //!   └── discarded <── (an admin discards a queued or failed message)
 //! ```
 
+use std::cell::Cell;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -57,8 +59,22 @@ impl OutboxState {
     }
 }
 
+thread_local! {
+    /// Whether this thread queued mail since it last asked (`take_queued`).
+    static QUEUED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether mail was queued on this thread since the last call; clears the mark. Database work runs
+/// on one blocking thread per unit (`Db::run`), which asks this afterwards (through the hook the
+/// application installs, `worker::wake_when_queued`) so that the worker is woken by the domain
+/// that queued the mail, whoever called it, and no route has to remember to.
+pub fn take_queued() -> bool {
+    QUEUED.with(|q| q.replace(false))
+}
+
 /// Queues `email`; call inside the transaction of the change that causes it.
 pub fn enqueue(conn: &mut Conn, site: &Site, email: Email) -> Result<i64> {
+    QUEUED.with(|q| q.set(true));
     let message_id = format!("<{}@{}>", random_secret(18), site.host);
     let t = now();
     Ok(diesel::insert_into(outbox::table)

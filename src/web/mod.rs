@@ -8,7 +8,7 @@ pub mod reader;
 pub mod request_log;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rocket::fairing::{Fairing, Info, Kind};
@@ -18,7 +18,6 @@ use rocket::{Request, Response};
 use crate::config::Settings;
 use crate::corrections::CorrectionsCache;
 use crate::db::Db;
-use crate::mail::worker::Wakeup;
 use crate::mail::Site;
 use guards::CorsOrigin;
 
@@ -27,8 +26,7 @@ pub struct App {
     pub db: Db,
     pub settings: Settings,
     pub site: Site,
-    pub cache: CorrectionsCache,
-    pub wakeup: Wakeup,
+    pub cache: Arc<CorrectionsCache>,
     pub ip_salt: String,
     pub limiter: RateLimiter,
 }

@@ -600,7 +600,6 @@ async fn send_report(
         }
         Err(e) => return Err(e),
     };
-    app.wakeup.wake();
     let status_path = filed
         .status_url
         .strip_prefix(&app.site.base_url)

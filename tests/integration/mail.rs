@@ -11,6 +11,7 @@ use crate::support::TestApp;
 #[rocket::async_test]
 async fn a_resolving_note_reaches_the_reporter_over_smtp_with_text_and_html() {
     let app = TestApp::builder().smtp().start().await;
+    app.expect_delivery();
     let sink = app.smtp.clone().unwrap();
     let token = app.editor();
     let article = app.article(&token).await;
@@ -120,6 +121,7 @@ async fn an_unreachable_smtp_server_leaves_the_message_queued_for_a_later_attemp
 #[rocket::async_test]
 async fn without_smtp_mail_is_written_as_eml_files() {
     let app = TestApp::new().await;
+    app.expect_delivery();
     let token = app.editor();
     app.article(&token).await;
     app.report("roughly 14,000 vehicles a day", Some("ada@example.org"))
@@ -205,4 +207,24 @@ async fn a_configuration_refusal_is_retried_not_dropped() {
         1,
         "kept for a later attempt"
     );
+}
+
+/// The check at drop can fail: mail that cannot be delivered fails a test that expected delivery.
+#[rocket::async_test]
+#[should_panic(expected = "outbox rows were left unsent")]
+async fn a_test_expecting_delivery_fails_when_mail_is_left_unsent() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app = TestApp::builder()
+        .set("smtp_url", json!(format!("smtp://127.0.0.1:{port}")))
+        .start()
+        .await;
+    app.expect_delivery_within(std::time::Duration::from_secs(1));
+    let token = app.editor();
+    app.article(&token).await;
+    app.report("roughly 14,000 vehicles a day", Some("ada@example.org"))
+        .await;
 }
