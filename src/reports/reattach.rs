@@ -3,6 +3,7 @@
 use serde::Deserialize;
 
 use super::*;
+use crate::accounts::permissions::{self, Action};
 use crate::accounts::User;
 use crate::anchoring::{self, Placement, Subject};
 use crate::articles::{self};
@@ -26,6 +27,7 @@ pub struct AnchorInput {
 }
 
 pub fn attach(conn: &mut Conn, actor: &User, id: i64, input: &AnchorInput) -> Result<Report> {
+    permissions::require(actor.role, Action::Reattach)?;
     db::write(conn, |conn| {
         let report = find(conn, id)?;
         let article = articles::find(conn, report.article_id)?

@@ -173,7 +173,7 @@ pub(crate) fn apply(
         duplicate_of,
     } = mv;
     let t = now();
-    let resolved = to == State::Resolved;
+    let resolved = !to.is_open();
     let updated: Report = diesel::update(reports::table.find(report.id))
         .set((
             reports::state.eq(to),

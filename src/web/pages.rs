@@ -73,9 +73,7 @@ async fn note_permalink(app: &State<App>, id: i64) -> Result<(Status, RawHtml<St
             "There is no correction note at this address.",
         );
     };
-    let retraction = note
-        .retracted_at
-        .map(|_| note.retraction_reason.clone().unwrap_or_default());
+    let retraction = (!note.is_live()).then(|| note.retraction_reason.clone().unwrap_or_default());
     let page = NotePage {
         publication: publication.name,
         article_title: article.title,

@@ -183,7 +183,7 @@ fn when(rfc3339: &str) -> (String, String) {
 
 /// The reader's timeline in plain words: Received, Under review, Resolved (with its outcome).
 fn timeline(s: &PublicStatus) -> (Vec<Step>, Option<String>) {
-    let resolved = s.status == ReportState::Resolved;
+    let resolved = !s.status.is_open();
     let reviewing = matches!(s.status, ReportState::Triaged | ReportState::Investigating);
     let outcome = s.resolution.map(|r| {
         let (word, explanation) = crate::mail::outcome_words(r, s.duplicate_of.as_deref());
