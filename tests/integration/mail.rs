@@ -8,6 +8,20 @@ use serde_json::json;
 
 use crate::support::TestApp;
 
+/// An app whose SMTP server is a loopback port nothing listens on.
+async fn with_unreachable_smtp() -> TestApp {
+    // Bind and drop a listener to find such a port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    TestApp::builder()
+        .set("smtp_url", json!(format!("smtp://127.0.0.1:{port}")))
+        .start()
+        .await
+}
+
 #[rocket::async_test]
 async fn a_resolving_note_reaches_the_reporter_over_smtp_with_text_and_html() {
     let app = TestApp::builder().smtp().start().await;
@@ -70,16 +84,7 @@ async fn a_resolving_note_reaches_the_reporter_over_smtp_with_text_and_html() {
 
 #[rocket::async_test]
 async fn an_unreachable_smtp_server_leaves_the_message_queued_for_a_later_attempt() {
-    // Bind and drop a listener to find a loopback port nothing listens on.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let app = TestApp::builder()
-        .set("smtp_url", json!(format!("smtp://127.0.0.1:{port}")))
-        .start()
-        .await;
+    let app = with_unreachable_smtp().await;
     let token = app.editor();
     app.article(&token).await;
     app.report("roughly 14,000 vehicles a day", Some("ada@example.org"))
@@ -213,15 +218,7 @@ async fn a_configuration_refusal_is_retried_not_dropped() {
 #[rocket::async_test]
 #[should_panic(expected = "outbox rows were left unsent")]
 async fn a_test_expecting_delivery_fails_when_mail_is_left_unsent() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let app = TestApp::builder()
-        .set("smtp_url", json!(format!("smtp://127.0.0.1:{port}")))
-        .start()
-        .await;
+    let app = with_unreachable_smtp().await;
     app.expect_delivery_within(std::time::Duration::from_secs(1));
     let token = app.editor();
     app.article(&token).await;
