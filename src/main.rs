@@ -339,17 +339,15 @@ fn admin(command: Command) -> Result<(), String> {
                 "ID", "KIND", "STATE", "RECIPIENT", "ATTEMPTS", "NEXT ATTEMPT"
             );
             for m in rows {
-                let next = match OutboxState::parse(&m.state) {
-                    Some(OutboxState::Queued | OutboxState::Sending) => {
-                        when(Some(m.next_attempt_at))
-                    }
+                let next = match m.state {
+                    OutboxState::Queued | OutboxState::Sending => when(Some(m.next_attempt_at)),
                     _ => "-".into(),
                 };
                 println!(
                     "{:>5}  {:<16} {:<9} {:<32} {:>8}  {:<19}  {}",
                     m.id,
                     m.template,
-                    m.state,
+                    m.state.as_str(),
                     m.recipient,
                     m.attempts,
                     next,
