@@ -199,6 +199,17 @@ impl Error {
         .with_cause(cause)
     }
 
+    /// `internal`, saying what we were doing when `cause` happened (kept as the cause's source).
+    pub fn internal_while(
+        doing: impl Into<String>,
+        cause: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Error::internal(While {
+            doing: doing.into(),
+            cause: cause.into(),
+        })
+    }
+
     /// `field: message`, for a terminal.
     pub fn describe(&self) -> String {
         match &self.field {
@@ -232,6 +243,25 @@ impl Error {
             inner["allowed"] = json!(self.allowed);
         }
         json!({ "error": inner })
+    }
+}
+
+/// A cause with what was being done when it happened: "cannot open database x: <cause>".
+#[derive(Debug)]
+struct While {
+    doing: String,
+    cause: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl std::fmt::Display for While {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.doing, self.cause)
+    }
+}
+
+impl std::error::Error for While {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.cause)
     }
 }
 
@@ -312,5 +342,18 @@ mod tests {
             e.to_json(),
             json!({ "error": { "code": "passage_not_found", "message": "bad", "field": "url" } })
         );
+    }
+
+    #[test]
+    fn what_we_were_doing_is_said_and_the_cause_stays_reachable() {
+        let io = std::io::Error::other("permission denied");
+        let e = Error::internal_while("cannot open database /x.db", io);
+        let source = e.source().expect("a source");
+        assert_eq!(
+            source.to_string(),
+            "cannot open database /x.db: permission denied"
+        );
+        let root = source.source().expect("the original cause");
+        assert_eq!(root.to_string(), "permission denied");
     }
 }

@@ -41,7 +41,7 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Pragmas {
 pub fn connect(database_url: &str) -> Result<SqliteConnection, Error> {
     use diesel::Connection;
     let mut conn = SqliteConnection::establish(database_url)
-        .map_err(|e| Error::internal(format!("cannot open database {database_url}: {e}")))?;
+        .map_err(|e| Error::internal_while(format!("cannot open database {database_url}"), e))?;
     conn.batch_execute(PRAGMAS)?;
     Ok(conn)
 }
@@ -50,7 +50,7 @@ pub fn connect(database_url: &str) -> Result<SqliteConnection, Error> {
 pub fn migrate(conn: &mut SqliteConnection) -> Result<Vec<String>, Error> {
     let applied = conn
         .run_pending_migrations(MIGRATIONS)
-        .map_err(|e| Error::internal(format!("migration failed: {e}")))?;
+        .map_err(|e| Error::internal_while("migration failed", e))?;
     Ok(applied.iter().map(|v| v.to_string()).collect())
 }
 
@@ -72,7 +72,9 @@ impl Db {
             .connection_timeout(Duration::from_secs(30))
             .connection_customizer(Box::new(Pragmas))
             .build(manager)
-            .map_err(|e| Error::internal(format!("cannot open database {database_url}: {e}")))?;
+            .map_err(|e| {
+                Error::internal_while(format!("cannot open database {database_url}"), e)
+            })?;
         Ok(Db {
             pool,
             after_run: None,
@@ -109,7 +111,7 @@ impl Db {
             done
         })
         .await
-        .map_err(|e| Error::internal(format!("database task failed: {e}")))?
+        .map_err(|e| Error::internal_while("database task failed", e))?
     }
 }
 
@@ -162,7 +164,7 @@ pub fn backup(conn: &mut SqliteConnection, path: &std::path::Path) -> Result<(),
     diesel::sql_query("VACUUM INTO ?")
         .bind::<diesel::sql_types::Text, _>(target)
         .execute(conn)
-        .map_err(|e| Error::internal(format!("backup to {target} failed: {e}")))?;
+        .map_err(|e| Error::internal_while(format!("backup to {target} failed"), e))?;
     Ok(())
 }
 

@@ -39,7 +39,7 @@ pub struct Email {
 
 fn render<T: Template>(t: &T) -> Result<String> {
     t.render()
-        .map_err(|e| Error::internal(format!("email template: {e}")))
+        .map_err(|e| Error::internal_while("email template", e))
 }
 
 /// What the reader is told about their report; shared by the text and HTML bodies.

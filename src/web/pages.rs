@@ -48,8 +48,7 @@ struct NotePage {
 }
 
 fn render(t: &impl Template) -> Result<String> {
-    t.render()
-        .map_err(|e| Error::internal(format!("template: {e}")))
+    t.render().map_err(|e| Error::internal_while("template", e))
 }
 
 #[get("/corrections/<id>")]

@@ -32,8 +32,7 @@ pub fn routes() -> Vec<Route> {
 }
 
 fn render(t: &impl Template) -> Result<String> {
-    t.render()
-        .map_err(|e| Error::internal(format!("template: {e}")))
+    t.render().map_err(|e| Error::internal_while("template", e))
 }
 
 fn page(status: Status, html: String) -> (Status, RawHtml<String>) {
