@@ -349,11 +349,11 @@ mod tests {
         }
         assert!(used.len() > 40, "keys were found: {used:?}");
         // Keys made from a code at run time.
-        for c in crate::reports::CATEGORIES {
-            used.push(format!("category-{c}"));
+        for c in crate::reports::Category::ALL {
+            used.push(format!("category-{}", c.as_str()));
         }
-        for k in ["correction", "clarification", "update", "editors_note"] {
-            used.push(format!("kind-{k}"));
+        for k in crate::notes::NoteKind::ALL {
+            used.push(format!("kind-{}", k.as_str()));
         }
         for r in ["corrected", "clarified", "no_error", "duplicate", "closed"] {
             used.push(format!("outcome-{r}"));

@@ -13,8 +13,10 @@ pub mod demo;
 pub mod error;
 pub mod events;
 pub mod i18n;
+pub mod invites;
 pub mod logging;
 pub mod mail;
+pub mod notes;
 pub mod ratelimit;
 pub mod reports;
 pub mod secrets;
@@ -22,7 +24,9 @@ pub mod status;
 pub mod text;
 pub mod time;
 pub mod web;
+pub mod workflow;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use rocket::fairing::AdHoc;
@@ -112,12 +116,12 @@ pub fn build(figment: Figment) -> Result<Rocket<Build>, StartError> {
     }
     let from = settings.sender().map_err(|e| StartError(e.to_string()))?;
     let wakeup = Wakeup::default();
+    let db = db.after_each_run(worker::wake_when_queued(wakeup.clone()));
     let app = App {
         db: db.clone(),
         settings: settings.clone(),
         site,
-        cache: CorrectionsCache::default(),
-        wakeup: wakeup.clone(),
+        cache: Arc::new(CorrectionsCache::default()),
         ip_salt,
     };
     let poll = Duration::from_millis(settings.mail_poll_ms);

@@ -10,7 +10,7 @@ use rocket::http::Status;
 
 use crate::db::schema::report_counters as rc;
 use crate::db::Conn;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 /// How far back filings count.
 pub fn window() -> Duration {
@@ -142,7 +142,7 @@ pub fn refused(retry_after_s: u64) -> Error {
     let unit = if n == 1 { "minute" } else { "minutes" };
     Error::new(
         Status::TooManyRequests,
-        "rate_limited",
+        Code::RateLimited,
         format!(
             "too many reports were sent from this address in the last hour; please try again in about {n} {unit}"
         ),

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use super::{origin_of, Publication};
 use crate::db::schema::{publication_origins, publications};
 use crate::db::{self, Conn};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::events::{self, ActedBy, NewEvent};
 
 /// The longest target time an admin may set: thirty days.
@@ -101,7 +101,7 @@ pub fn update_publication(
             .optional()?
             .ok_or_else(|| {
                 Error::not_found(
-                    "publication_not_found",
+                    Code::PublicationNotFound,
                     format!("there is no publication {id}"),
                 )
             })?;

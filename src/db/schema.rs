@@ -64,6 +64,7 @@ diesel::table! {
         current_revision_id -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        corrections_version -> BigInt,
     }
 }
 

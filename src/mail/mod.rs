@@ -10,6 +10,7 @@ pub use outbox::enqueue;
 use askama::Template;
 
 use crate::error::{Error, Result};
+use crate::workflow::Resolution;
 
 /// What mail needs to know about this server to write links and Message-IDs.
 #[derive(Debug, Clone)]
@@ -38,7 +39,7 @@ pub struct Email {
 
 fn render<T: Template>(t: &T) -> Result<String> {
     t.render()
-        .map_err(|e| Error::internal(format!("email template: {e}")))
+        .map_err(|e| Error::internal_while("email template", e))
 }
 
 /// What the reader is told about their report; shared by the text and HTML bodies.
@@ -165,22 +166,22 @@ struct ResolvedHtml<'a> {
 }
 
 /// A short outcome line and a sentence for the reader, by resolution.
-pub fn outcome_words(resolution: &str, duplicate_of: Option<&str>) -> (&'static str, String) {
+pub fn outcome_words(resolution: Resolution, duplicate_of: Option<&str>) -> (&'static str, String) {
     match resolution {
-        "corrected" => ("Corrected", "The newsroom agreed and published a correction.".into()),
-        "clarified" => ("Clarified", "The newsroom published a clarification.".into()),
-        "no_error" => (
+        Resolution::Corrected => ("Corrected", "The newsroom agreed and published a correction.".into()),
+        Resolution::Clarified => ("Clarified", "The newsroom published a clarification.".into()),
+        Resolution::NoError => (
             "No error found",
             "The newsroom reviewed the passage and found it accurate as published.".into(),
         ),
-        "duplicate" => (
+        Resolution::Duplicate => (
             "Already reported",
             format!(
                 "Another reader reported the same passage{}. We will write to you again when that report is resolved.",
                 duplicate_of.map(|r| format!(" ({r})")).unwrap_or_default()
             ),
         ),
-        _ => ("Closed", "The newsroom closed the report.".into()),
+        Resolution::Spam => ("Closed", "The newsroom closed the report.".into()),
     }
 }
 
@@ -188,7 +189,7 @@ pub fn report_resolved(
     to: &str,
     report_id: i64,
     m: &ReportMail<'_>,
-    resolution: &str,
+    resolution: Resolution,
     duplicate_of: Option<&str>,
     note: Option<(i64, &NoteMail<'_>)>,
 ) -> Result<Email> {

@@ -11,11 +11,11 @@ use crate::anchoring::{self, Placement, Subject};
 use crate::articles::{self, Article};
 use crate::db::schema::reports;
 use crate::db::{self, Conn};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::events::{self, NewEvent};
 use crate::mail::{self, Site};
 use crate::secrets::random_secret;
-use crate::text::{self, input};
+use crate::text::{self, input, AnchorMethod};
 use crate::time::now;
 
 /// A report as a reader's browser sends it. Every field is optional here so that a missing one
@@ -53,7 +53,7 @@ pub struct ValidReport {
     pub exact: String,
     pub prefix: Option<String>,
     pub suffix: Option<String>,
-    pub category: String,
+    pub category: Category,
     pub description: String,
     pub suggested_correction: Option<String>,
     pub evidence_urls: Vec<String>,
@@ -145,14 +145,13 @@ impl ReportInput {
         let category = keep(
             &mut faults,
             required(&self.category, "category").and_then(|category| {
-                if CATEGORIES.contains(&category.as_str()) {
-                    Ok(category)
-                } else {
-                    Err(Error::invalid(
+                Category::parse(&category).ok_or_else(|| {
+                    let names: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+                    Error::invalid(
                         "category",
-                        format!("category must be one of {}", CATEGORIES.join(", ")),
-                    ))
-                }
+                        format!("category must be one of {}", names.join(", ")),
+                    )
+                })
             }),
         );
         // At least DESCRIPTION_MIN characters a reader can see: say what is wrong.
@@ -231,7 +230,7 @@ impl ReportInput {
             exact: exact.unwrap_or_default(),
             prefix: prefix.flatten(),
             suffix: suffix.flatten(),
-            category: category.unwrap_or_default(),
+            category: category.unwrap_or(Category::Other),
             description: description.unwrap_or_default(),
             suggested_correction: suggested_correction.flatten(),
             evidence_urls: evidence_urls.unwrap_or_default(),
@@ -259,7 +258,7 @@ fn keep<T>(faults: &mut Vec<Error>, checked: Result<T>) -> Option<T> {
 pub struct Filed {
     pub id: i64,
     pub reference: String,
-    pub status: String,
+    pub status: State,
     pub status_url: String,
     pub passage: PassageView,
     #[serde(skip)]
@@ -343,12 +342,8 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
     // Locating can take a fuzzy search: do it before taking the write lock, and inside the
     // transaction only check that the article has not moved on to a newer revision meanwhile.
     let place = |conn: &mut Conn| -> Result<(Article, articles::Revision, text::Located)> {
-        let article = articles::require_by_url(conn, &input.article_url).map_err(|e| {
-            if e.code == "article_not_found" {
-                e.with_field("article_url")
-            } else {
-                e
-            }
+        let article = articles::find_by_url(conn, &input.article_url)?.ok_or_else(|| {
+            articles::not_registered(&input.article_url).with_field("article_url")
         })?;
         if let Some(origin) = &sender.origin {
             // A page may report only on its own publication's articles.
@@ -356,7 +351,7 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
                 return Err(Error::forbidden(format!(
                     "pages on {origin} may not report on articles of another publication"
                 ))
-                .with_code("origin_not_allowed"));
+                .with_code(Code::OriginNotAllowed));
             }
         }
         let revision = articles::current_revision(conn, &article)?;
@@ -391,7 +386,7 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
             return Ok(Filed {
                 id: first.id,
                 reference: first.reference.clone(),
-                status: first.state.clone(),
+                status: first.state,
                 status_url: site.status_url(&first.status_token),
                 passage: PassageView::of(&first),
                 repeated: true,
@@ -417,7 +412,7 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
                     reports::quote_suffix.eq(&located.quote.suffix),
                     reports::quote_start.eq(located.start as i64),
                     reports::quote_end.eq(located.end as i64),
-                    reports::category.eq(&input.category),
+                    reports::category.eq(input.category),
                     reports::description.eq(&input.description),
                     reports::suggested_correction.eq(&input.suggested_correction),
                     reports::evidence_urls
@@ -426,7 +421,7 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
                     reports::reporter_name.eq(&input.reporter_name),
                     reports::reporter_email.eq(&input.reporter_email),
                     reports::notify.eq(input.notify),
-                    reports::state.eq(State::New.as_str()),
+                    reports::state.eq(State::New),
                     reports::ip_hash.eq(&sender.ip_hash),
                     reports::created_at.eq(t),
                     reports::updated_at.eq(t),
@@ -442,9 +437,9 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
             ..report
         };
         let method = if located.exact_match {
-            "intake"
+            AnchorMethod::Intake
         } else {
-            "fuzzy"
+            AnchorMethod::Fuzzy
         };
         anchoring::insert(
             conn,
@@ -469,7 +464,7 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
         Ok(Filed {
             id: report.id,
             reference: report.reference.clone(),
-            status: report.state.clone(),
+            status: report.state,
             status_url: site.status_url(&report.status_token),
             passage: PassageView::of(&report),
             repeated: false,

@@ -8,6 +8,8 @@ pub mod pages;
 pub mod reader;
 pub mod request_log;
 
+use std::sync::Arc;
+
 use rocket::fairing::{Fairing, Info, Kind};
 use rocket::http::{Header, Method};
 use rocket::{Request, Response};
@@ -15,7 +17,6 @@ use rocket::{Request, Response};
 use crate::config::Settings;
 use crate::corrections::CorrectionsCache;
 use crate::db::Db;
-use crate::mail::worker::Wakeup;
 use crate::mail::Site;
 use guards::CorsOrigin;
 
@@ -24,8 +25,7 @@ pub struct App {
     pub db: Db,
     pub settings: Settings,
     pub site: Site,
-    pub cache: CorrectionsCache,
-    pub wakeup: Wakeup,
+    pub cache: Arc<CorrectionsCache>,
     pub ip_salt: String,
 }
 

@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::i18n::{self, Lang, Messages};
 use crate::reports::{self, PassageInput, ReportInput, ReporterInput};
 use crate::status::{self, PublicStatus};
+use crate::workflow::{Resolution, State as ReportState};
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -33,8 +34,7 @@ pub fn routes() -> Vec<Route> {
 }
 
 fn render(t: &impl Template) -> Result<String> {
-    t.render()
-        .map_err(|e| Error::internal(format!("template: {e}")))
+    t.render().map_err(|e| Error::internal_while("template", e))
 }
 
 fn page(status: Status, html: String) -> (Status, RawHtml<String>) {
@@ -221,10 +221,14 @@ struct StatusPage<'a> {
 }
 
 /// A resolution in the reader's words: the outcome, and what it means.
-fn outcome_words(t: Messages, resolution: &str, duplicate_of: Option<&str>) -> (String, String) {
+fn outcome_words(
+    t: Messages,
+    resolution: Resolution,
+    duplicate_of: Option<&str>,
+) -> (String, String) {
     let key = match resolution {
-        "corrected" | "clarified" | "no_error" | "duplicate" => resolution,
-        _ => "closed",
+        Resolution::Spam => "closed",
+        other => other.as_str(),
     };
     let why = t.with(
         &format!("outcome-{key}-why"),
@@ -237,11 +241,10 @@ fn outcome_words(t: Messages, resolution: &str, duplicate_of: Option<&str>) -> (
 /// The reader's timeline in plain words: Received, Under review, Resolved (with its outcome).
 fn timeline(t: Messages, s: &PublicStatus) -> (Vec<Step>, Option<String>) {
     let when = |rfc3339: &str| (rfc3339.to_owned(), t.date_time_rfc3339(rfc3339));
-    let resolved = s.status == "resolved";
-    let reviewing = matches!(s.status.as_str(), "triaged" | "investigating");
+    let resolved = !s.status.is_open();
+    let reviewing = matches!(s.status, ReportState::Triaged | ReportState::Investigating);
     let outcome = s
         .resolution
-        .as_deref()
         .map(|r| outcome_words(t, r, s.duplicate_of.as_deref()));
     let steps = vec![
         Step {
@@ -545,9 +548,9 @@ fn form_page(
         f,
         article_title,
         csrf,
-        categories: reports::CATEGORIES
+        categories: reports::Category::ALL
             .iter()
-            .map(|c| (*c, t.get(&format!("category-{c}"))))
+            .map(|c| (c.as_str(), t.get(&format!("category-{}", c.as_str()))))
             .collect(),
         summary: errors.into_iter().map(|(_, m)| m).collect(),
         fields,
@@ -699,9 +702,6 @@ async fn send_report(
         Err(e) if e.status.code < 500 => return again(vec![fault_words(t, &e)], e.status),
         Err(e) => return Err(e),
     };
-    if !filed.repeated {
-        app.wakeup.wake();
-    }
     let status_path = filed
         .status_url
         .strip_prefix(&app.site.base_url)

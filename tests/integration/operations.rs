@@ -691,3 +691,35 @@ fn building_outside_a_runtime_with_smtp_is_an_error_not_an_abort() {
     };
     assert!(err.to_string().contains("runtime"), "{err}");
 }
+
+/// A guard that fails on our side (here the origin check, whose table is gone) answers a plain
+/// 500, and its cause is in the log: a guard's error is shown by a catcher, not by its responder,
+/// and used to reach nobody.
+#[test]
+fn a_guards_server_error_is_logged_with_its_cause() {
+    let errata = Errata::new();
+    let server = errata.serve();
+    let mut conn = errata::db::connect(errata.db_path().to_str().unwrap()).unwrap();
+    diesel::sql_query("DROP TABLE publication_origins")
+        .execute(&mut conn)
+        .unwrap();
+    let (status, body) = server.request(
+        "POST",
+        "/api/v1/reports",
+        &[
+            ("Origin", "https://elsewhere.example"),
+            ("Content-Type", "application/json"),
+        ],
+        Some("{}"),
+    );
+    assert_eq!(status, 500, "{body}");
+    assert!(body.contains(r#""code":"internal""#), "{body}");
+    assert!(!body.contains("publication_origins"), "never shown: {body}");
+    assert!(
+        wait_until(10, || server
+            .log()
+            .contains("no such table: publication_origins")),
+        "the cause is logged: {}",
+        server.log()
+    );
+}

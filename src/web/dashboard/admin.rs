@@ -13,10 +13,11 @@ use rocket::{get, post, routes, Route, State};
 
 use super::session::{self, AdminDesk, Checked, CsrfForm};
 use super::{ok, render, Frame, Page, PageError};
-use crate::accounts::{self, invites, Role, Scope};
+use crate::accounts::{self, Role, Scope};
 use crate::articles::{self, PublicationSettings};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::events::ActedBy;
+use crate::invites;
 use crate::mail::outbox::{self, OutboxState};
 use crate::time::readable;
 use crate::web::App;
@@ -95,7 +96,7 @@ async fn users_page(app: &State<App>, desk: AdminDesk, flash: Option<FlashMessag
             .into_iter()
             .map(|u| UserRow {
                 id: u.id,
-                role: u.role().as_str(),
+                role: u.role.as_str(),
                 active: u.active,
                 me: u.id == me,
                 email: u.email,
@@ -145,7 +146,6 @@ async fn invite_user(
             ))
         })
         .await;
-    app.wakeup.wake();
     done("/dashboard/admin/users", outcome)
 }
 
@@ -544,20 +544,17 @@ async fn mail_page(app: &State<App>, desk: AdminDesk, flash: Option<FlashMessage
         frame: Frame::new(&desk.0, flash),
         messages: rows
             .into_iter()
-            .map(|m| {
-                let state = OutboxState::parse(&m.state);
-                MailRow {
-                    id: m.id,
-                    can_retry: matches!(state, Some(OutboxState::Failed | OutboxState::Discarded)),
-                    can_discard: matches!(state, Some(OutboxState::Failed | OutboxState::Queued)),
-                    template: m.template.replace('_', " "),
-                    recipient: m.recipient,
-                    state: m.state,
-                    attempts: m.attempts,
-                    next_attempt: readable(m.next_attempt_at),
-                    last_error: m.last_error,
-                    created: readable(m.created_at),
-                }
+            .map(|m| MailRow {
+                id: m.id,
+                can_retry: matches!(m.state, OutboxState::Failed | OutboxState::Discarded),
+                can_discard: matches!(m.state, OutboxState::Failed | OutboxState::Queued),
+                template: m.template.replace('_', " "),
+                recipient: m.recipient,
+                state: m.state.as_str().to_owned(),
+                attempts: m.attempts,
+                next_attempt: readable(m.next_attempt_at),
+                last_error: m.last_error,
+                created: readable(m.created_at),
             })
             .collect(),
     })
@@ -578,7 +575,6 @@ async fn retry_mail(
             Ok(format!("Message {id} is queued again."))
         })
         .await;
-    app.wakeup.wake();
     done("/dashboard/admin/mail", outcome)
 }
 
@@ -613,7 +609,7 @@ struct PasswordPage<'a> {
 
 fn link_gone() -> Page {
     Err(PageError(Error::not_found(
-        "link_not_valid",
+        Code::LinkNotValid,
         "This link has expired or was already used. Ask an admin for a new invitation.",
     )))
 }

@@ -75,7 +75,7 @@ impl Frame {
         Frame {
             name: staff.user.name.clone(),
             role: staff.role().as_str(),
-            is_admin: staff.role() == crate::accounts::Role::Admin,
+            is_admin: staff.may(crate::accounts::permissions::Action::ManageUsers),
             csrf: staff.csrf().to_owned(),
             flash: flash.map(|f| (f.kind().to_owned(), f.message().to_owned())),
         }

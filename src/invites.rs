@@ -1,13 +1,13 @@
-//! Bringing a colleague in: an admin invites them by email with a role, and a link lets them
+//! Bringing a colleague in (above accounts and mail, which it joins in one transaction): an admin invites them by email with a role, and a link lets them
 //! choose their own password once before it expires. No admin ever knows (or types) their password.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::{check_password, hash_password, normalise_email, Role, User};
+use crate::accounts::{check_password, hash_password, normalise_email, Role, User};
 use crate::db::schema::{password_tokens, sessions, users};
 use crate::db::{self, Conn};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::events::{self, NewEvent};
 use crate::mail::{self, InviteMail, Site};
 use crate::secrets::{random_secret, sha256_hex};
@@ -48,7 +48,7 @@ pub fn invite(
             .get_result(conn)?;
         if taken > 0 {
             return Err(
-                Error::conflict("email_taken", format!("a user with {email} exists"))
+                Error::conflict(Code::EmailTaken, format!("a user with {email} exists"))
                     .with_field("email"),
             );
         }
@@ -123,7 +123,7 @@ pub fn set_password_by_link(conn: &mut Conn, secret: &str, password: &str) -> Re
     db::write(conn, |conn| {
         let user = user_for_link(conn, secret)?.ok_or_else(|| {
             Error::not_found(
-                "link_not_valid",
+                Code::LinkNotValid,
                 "this link has expired or was already used; ask an admin for a new invitation",
             )
         })?;
