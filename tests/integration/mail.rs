@@ -78,8 +78,13 @@ async fn a_resolving_note_reaches_the_reporter_over_smtp_with_text_and_html() {
     assert_eq!(parsed.text_body.len(), 1);
     assert_eq!(parsed.html_body.len(), 1);
 
-    let sent = app.count(&format!("SELECT COUNT(*) AS n FROM outbox WHERE report_id = {id} AND state = 'sent' AND sent_at IS NOT NULL"));
-    assert_eq!(sent, 2);
+    // The worker records the send just after the server's answer: give it that moment.
+    let sent_query = format!("SELECT COUNT(*) AS n FROM outbox WHERE report_id = {id} AND state = 'sent' AND sent_at IS NOT NULL");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while app.count(&sent_query) < 2 && std::time::Instant::now() < deadline {
+        rocket::tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(app.count(&sent_query), 2);
 }
 
 #[rocket::async_test]
