@@ -90,25 +90,13 @@ pub struct InviteMail<'a> {
 #[derive(Template)]
 #[template(path = "email/invite.txt")]
 struct InviteText<'a> {
-    name: &'a str,
-    email: &'a str,
-    role: &'a str,
-    inviter: &'a str,
-    link: &'a str,
-    signin: &'a str,
-    expires: &'a str,
+    m: &'a InviteMail<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "email/invite.html")]
 struct InviteHtml<'a> {
-    name: &'a str,
-    email: &'a str,
-    role: &'a str,
-    inviter: &'a str,
-    link: &'a str,
-    signin: &'a str,
-    expires: &'a str,
+    m: &'a InviteMail<'a>,
 }
 
 pub fn invite(m: &InviteMail<'_>) -> Result<Email> {
@@ -116,24 +104,8 @@ pub fn invite(m: &InviteMail<'_>) -> Result<Email> {
         template: "invite",
         to: m.email.into(),
         subject: format!("{} invited you to Errata", m.inviter),
-        text: render(&InviteText {
-            name: m.name,
-            email: m.email,
-            role: m.role,
-            inviter: m.inviter,
-            link: &m.link,
-            signin: &m.signin,
-            expires: &m.expires,
-        })?,
-        html: render(&InviteHtml {
-            name: m.name,
-            email: m.email,
-            role: m.role,
-            inviter: m.inviter,
-            link: &m.link,
-            signin: &m.signin,
-            expires: &m.expires,
-        })?,
+        text: render(&InviteText { m })?,
+        html: render(&InviteHtml { m })?,
         report_id: None,
         note_id: None,
     })

@@ -36,8 +36,7 @@ pub fn routes() -> Vec<Route> {
         create_publication,
         update_publication,
         mail_page,
-        retry_mail,
-        discard_mail,
+        mail_action,
         password_page,
         set_password
     ]
@@ -560,37 +559,31 @@ async fn mail_page(app: &State<App>, desk: AdminDesk, flash: Option<FlashMessage
     })
 }
 
-#[post("/dashboard/admin/mail/<id>/retry", data = "<_form>")]
-async fn retry_mail(
+/// Retry or discard one message: the outbox decides which states allow which.
+#[post("/dashboard/admin/mail/<id>/<action>", data = "<_form>")]
+async fn mail_action(
     app: &State<App>,
     desk: AdminDesk,
     id: i64,
+    action: &str,
     _form: Checked<super::signin::TokenOnly>,
 ) -> std::result::Result<Flash<Redirect>, PageError> {
     let by = by(&desk);
+    let retry = match action {
+        "retry" => true,
+        "discard" => false,
+        _ => return Err(Error::not_found(Code::NotFound, "no such action on a message").into()),
+    };
     let outcome = app
         .db
         .run(move |conn| {
-            outbox::retry(conn, id, by)?;
-            Ok(format!("Message {id} is queued again."))
-        })
-        .await;
-    done("/dashboard/admin/mail", outcome)
-}
-
-#[post("/dashboard/admin/mail/<id>/discard", data = "<_form>")]
-async fn discard_mail(
-    app: &State<App>,
-    desk: AdminDesk,
-    id: i64,
-    _form: Checked<super::signin::TokenOnly>,
-) -> std::result::Result<Flash<Redirect>, PageError> {
-    let by = by(&desk);
-    let outcome = app
-        .db
-        .run(move |conn| {
-            outbox::discard(conn, id, by)?;
-            Ok(format!("Message {id} is discarded; it will not be sent."))
+            if retry {
+                outbox::retry(conn, id, by)?;
+                Ok(format!("Message {id} is queued again."))
+            } else {
+                outbox::discard(conn, id, by)?;
+                Ok(format!("Message {id} is discarded; it will not be sent."))
+            }
         })
         .await;
     done("/dashboard/admin/mail", outcome)
