@@ -929,3 +929,30 @@ async fn changing_the_password_ends_other_sessions() {
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM sessions"), 0);
     assert_eq!(get(&app, "/dashboard").await.status, Status::SeeOther);
 }
+
+/// Rocket refuses to start outside debug without a secret key for private cookies: the binary
+/// makes one on first start and keeps it in the database, so a release server starts as is and
+/// sessions outlive a restart.
+#[test]
+fn a_release_server_starts_without_a_configured_secret_key_and_keeps_it() {
+    use crate::support::binary::Errata;
+    let errata = Errata::new()
+        .env("ROCKET_PROFILE", "release")
+        .env("ROCKET_DEMO", "true");
+    let key = || {
+        let mut conn = errata::db::connect(errata.db_path().to_str().expect("path")).expect("db");
+        use diesel::prelude::*;
+        errata::db::schema::settings::table
+            .filter(errata::db::schema::settings::key.eq("cookie_secret_key"))
+            .select(errata::db::schema::settings::value)
+            .first::<String>(&mut conn)
+            .expect("a kept key")
+    };
+    let server = errata.serve();
+    assert_eq!(server.request("GET", "/signin", &[], None).0, 200);
+    let first = key();
+    drop(server);
+    let server = errata.serve();
+    assert_eq!(server.request("GET", "/signin", &[], None).0, 200);
+    assert_eq!(key(), first, "the same key after a restart");
+}
