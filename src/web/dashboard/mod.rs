@@ -3,6 +3,7 @@
 //! domain (`reports`, `corrections`, `accounts`) and render; no rule is decided here.
 
 pub mod admin;
+pub mod invite;
 pub mod queue;
 pub mod session;
 pub mod signin;
@@ -23,6 +24,7 @@ pub fn routes() -> Vec<Route> {
     let mut all = routes![stylesheet, script, to_signin_get, to_signin_post];
     all.extend(signin::routes());
     all.extend(admin::routes());
+    all.extend(invite::routes());
     all.extend(queue::routes());
     all.extend(workspace::routes());
     all
