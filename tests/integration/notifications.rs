@@ -597,3 +597,60 @@ async fn metrics_are_open_from_this_machine_and_to_admins_only() {
     assert_eq!(status, Status::Ok, "{text}");
     assert!(text.contains("errata_outbox_oldest_queued_seconds"));
 }
+
+#[rocket::async_test]
+async fn the_form_without_javascript_files_in_the_language_it_was_shown_in() {
+    let app = TestApp::new().await;
+    let token = app.editor();
+    app.article(&token).await;
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([("url", ARTICLE_URL), ("lang", "es")])
+        .finish();
+    let html = app
+        .client
+        .get(format!("/report?{query}"))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap_or_default();
+    let csrf = html
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(!csrf.is_empty(), "{html}");
+    let form = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("csrf_token", csrf.as_str()),
+            ("article_url", ARTICLE_URL),
+            ("passage", PASSAGE),
+            ("category", "factual_error"),
+            ("description", "El estudio de 2022 dice 12.000 vehículos."),
+            ("reporter_email", "ana@example.org"),
+            ("notify", "true"),
+            ("lang", "es"),
+        ])
+        .finish();
+    // The browser prefers English: the form's own language wins.
+    let res = app
+        .client
+        .post("/report")
+        .header(ContentType::Form)
+        .header(Header::new("Accept-Language", "en"))
+        .body(form)
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::Created);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM reports WHERE lang = 'es'"),
+        1
+    );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) AS n FROM outbox WHERE subject LIKE 'Hemos recibido su aviso %'"
+        ),
+        1
+    );
+}
