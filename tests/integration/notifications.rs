@@ -121,6 +121,16 @@ async fn the_receipt_asks_to_confirm_and_only_a_confirmed_reader_hears_of_the_re
         "{body}"
     );
     assert_eq!(confirmed_at(&app, id_of(&ada)), 0, "a GET confirms nothing");
+    // The page's address is the reader's secret: never sent on as a referrer, never stored.
+    let res = app.client.get(path.clone()).dispatch().await;
+    assert_eq!(
+        res.headers().get_one("Referrer-Policy"),
+        Some("no-referrer")
+    );
+    assert_eq!(
+        res.headers().get_one("Cache-Control"),
+        Some("private, no-store")
+    );
     let (status, body) = page(&app, "POST", &path).await;
     assert_eq!(status, Status::Ok);
     assert!(body.contains("Address confirmed"), "{body}");
