@@ -83,6 +83,7 @@ fn seed(conn: &mut Conn, site: &Site) -> Result<Option<String>> {
                 reporter_name: Some("Demo Reader".into()),
                 reporter_email: None,
                 notify: false,
+                lang: None,
             },
             reports::Sender::default(),
         )?;

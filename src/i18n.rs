@@ -31,10 +31,19 @@ impl Lang {
         Lang::ALL.into_iter().find(|l| l.code() == primary)
     }
 
+    /// The reader's pages and the reader's mail (`mail.ftl`), one catalogue.
     fn source(self) -> &'static str {
         match self {
-            Lang::En => include_str!("../locales/en/reader.ftl"),
-            Lang::Es => include_str!("../locales/es/reader.ftl"),
+            Lang::En => concat!(
+                include_str!("../locales/en/reader.ftl"),
+                "\n",
+                include_str!("../locales/en/mail.ftl")
+            ),
+            Lang::Es => concat!(
+                include_str!("../locales/es/reader.ftl"),
+                "\n",
+                include_str!("../locales/es/mail.ftl")
+            ),
         }
     }
 }
@@ -201,6 +210,16 @@ impl Messages {
     pub fn date_time_rfc3339(&self, s: &str) -> String {
         crate::time::parse(s).map_or_else(|| s.to_owned(), |t| self.date_time(t))
     }
+}
+
+/// The words of reader mail (`mail::Words`, handed to the domain through `mail::Site`): a
+/// language by its code (English for one we do not have), a message and its text values.
+pub fn mail_words(lang: &str, id: &str, args: &[(&str, &str)]) -> String {
+    let values: Vec<(&str, FluentValue<'_>)> = args
+        .iter()
+        .map(|(k, v)| (*k, FluentValue::from(*v)))
+        .collect();
+    Messages(Lang::from_tag(lang).unwrap_or(Lang::En)).args(id, &values)
 }
 
 /// The prefixes of the keys the embed uses: only those travel inside `embed.js`.

@@ -77,6 +77,7 @@ pub fn build(figment: Figment) -> Result<Rocket<Build>, StartError> {
     let site = Site {
         base_url: settings.base_url().to_owned(),
         host: settings.public_host(),
+        words: i18n::mail_words,
     };
     let transport = Transport::from_settings(&settings).map_err(StartError)?;
     let (ip_salt, demo_login, cookie_key) = {
@@ -139,6 +140,7 @@ pub fn build(figment: Figment) -> Result<Rocket<Build>, StartError> {
         .mount("/", web::api::routes())
         .mount("/", web::pages::routes())
         .mount("/", web::reader::routes())
+        .mount("/", web::mailpages::routes())
         .mount("/", web::dashboard::routes())
         .register("/", web::catchers())
         .attach(web::Headers)

@@ -467,6 +467,7 @@
       description: c.description.value,
       evidence_urls: c.evidence.value.split(/\s+/).filter(Boolean),
       reporter: { name: c.name.value || null, email: c.email.value || null, notify: dlg.notify.checked },
+      lang: LANG,
     };
     if (c.suggestion.value.trim()) body.suggested_correction = c.suggestion.value;
     dlg.send.disabled = true;

@@ -2,6 +2,7 @@
 //! transaction; `worker` delivers them later through `transport`.
 
 pub mod outbox;
+pub mod readers;
 pub mod transport;
 pub mod worker;
 
@@ -12,17 +13,72 @@ use askama::Template;
 use crate::error::{Error, Result};
 use crate::workflow::Resolution;
 
-/// What mail needs to know about this server to write links and Message-IDs.
+/// The reader's words from the catalogues (`i18n`): a language code, a message id and its values
+/// give the text. Handed in through `Site` (by `lib.rs`) rather than imported, because `i18n`
+/// quotes the reports' limits and the domain, which queues mail, cannot import it back.
+pub type Words = fn(lang: &str, id: &str, args: &[(&str, &str)]) -> String;
+
+/// What mail needs to know about this server to write links, Message-IDs and words.
 #[derive(Debug, Clone)]
 pub struct Site {
     pub base_url: String,
     pub host: String,
+    pub words: Words,
 }
 
 impl Site {
     pub fn status_url(&self, token: &str) -> String {
         format!("{}/status/{token}", self.base_url)
     }
+
+    /// The link in the receipt that confirms the reader's address (a page with a button).
+    pub fn confirm_url(&self, mail_token: &str) -> String {
+        format!("{}/confirm/{mail_token}", self.base_url)
+    }
+
+    /// The one-click unsubscribe link of every reader mail (RFC 8058).
+    pub fn unsubscribe_url(&self, mail_token: &str) -> String {
+        format!("{}/unsubscribe/{mail_token}", self.base_url)
+    }
+}
+
+/// One language's words, for a message's templates.
+#[derive(Clone, Copy)]
+pub struct Tr<'a> {
+    lang: &'a str,
+    words: Words,
+}
+
+impl<'a> Tr<'a> {
+    pub fn new(site: &Site, lang: &'a str) -> Tr<'a> {
+        Tr {
+            lang,
+            words: site.words,
+        }
+    }
+
+    pub fn lang(&self) -> &str {
+        self.lang
+    }
+
+    pub fn get(&self, id: &str) -> String {
+        (self.words)(self.lang, id, &[])
+    }
+
+    pub fn with(&self, id: &str, name: &str, value: &str) -> String {
+        (self.words)(self.lang, id, &[(name, value)])
+    }
+
+    pub fn args(&self, id: &str, args: &[(&str, &str)]) -> String {
+        (self.words)(self.lang, id, args)
+    }
+}
+
+/// Who reads a report's mail: the language they filed in and the secret of their mail's links.
+#[derive(Debug, Clone, Copy)]
+pub struct Reader<'a> {
+    pub lang: &'a str,
+    pub mail_token: &'a str,
 }
 
 /// One rendered email.
@@ -35,6 +91,8 @@ pub struct Email {
     pub html: String,
     pub report_id: Option<i64>,
     pub note_id: Option<i64>,
+    /// The one-click unsubscribe link a reader's mail is sent with (`List-Unsubscribe`).
+    pub list_unsubscribe: Option<String>,
 }
 
 fn render<T: Template>(t: &T) -> Result<String> {
@@ -52,27 +110,77 @@ pub struct ReportMail<'a> {
     pub status_url: String,
 }
 
+/// The links of a reader's mail, and their words.
+struct ReaderLinks<'a> {
+    t: Tr<'a>,
+    unsubscribe_url: String,
+}
+
+impl<'a> ReaderLinks<'a> {
+    fn new(site: &Site, reader: Reader<'a>) -> ReaderLinks<'a> {
+        ReaderLinks {
+            t: Tr::new(site, reader.lang),
+            unsubscribe_url: site.unsubscribe_url(reader.mail_token),
+        }
+    }
+
+    fn hello(&self, m: &ReportMail<'_>) -> String {
+        match m.reporter_name {
+            Some(name) => self.t.with("mail-hello-name", "name", name),
+            None => self.t.get("mail-hello"),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "email/report_received.txt")]
 struct ReceivedText<'a> {
     m: &'a ReportMail<'a>,
+    r: &'a ReaderLinks<'a>,
+    t: Tr<'a>,
+    confirm_url: &'a str,
 }
 
 #[derive(Template)]
 #[template(path = "email/report_received.html")]
 struct ReceivedHtml<'a> {
     m: &'a ReportMail<'a>,
+    r: &'a ReaderLinks<'a>,
+    t: Tr<'a>,
+    confirm_url: &'a str,
 }
 
-pub fn report_received(to: &str, report_id: i64, m: &ReportMail<'_>) -> Result<Email> {
+/// The receipt: the reference, the status link, and the link that confirms the address (the only
+/// message an unconfirmed address is sent), in the reader's language.
+pub fn report_received(
+    site: &Site,
+    to: &str,
+    report_id: i64,
+    m: &ReportMail<'_>,
+    reader: Reader<'_>,
+) -> Result<Email> {
+    let r = ReaderLinks::new(site, reader);
+    let t = r.t;
+    let confirm_url = site.confirm_url(reader.mail_token);
     Ok(Email {
         template: "report_received",
         to: to.into(),
-        subject: format!("We received your report {}", m.reference),
-        text: render(&ReceivedText { m })?,
-        html: render(&ReceivedHtml { m })?,
+        subject: t.with("mail-received-subject", "reference", m.reference),
+        text: render(&ReceivedText {
+            m,
+            r: &r,
+            t,
+            confirm_url: &confirm_url,
+        })?,
+        html: render(&ReceivedHtml {
+            m,
+            r: &r,
+            t,
+            confirm_url: &confirm_url,
+        })?,
         report_id: Some(report_id),
         note_id: None,
+        list_unsubscribe: Some(r.unsubscribe_url.clone()),
     })
 }
 
@@ -108,6 +216,7 @@ pub fn invite(m: &InviteMail<'_>) -> Result<Email> {
         html: render(&InviteHtml { m })?,
         report_id: None,
         note_id: None,
+        list_unsubscribe: None,
     })
 }
 
@@ -119,75 +228,121 @@ pub struct NoteMail<'a> {
     pub permalink: String,
 }
 
+/// The note that resolved a report, for its reader's mail: its id, kind (`correction`, …) and text.
+#[derive(Clone, Copy)]
+pub struct ResolvingNote<'a> {
+    pub id: i64,
+    pub kind: &'a str,
+    pub mail: &'a NoteMail<'a>,
+}
+
 #[derive(Template)]
 #[template(path = "email/report_resolved.txt")]
 struct ResolvedText<'a> {
     m: &'a ReportMail<'a>,
+    r: &'a ReaderLinks<'a>,
+    t: Tr<'a>,
+    intro: &'a str,
     outcome: &'a str,
     explanation: &'a str,
     note: Option<&'a NoteMail<'a>>,
+    note_heading: &'a str,
 }
 
 #[derive(Template)]
 #[template(path = "email/report_resolved.html")]
 struct ResolvedHtml<'a> {
     m: &'a ReportMail<'a>,
+    r: &'a ReaderLinks<'a>,
+    t: Tr<'a>,
+    intro: &'a str,
     outcome: &'a str,
     explanation: &'a str,
     note: Option<&'a NoteMail<'a>>,
+    note_heading: &'a str,
 }
 
-/// A short outcome line and a sentence for the reader, by resolution.
-pub fn outcome_words(resolution: Resolution, duplicate_of: Option<&str>) -> (&'static str, String) {
-    match resolution {
-        Resolution::Corrected => ("Corrected", "The newsroom agreed and published a correction.".into()),
-        Resolution::Clarified => ("Clarified", "The newsroom published a clarification.".into()),
-        Resolution::NoError => (
-            "No error found",
-            "The newsroom reviewed the passage and found it accurate as published.".into(),
-        ),
-        Resolution::Duplicate => (
-            "Already reported",
-            format!(
-                "Another reader reported the same passage{}. We will write to you again when that report is resolved.",
-                duplicate_of.map(|r| format!(" ({r})")).unwrap_or_default()
-            ),
-        ),
-        Resolution::Spam => ("Closed", "The newsroom closed the report.".into()),
-    }
+/// How a report was resolved: the resolution, and the original's reference for a duplicate.
+#[derive(Debug, Clone, Copy)]
+pub struct Outcome<'a> {
+    pub resolution: Resolution,
+    pub duplicate_of: Option<&'a str>,
 }
 
+/// A resolution in the reader's words, as their status page says it: the outcome, and what it
+/// means.
+fn outcome_words(
+    t: Tr<'_>,
+    resolution: Resolution,
+    duplicate_of: Option<&str>,
+) -> (String, String) {
+    let key = match resolution {
+        Resolution::Spam => "closed",
+        other => other.as_str(),
+    };
+    (
+        t.get(&format!("outcome-{key}")),
+        t.with(
+            &format!("outcome-{key}-why"),
+            "original",
+            duplicate_of.unwrap_or("none"),
+        ),
+    )
+}
+
+/// The resolution: the outcome in plain words, the published note when there is one, thanks.
 pub fn report_resolved(
+    site: &Site,
     to: &str,
     report_id: i64,
     m: &ReportMail<'_>,
-    resolution: Resolution,
-    duplicate_of: Option<&str>,
-    note: Option<(i64, &NoteMail<'_>)>,
+    reader: Reader<'_>,
+    outcome: Outcome<'_>,
+    note: Option<ResolvingNote<'_>>,
 ) -> Result<Email> {
-    let (outcome, explanation) = outcome_words(resolution, duplicate_of);
-    let note_ref = note.map(|n| n.1);
+    let r = ReaderLinks::new(site, reader);
+    let t = r.t;
+    let (outcome, explanation) = outcome_words(t, outcome.resolution, outcome.duplicate_of);
+    let note_heading = note
+        .map(|n| t.with("status-note-heading", "kind", n.kind))
+        .unwrap_or_default();
+    let note_mail = note.map(|n| n.mail);
+    let intro = t.args(
+        "mail-resolved-intro",
+        &[("reference", m.reference), ("title", m.article_title)],
+    );
     Ok(Email {
         template: "report_resolved",
         to: to.into(),
-        subject: format!(
-            "Your report {} was resolved: {}",
-            m.reference,
-            outcome.to_lowercase()
+        subject: t.args(
+            "mail-resolved-subject",
+            &[
+                ("reference", m.reference),
+                ("outcome", &outcome.to_lowercase()),
+            ],
         ),
         text: render(&ResolvedText {
             m,
-            outcome,
+            r: &r,
+            t,
+            intro: &intro,
+            outcome: &outcome,
             explanation: &explanation,
-            note: note_ref,
+            note: note_mail,
+            note_heading: &note_heading,
         })?,
         html: render(&ResolvedHtml {
             m,
-            outcome,
+            r: &r,
+            t,
+            intro: &intro,
+            outcome: &outcome,
             explanation: &explanation,
-            note: note_ref,
+            note: note_mail,
+            note_heading: &note_heading,
         })?,
         report_id: Some(report_id),
-        note_id: note.map(|n| n.0),
+        note_id: note.map(|n| n.id),
+        list_unsubscribe: Some(r.unsubscribe_url.clone()),
     })
 }

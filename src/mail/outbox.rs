@@ -93,6 +93,7 @@ pub fn enqueue(conn: &mut Conn, site: &Site, email: Email) -> Result<i64> {
             outbox::message_id.eq(message_id),
             outbox::report_id.eq(email.report_id),
             outbox::note_id.eq(email.note_id),
+            outbox::list_unsubscribe.eq(&email.list_unsubscribe),
             outbox::state.eq(OutboxState::Queued),
             outbox::attempts.eq(0),
             outbox::next_attempt_at.eq(t),
@@ -126,6 +127,7 @@ pub struct Due {
     pub body_html: String,
     pub message_id: String,
     pub attempts: i64,
+    pub list_unsubscribe: Option<String>,
 }
 
 /// Claims up to `limit` messages that are due (queued and past their time, or sending with an
@@ -194,16 +196,28 @@ pub fn record_attempt(
             }
         }
     };
-    diesel::update(outbox::table.find(id))
-        .set((
-            outbox::state.eq(state),
-            outbox::attempts.eq(attempts),
-            outbox::next_attempt_at.eq(next),
-            outbox::lease_until.eq(None::<NaiveDateTime>),
-            outbox::last_error.eq(error),
-            outbox::sent_at.eq((state == OutboxState::Sent).then_some(t)),
-        ))
-        .execute(conn)?;
+    // A message sent is recorded as sent whatever happened meanwhile. One that did not go is
+    // recorded only while still `sending`: a reader who unsubscribed during the attempt had it
+    // discarded, and it must not come back to the queue.
+    let changes = (
+        outbox::state.eq(state),
+        outbox::attempts.eq(attempts),
+        outbox::next_attempt_at.eq(next),
+        outbox::lease_until.eq(None::<NaiveDateTime>),
+        outbox::last_error.eq(error),
+        outbox::sent_at.eq((state == OutboxState::Sent).then_some(t)),
+    );
+    let row = outbox::table.find(id);
+    let changed = if state == OutboxState::Sent {
+        diesel::update(row).set(changes).execute(conn)?
+    } else {
+        diesel::update(row.filter(outbox::state.eq(OutboxState::Sending)))
+            .set(changes)
+            .execute(conn)?
+    };
+    if changed == 0 {
+        return state_of(conn, id);
+    }
     Ok(state)
 }
 
@@ -221,6 +235,23 @@ pub struct Listed {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+}
+
+/// How many messages there are of each kind in each state, for `/metrics`.
+pub fn counts(conn: &mut Conn) -> Result<Vec<(String, OutboxState, i64)>> {
+    Ok(outbox::table
+        .group_by((outbox::kind, outbox::state))
+        .select((outbox::kind, outbox::state, diesel::dsl::count_star()))
+        .order((outbox::kind.asc(), outbox::state.asc()))
+        .load(conn)?)
+}
+
+/// When the oldest message still waiting in the queue was queued, if any is.
+pub fn oldest_queued(conn: &mut Conn) -> Result<Option<NaiveDateTime>> {
+    Ok(outbox::table
+        .filter(outbox::state.eq(OutboxState::Queued))
+        .select(diesel::dsl::min(outbox::created_at))
+        .first(conn)?)
 }
 
 /// Messages, newest first, optionally in one state.
@@ -358,6 +389,49 @@ mod tests {
         assert_eq!(backoff(30, 20).num_seconds(), 6 * 3600);
         assert_eq!(backoff(1, 2).num_seconds(), 4);
         assert_eq!(backoff(u64::MAX, 5).num_seconds(), 6 * 3600);
+    }
+
+    #[test]
+    fn a_failed_attempt_on_a_message_discarded_meanwhile_leaves_it_discarded() {
+        let mut conn = crate::db::connect(":memory:").expect("a database");
+        crate::db::migrate(&mut conn).expect("migrations");
+        let site = Site {
+            base_url: "http://errata.test".into(),
+            host: "errata.test".into(),
+            words: |_, id, _| id.to_owned(),
+        };
+        let email = |to: &str| Email {
+            template: "report_received",
+            to: to.into(),
+            subject: "s".into(),
+            text: "t".into(),
+            html: "h".into(),
+            report_id: None,
+            note_id: None,
+            list_unsubscribe: None,
+        };
+        let failed = enqueue(&mut conn, &site, email("a@example.org")).expect("queued");
+        let sent = enqueue(&mut conn, &site, email("b@example.org")).expect("queued");
+        assert_eq!(claim_due(&mut conn, 10).expect("claimed").len(), 2);
+        // The reader unsubscribes while both are being sent.
+        diesel::update(outbox::table)
+            .set(outbox::state.eq(OutboxState::Discarded))
+            .execute(&mut conn)
+            .expect("discarded");
+        let attempt = Attempt::Failed {
+            error: "421 try later".into(),
+            permanent: false,
+        };
+        assert_eq!(
+            record_attempt(&mut conn, failed, 0, attempt, 30, 5).expect("recorded"),
+            OutboxState::Discarded,
+            "not queued again"
+        );
+        assert_eq!(
+            record_attempt(&mut conn, sent, 0, Attempt::Sent, 30, 5).expect("recorded"),
+            OutboxState::Sent,
+            "what went is recorded as sent"
+        );
     }
 
     #[test]

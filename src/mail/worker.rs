@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::Message;
 use rocket::tokio::sync::Notify;
@@ -26,11 +27,25 @@ fn build(row: &Due, from: &Mailbox) -> std::result::Result<Message, String> {
         .recipient
         .parse()
         .map_err(|_| "the recipient is not a usable address".to_owned())?;
-    Message::builder()
+    let mut builder = Message::builder()
         .from(from.clone())
         .to(to)
         .subject(&row.subject)
-        .message_id(Some(row.message_id.clone()))
+        .message_id(Some(row.message_id.clone()));
+    if let Some(url) = &row.list_unsubscribe {
+        // RFC 8058 one-click unsubscribe. lettre encodes (and folds) the value itself, so nothing
+        // in it can start a header of its own; the URL is ours, built from a random token.
+        builder = builder
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{url}>"),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".to_owned(),
+            ));
+    }
+    builder
         .multipart(MultiPart::alternative_plain_html(
             row.body_text.clone(),
             row.body_html.clone(),
@@ -159,6 +174,7 @@ mod tests {
             html: "h".into(),
             report_id: None,
             note_id: None,
+            list_unsubscribe: None,
         }
     }
 
@@ -182,6 +198,7 @@ mod tests {
         let site = Site {
             base_url: "http://errata.test".into(),
             host: "errata.test".into(),
+            words: |_, id, _| id.to_owned(),
         };
         db.run(move |conn| outbox::enqueue(conn, &site, email()))
             .await

@@ -30,6 +30,8 @@ pub struct ReportInput {
     pub suggested_correction: Option<String>,
     pub evidence_urls: Option<Vec<String>>,
     pub reporter: Option<ReporterInput>,
+    /// The language the reader filed in (a BCP 47 tag): their mail is written in it.
+    pub lang: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -60,6 +62,9 @@ pub struct ValidReport {
     pub reporter_name: Option<String>,
     pub reporter_email: Option<String>,
     pub notify: bool,
+    /// The reader's language, a well-formed BCP 47 tag. The web layer settles it (with
+    /// `Accept-Language`) to one the catalogues have before filing; stored as given.
+    pub lang: Option<String>,
 }
 
 /// A required text field, by the one input rule (`text::input`).
@@ -221,6 +226,10 @@ impl ReportInput {
                 "an email address is needed to be notified",
             ));
         }
+        let lang = keep(
+            &mut faults,
+            self.lang.as_deref().map(check_lang).transpose(),
+        );
         if !faults.is_empty() {
             return Err(faults);
         }
@@ -237,8 +246,34 @@ impl ReportInput {
             reporter_name: reporter_name.flatten(),
             reporter_email: reporter_email.flatten(),
             notify,
+            lang: lang.flatten(),
         })
     }
+}
+
+/// The longest language tag taken: longer than any the catalogues could have (RFC 5646 asks
+/// for at least 35 characters of room).
+pub const LANG_MAX: usize = 35;
+
+/// A language tag as BCP 47 writes it (`es`, `es-MX`, `zh-Hant-TW`), in its canonical case.
+pub fn check_lang(raw: &str) -> Result<String> {
+    let tag = raw.trim();
+    let refused = || {
+        Error::invalid(
+            "lang",
+            format!("`{raw}` is not a language tag (BCP 47) such as `en` or `es-MX`"),
+        )
+    };
+    if tag.is_empty() || tag.chars().count() > LANG_MAX {
+        return Err(refused());
+    }
+    // unic-langid reads `_` as `-`; BCP 47 has only `-`.
+    if tag.contains('_') {
+        return Err(refused());
+    }
+    tag.parse::<unic_langid::LanguageIdentifier>()
+        .map(|id| id.to_string())
+        .map_err(|_| refused())
 }
 
 /// The value of a check that passed; a fault is kept in `faults` instead.
@@ -400,6 +435,10 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
             t,
         )?;
         let token = random_secret(24);
+        // The secret of the links only the reader's mail carries (confirm, unsubscribe).
+        let mail_token =
+            (input.notify && input.reporter_email.is_some()).then(|| random_secret(24));
+        let lang = input.lang.as_deref().unwrap_or("en");
         let report: Report =
             diesel::insert_into(reports::table)
                 .values((
@@ -421,6 +460,8 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
                     reports::reporter_name.eq(&input.reporter_name),
                     reports::reporter_email.eq(&input.reporter_email),
                     reports::notify.eq(input.notify),
+                    reports::lang.eq(lang),
+                    reports::mail_token.eq(&mail_token),
                     reports::state.eq(State::New),
                     reports::ip_hash.eq(&sender.ip_hash),
                     reports::created_at.eq(t),
@@ -457,8 +498,15 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
                 ..Default::default()
             },
         )?;
-        if let Some(to) = report.wants_mail() {
-            let email = mail::report_received(to, report.id, &mail_view(&report, &article, site))?;
+        if let (Some(to), Some(mail_token)) = (report.wants_mail(), mail_token.as_deref()) {
+            let reader = mail::Reader { lang, mail_token };
+            let email = mail::report_received(
+                site,
+                to,
+                report.id,
+                &mail_view(&report, &article, site),
+                reader,
+            )?;
             mail::enqueue(conn, site, email)?;
         }
         Ok(Filed {

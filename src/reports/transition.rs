@@ -8,7 +8,7 @@ use super::workflow::{Move, Refusal, Resolution, State};
 use super::*;
 use crate::accounts::User;
 use crate::articles::{self};
-use crate::db::schema::reports;
+use crate::db::schema::{correction_notes, reports};
 use crate::db::{self, Conn};
 use crate::error::{Code, Error, Result};
 use crate::events::{self, NewEvent};
@@ -232,15 +232,37 @@ fn notify_resolution(
             .load(conn)?;
         recipients.extend(followers);
     }
+    // The note's kind names it in the reader's words ("the published clarification").
+    let note_kind: Option<String> = match published {
+        Some((note_id, _)) => Some(
+            correction_notes::table
+                .find(note_id)
+                .select(correction_notes::kind)
+                .first(conn)?,
+        ),
+        None => None,
+    };
+    let note = published
+        .zip(note_kind.as_deref())
+        .map(|((id, mail), kind)| mail::ResolvingNote { id, kind, mail });
+    let outcome = mail::Outcome {
+        resolution,
+        duplicate_of: original_ref.as_deref(),
+    };
     for r in &recipients {
-        let Some(to) = r.wants_mail() else { continue };
+        // Only a confirmed address that has not unsubscribed hears more than the receipt.
+        let subscription = mail::readers::of_report(conn, r.id)?;
+        let Some((to, reader)) = subscription.later_mail_to() else {
+            continue;
+        };
         let email = mail::report_resolved(
+            site,
             to,
             r.id,
             &mail_view(r, &article, site),
-            resolution,
-            original_ref.as_deref(),
-            published,
+            reader,
+            outcome,
+            note,
         )?;
         mail::enqueue(conn, site, email)?;
     }

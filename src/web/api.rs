@@ -23,6 +23,7 @@ use crate::time::{self, rfc3339};
 
 pub fn routes() -> Vec<Route> {
     routes![
+        super::metrics::metrics,
         healthz,
         put_article,
         get_article,
@@ -365,9 +366,13 @@ async fn file_report(
     app: &State<App>,
     origin: AllowedOrigin,
     sender: SenderHash,
+    accept: AcceptLanguage,
     body: JsonBody<ReportInput>,
 ) -> Result<(Status, Json<reports::Filed>)> {
-    let valid = body.0.validate()?;
+    let mut valid = body.0.validate()?;
+    // The reader's mail is written in the language they named, else their browser's.
+    let lang = crate::i18n::choose(valid.lang.as_deref(), accept.0.as_deref());
+    valid.lang = Some(lang.code().to_owned());
     let site = app.site.clone();
     let sender = reports::Sender {
         ip_hash: sender.0,
@@ -383,6 +388,18 @@ async fn file_report(
         return Ok((Status::Ok, Json(filed)));
     }
     Ok((Status::Created, Json(filed)))
+}
+
+/// The `Accept-Language` header, if sent.
+pub struct AcceptLanguage(Option<String>);
+
+#[rocket::async_trait]
+impl<'r> rocket::request::FromRequest<'r> for AcceptLanguage {
+    type Error = ();
+    async fn from_request(req: &'r Request<'_>) -> rocket::request::Outcome<Self, ()> {
+        let header = req.headers().get_one("Accept-Language").map(str::to_owned);
+        rocket::outcome::Outcome::Success(AcceptLanguage(header))
+    }
 }
 
 /// Whether the client prefers a page to JSON: a browser opening the emailed status link.

@@ -4,6 +4,8 @@ pub mod api;
 pub mod catchers;
 pub mod dashboard;
 pub mod guards;
+pub mod mailpages;
+pub mod metrics;
 pub mod pages;
 pub mod reader;
 pub mod request_log;
@@ -66,7 +68,11 @@ impl Fairing for Headers {
             res.set_header(Header::new("Cache-Control", "private, no-store"));
         }
         security_headers(res);
-        if path.starts_with("/status/") || path.starts_with("/api/v1/reports/status/") {
+        if path.starts_with("/status/")
+            || path.starts_with("/api/v1/reports/status/")
+            || path.starts_with("/confirm/")
+            || path.starts_with("/unsubscribe/")
+        {
             // The page's address is the reader's secret: never sent on, never stored.
             res.set_header(Header::new("Referrer-Policy", "no-referrer"));
             res.set_header(Header::new("Cache-Control", "private, no-store"));

@@ -434,6 +434,7 @@ impl ReportForm {
                 email: non_empty(&self.reporter_email),
                 notify: Some(self.notify),
             }),
+            lang: self.lang.clone().filter(|l| !l.trim().is_empty()),
         }
     }
 }
@@ -675,10 +676,12 @@ async fn send_report(
     if let Err(errors) = field_errors(t, &input) {
         return again(errors, Status::UnprocessableEntity);
     }
-    let valid = match input.validate() {
+    let mut valid = match input.validate() {
         Ok(v) => v,
         Err(e) => return again(vec![fault_words(t, &e)], e.status),
     };
+    // The reader's mail is written in the language the form was shown in.
+    valid.lang = Some(t.lang().to_owned());
     let site = app.site.clone();
     let sender = reports::Sender {
         ip_hash: sender.0,

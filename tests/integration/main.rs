@@ -16,6 +16,7 @@ mod demo;
 mod http_errors;
 mod input;
 mod mail;
+mod notifications;
 mod operations;
 mod reader;
 mod reports;

@@ -119,6 +119,20 @@ fn the_binary_with_smtp_emails_the_reader_when_a_correction_resolves_their_repor
         "Ada Reader",
         "ada@reader.example",
     );
+    // The reader confirms the address from the receipt's link: only then is there more mail.
+    let receipt = rt.block_on(sink.wait_for(1, 30));
+    assert_eq!(receipt.len(), 1, "the receipt: {}", server.log());
+    let unfolded = receipt[0].data.replace("=\r\n", "");
+    let confirm = unfolded
+        .split("http://")
+        .find_map(|s| s.split_once("/confirm/").map(|(_, rest)| rest))
+        .and_then(|rest| {
+            rest.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                .next()
+        })
+        .expect("a confirm link in the receipt");
+    let (status, page) = server.request("POST", &format!("/confirm/{confirm}"), &[], None);
+    assert_eq!(status, 200, "{page}");
     let (status, note) = server.json(
         "POST",
         &format!("/api/v1/articles/{id}/corrections"),

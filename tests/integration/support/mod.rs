@@ -295,7 +295,42 @@ impl TestApp {
         }
         let (status, answer) = self.post("/api/v1/reports", None, body).await;
         assert_eq!(status, Status::Created, "{answer}");
+        if email.is_some() {
+            // The reader confirms from the receipt, as one who wants to hear more does.
+            let id = answer["id"].as_i64().expect("an id");
+            let res = self
+                .client
+                .post(format!("/confirm/{}", self.mail_token(id)))
+                .dispatch()
+                .await;
+            assert_eq!(res.status(), Status::Ok);
+        }
         answer
+    }
+
+    /// Files a report whose reader asked for mail but never confirms the address.
+    pub async fn report_unconfirmed(&self, exact: &str, email: &str) -> Value {
+        let body = json!({
+            "article_url": ARTICLE_URL,
+            "passage": { "exact": exact },
+            "category": "factual_error",
+            "description": "This figure does not match the source.",
+            "reporter": { "name": "Ada Reader", "email": email, "notify": true },
+        });
+        let (status, answer) = self.post("/api/v1/reports", None, body).await;
+        assert_eq!(status, Status::Created, "{answer}");
+        answer
+    }
+
+    /// The secret of a report's mail links (as its receipt carries them).
+    pub fn mail_token(&self, report_id: i64) -> String {
+        use errata::db::schema::reports;
+        reports::table
+            .find(report_id)
+            .select(reports::mail_token)
+            .first::<Option<String>>(&mut self.conn())
+            .expect("the report")
+            .expect("a mail token")
     }
 }
 

@@ -1,6 +1,6 @@
 //! A real SMTP server on loopback for the tests: it speaks enough of RFC 5321 for lettre to deliver
 //! (EHLO, AUTH PLAIN, MAIL, RCPT, DATA, RSET, NOOP, QUIT) and keeps every message it accepts and
-//! every login it was given.
+//! every login it was given. It can be told to be slow (`delay_replies`), as a server under load.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -20,12 +20,14 @@ pub struct SmtpSink {
     port: u16,
     messages: Arc<Mutex<Vec<Received>>>,
     logins: Arc<Mutex<Vec<String>>>,
+    delay: Arc<Mutex<Duration>>,
 }
 
 #[derive(Clone)]
 struct Store {
     messages: Arc<Mutex<Vec<Received>>>,
     logins: Arc<Mutex<Vec<String>>>,
+    delay: Arc<Mutex<Duration>>,
 }
 
 impl SmtpSink {
@@ -42,11 +44,13 @@ impl SmtpSink {
         let store = Store {
             messages: Arc::new(Mutex::new(Vec::new())),
             logins: Arc::new(Mutex::new(Vec::new())),
+            delay: Arc::new(Mutex::new(Duration::ZERO)),
         };
         let sink = SmtpSink {
             port,
             messages: store.messages.clone(),
             logins: store.logins.clone(),
+            delay: store.delay.clone(),
         };
         rocket::tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
@@ -54,6 +58,11 @@ impl SmtpSink {
             }
         });
         sink
+    }
+
+    /// From now on, waits `by` before its greeting and before accepting a message's data.
+    pub fn delay_replies(&self, by: Duration) {
+        *self.delay.lock().expect("lock") = by;
     }
 
     pub fn port(&self) -> u16 {
@@ -112,6 +121,8 @@ fn plain_login(arg: &str) -> Option<String> {
 async fn session(stream: TcpStream, store: Store) {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
+    let delay = *store.delay.lock().expect("lock");
+    rocket::tokio::time::sleep(delay).await;
     let _ = write.write_all(b"220 sink.test ESMTP ready\r\n").await;
     let mut from = String::new();
     let mut to = Vec::new();
@@ -183,6 +194,7 @@ async fn session(stream: TcpStream, store: Store) {
                         .unwrap_or(&line);
                     data.push_str(unstuffed);
                 }
+                rocket::tokio::time::sleep(delay).await;
                 store.messages.lock().expect("lock").push(Received {
                     from: from.clone(),
                     to: to.clone(),
