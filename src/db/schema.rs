@@ -43,6 +43,7 @@ diesel::table! {
         policy_url -> Nullable<Text>,
         created_at -> Timestamp,
         target_hours -> BigInt,
+        slug -> Nullable<Text>,
     }
 }
 
@@ -148,6 +149,9 @@ diesel::table! {
         body_html -> Text,
         author_id -> BigInt,
         created_at -> Timestamp,
+        placement -> Text,
+        quote_exact -> Nullable<Text>,
+        reason -> Nullable<Text>,
     }
 }
 

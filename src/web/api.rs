@@ -13,7 +13,7 @@ use super::guards::{
 };
 use super::App;
 use crate::articles::{self, Article};
-use crate::corrections::{self, Cached, NoteInput};
+use crate::corrections::{self, history, Cached, NoteInput};
 use crate::error::{Code, Error, Result};
 use crate::reports::{
     self, workflow::State as ReportState, AnchorInput, ListQuery, ReportInput, TransitionInput,
@@ -40,6 +40,9 @@ pub fn routes() -> Vec<Route> {
         assign_report,
         anchor_report,
         corrections_for_url,
+        get_correction,
+        amend_correction,
+        retract_correction,
     ]
 }
 
@@ -276,6 +279,53 @@ async fn publish_correction(
         .run(move |conn| corrections::publish(conn, &site, &user, id, &input))
         .await?;
     Ok((Status::Created, Json(note)))
+}
+
+impl JsonInput for history::AmendInput {}
+impl JsonInput for history::RetractInput {}
+
+#[get("/api/v1/corrections/<id>")]
+async fn get_correction(app: &State<App>, id: i64) -> Answer<history::NoteDetail> {
+    let site = app.site.clone();
+    let detail = app
+        .db
+        .run(move |conn| history::detail(conn, &site, id))
+        .await?;
+    Ok(Json(detail))
+}
+
+#[put("/api/v1/corrections/<id>", data = "<body>")]
+async fn amend_correction(
+    app: &State<App>,
+    auth: Authorized<CorrectionsWrite>,
+    id: i64,
+    body: JsonBody<history::AmendInput>,
+) -> Answer<corrections::NoteView> {
+    let site = app.site.clone();
+    let input = body.0;
+    let user = auth.user;
+    let note = app
+        .db
+        .run(move |conn| history::amend(conn, &site, &user, id, &input))
+        .await?;
+    Ok(Json(note))
+}
+
+#[post("/api/v1/corrections/<id>/retract", data = "<body>")]
+async fn retract_correction(
+    app: &State<App>,
+    auth: Authorized<CorrectionsWrite>,
+    id: i64,
+    body: JsonBody<history::RetractInput>,
+) -> Answer<corrections::NoteView> {
+    let site = app.site.clone();
+    let input = body.0;
+    let user = auth.user;
+    let note = app
+        .db
+        .run(move |conn| history::retract(conn, &site, &user, id, &input))
+        .await?;
+    Ok(Json(note))
 }
 
 /// A cached public answer with its validators.

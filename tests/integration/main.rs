@@ -17,6 +17,7 @@ mod http_errors;
 mod input;
 mod mail;
 mod operations;
+mod publishing;
 mod reader;
 mod reports;
 mod restart;
