@@ -133,7 +133,7 @@ pub fn build(figment: Figment) -> Result<Rocket<Build>, StartError> {
     Ok(rocket::custom(figment)
         .manage(app)
         .mount("/", web::api::routes())
-        .mount("/", web::pages::routes())
+        .mount("/", web::public::routes())
         .mount("/", web::reader::routes())
         .mount("/", web::dashboard::routes())
         .register("/", web::catchers())

@@ -2,6 +2,7 @@
 //! public list of an article's notes, and the in-memory cache that keeps that list cheap.
 
 pub mod history;
+pub mod log;
 pub mod markdown;
 
 use std::collections::HashMap;

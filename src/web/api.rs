@@ -356,7 +356,7 @@ impl<'r> Responder<'r, 'static> for Cacheable {
 }
 
 /// `If-None-Match` as sent, for the corrections answer.
-pub struct IfNoneMatch(Option<String>);
+pub struct IfNoneMatch(pub Option<String>);
 
 #[rocket::async_trait]
 impl<'r> rocket::request::FromRequest<'r> for IfNoneMatch {
@@ -368,7 +368,7 @@ impl<'r> rocket::request::FromRequest<'r> for IfNoneMatch {
     }
 }
 
-fn etag_matches(header: &str, etag: &str) -> bool {
+pub(super) fn etag_matches(header: &str, etag: &str) -> bool {
     header.trim() == "*"
         || header
             .split(',')

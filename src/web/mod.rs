@@ -4,7 +4,7 @@ pub mod api;
 pub mod catchers;
 pub mod dashboard;
 pub mod guards;
-pub mod pages;
+pub mod public;
 pub mod reader;
 pub mod request_log;
 

@@ -338,3 +338,408 @@ async fn an_unknown_note_is_a_404() {
         None,
     );
 }
+
+// ---- public pages ------------------------------------------------------------------------------
+
+/// A page's status, headers of interest and body.
+async fn page(app: &TestApp, path: &str) -> (Status, Option<String>, Option<String>, String) {
+    let r = app.client.get(path.to_owned()).dispatch().await;
+    let status = r.status();
+    let etag = r.headers().get_one("ETag").map(str::to_owned);
+    let cache = r.headers().get_one("Cache-Control").map(str::to_owned);
+    (
+        status,
+        etag,
+        cache,
+        r.into_string().await.unwrap_or_default(),
+    )
+}
+
+#[rocket::async_test]
+async fn the_permalink_shows_the_article_the_passage_in_context_and_the_history() {
+    let app = TestApp::new().await;
+    let (token, article, id) = published(&app).await;
+    let path = format!("/corrections/{id}");
+    let (status, etag, cache, first) = page(&app, &path).await;
+    assert_eq!(status, Status::Ok);
+    assert!(cache.is_some_and(|c| c.contains("max-age")));
+    let permalink = format!("http://errata.test/corrections/{id}");
+    for want in [
+        format!("<link rel=\"canonical\" href=\"{permalink}\">"),
+        format!("<meta property=\"og:url\" content=\"{permalink}\">"),
+        "<meta property=\"og:type\" content=\"article\">".to_owned(),
+        "<meta property=\"og:title\" content=\"Correction: Council approves bridge bond\">"
+            .to_owned(),
+        "property=\"og:description\" content=\"An earlier version of this article misstated"
+            .to_owned(),
+        format!("href=\"{ARTICLE_URL}\""),
+        format!("href=\"/articles/{article}/corrections\""),
+        // The passage with its context on each side.
+        "The bridge carries <mark>roughly 14,000 vehicles a day</mark>, according to".to_owned(),
+    ] {
+        assert!(first.contains(&want), "{want} in {first}");
+    }
+    assert!(!first.contains("Earlier versions"), "{first}");
+
+    // The same page again: 304 on its ETag.
+    let again = app
+        .client
+        .get(path.clone())
+        .header(rocket::http::Header::new(
+            "If-None-Match",
+            etag.clone().unwrap_or_default(),
+        ))
+        .dispatch()
+        .await;
+    assert_eq!(again.status(), Status::NotModified);
+
+    app.put(
+        &format!("/api/v1/corrections/{id}"),
+        Some(&token),
+        json!({ "right": "roughly 11,500 vehicles a day", "reason": "A newer count." }),
+    )
+    .await;
+    app.post(
+        &format!("/api/v1/corrections/{id}/retract"),
+        Some(&token),
+        json!({ "reason": "The count was disputed." }),
+    )
+    .await;
+    let (_, etag_after, _, html) = page(&app, &path).await;
+    assert_ne!(etag, etag_after, "a change changes the page's ETag");
+    for want in [
+        "This note was retracted",
+        "Reason: The count was disputed.",
+        "amended on <time",
+        "(A newer count.)",
+        "Earlier versions of this note",
+        "It is roughly 12,000 vehicles a day.",
+        "It is roughly 11,500 vehicles a day.",
+    ] {
+        assert!(html.contains(want), "{want} in {html}");
+    }
+}
+
+#[rocket::async_test]
+async fn the_article_page_lists_notes_and_versions_and_each_version_is_a_word_diff() {
+    let app = TestApp::new().await;
+    let (token, article, id) = published(&app).await;
+    let r1 = crate::support::R1;
+    let r2 = r1.replace("roughly 14,000 vehicles", "roughly 12,000 vehicles");
+    let r3 = r2.replace("on May 7.", "on May 9 at City Hall.");
+    for text in [&r2, &r3] {
+        app.article_with(&token, ARTICLE_URL, text).await;
+    }
+    let (status, _, _, html) = page(&app, &format!("/articles/{article}/corrections")).await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        html.contains(&format!("href=\"/corrections/{id}\"")),
+        "{html}"
+    );
+    assert!(
+        html.contains("It is roughly 12,000 vehicles a day."),
+        "{html}"
+    );
+    for n in [2, 3] {
+        assert!(
+            html.contains(&format!("href=\"/articles/{article}/revisions/{n}\"")),
+            "{html}"
+        );
+    }
+    let (status, _, _, two) = page(&app, &format!("/articles/{article}/revisions/2")).await;
+    assert_eq!(status, Status::Ok);
+    // Punctuation is a token of its own: only the digits before the comma changed.
+    assert!(
+        two.contains("roughly <del>14</del><ins>12</ins>,000 vehicles"),
+        "{two}"
+    );
+    assert_eq!(two.matches("<ins>").count(), 1, "{two}");
+    assert_eq!(two.matches("<del>").count(), 1, "{two}");
+    let (_, _, _, three) = page(&app, &format!("/articles/{article}/revisions/3")).await;
+    assert!(
+        three.contains("on May <del>7</del><ins>9 at City Hall</ins>."),
+        "{three}"
+    );
+    assert_eq!(
+        three.matches("<ins>").count(),
+        1,
+        "only what changed from version 2: {three}"
+    );
+    assert_eq!(three.matches("<del>").count(), 1, "{three}");
+    assert!(three.contains("roughly 12,000 vehicles"), "{three}");
+    let (status, _, _, _) = page(&app, &format!("/articles/{article}/revisions/4")).await;
+    assert_eq!(status, Status::NotFound);
+    let (status, _, _, _) = page(&app, "/articles/999/corrections").await;
+    assert_eq!(status, Status::NotFound);
+}
+
+/// Publishes `kind` on a fresh article at `url`; returns the note id.
+async fn note_on(app: &TestApp, token: &str, url: &str, kind: &str) -> i64 {
+    let article = app
+        .article_with(token, url, "The ferry sails at nine. It has 40 cars.")
+        .await;
+    let (status, note) = app
+        .post(
+            &format!("/api/v1/articles/{article}/corrections"),
+            Some(token),
+            json!({ "kind": kind, "wrong": "40 cars", "right": "44 cars", "body_markdown": "Counted again." }),
+        )
+        .await;
+    assert_eq!(status, Status::Created, "{note}");
+    note["id"].as_i64().expect("id")
+}
+
+#[rocket::async_test]
+async fn the_log_is_newest_first_filters_by_kind_and_month_and_pages_by_cursor() {
+    let app = TestApp::new().await;
+    let token = app.editor();
+    let mut ids = Vec::new();
+    for n in 0..27 {
+        let kind = if n % 3 == 0 { "update" } else { "correction" };
+        ids.push(
+            note_on(
+                &app,
+                &token,
+                &format!("https://news.example.com/f/{n}"),
+                kind,
+            )
+            .await,
+        );
+    }
+    let (status, _, _, first) = page(&app, "/corrections").await;
+    assert_eq!(status, Status::Ok);
+    let positions: Vec<usize> = ids
+        .iter()
+        .rev()
+        .take(3)
+        .map(|id| {
+            first
+                .find(&format!("href=\"/corrections/{id}\""))
+                .expect("listed")
+        })
+        .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "newest first");
+    assert!(
+        !first.contains(&format!("href=\"/corrections/{}\"", ids[0])),
+        "25 a page"
+    );
+    let next = format!("/corrections?cursor={}", ids[2]);
+    assert!(first.contains(&format!("href=\"{next}\"")), "{first}");
+    let (_, _, _, second) = page(&app, &next).await;
+    for id in &ids[..2] {
+        assert!(
+            second.contains(&format!("href=\"/corrections/{id}\"")),
+            "{second}"
+        );
+    }
+    assert!(!second.contains("rel=\"next\""));
+
+    let (_, _, _, updates) = page(&app, "/corrections?kind=update").await;
+    assert_eq!(updates.matches("<li class=\"entry").count(), 9, "{updates}");
+    let this_month = chrono::Utc::now().format("%Y-%m").to_string();
+    let (_, _, _, month) = page(&app, &format!("/corrections?month={this_month}")).await;
+    assert_eq!(month.matches("<li class=\"entry").count(), 25);
+    let (_, _, _, none) = page(&app, "/corrections?month=2001-01").await;
+    assert!(none.contains("No notes match."));
+    for bad in [
+        "/corrections?kind=erratum",
+        "/corrections?month=2026-13",
+        "/corrections?cursor=x",
+        "/corrections?cursor=99999",
+    ] {
+        let (status, _, _, html) = page(&app, bad).await;
+        assert_eq!(status, Status::UnprocessableEntity, "{bad}: {html}");
+    }
+}
+
+#[rocket::async_test]
+async fn each_publication_has_its_own_log_under_its_slug() {
+    let app = TestApp::new().await;
+    let token = app.editor();
+    {
+        let mut conn = app.conn();
+        let p = errata::articles::create_publication_with_slug(
+            &mut conn,
+            "The Ferry Gazette",
+            Some("gazette"),
+            "https://gazette.example.org/",
+            &[],
+        )
+        .expect("publication");
+        assert_eq!(p.slug.as_deref(), Some("gazette"));
+        let clash = errata::articles::create_publication_with_slug(
+            &mut conn,
+            "Another",
+            Some("gazette"),
+            "https://another.example.org/",
+            &[],
+        );
+        assert!(clash.is_err_and(|e| e.field.as_deref() == Some("slug")));
+        let defaulted = errata::articles::create_publication(
+            &mut conn,
+            "The Ferry Gazette",
+            "https://gazette2.example.org/",
+            &[],
+        )
+        .expect("publication");
+        assert_eq!(defaulted.slug.as_deref(), Some("the-ferry-gazette"));
+    }
+    let ours = note_on(&app, &token, "https://gazette.example.org/a", "correction").await;
+    let theirs = note_on(&app, &token, "https://news.example.com/b", "correction").await;
+    let (status, _, _, html) = page(&app, "/p/gazette/corrections").await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains(&format!("href=\"/corrections/{ours}\"")));
+    assert!(!html.contains(&format!("href=\"/corrections/{theirs}\"")));
+    assert!(html.contains("Corrections log of The Ferry Gazette"));
+    let (status, _, _, _) = page(&app, "/p/nobody/corrections").await;
+    assert_eq!(status, Status::NotFound);
+}
+
+// ---- feeds ------------------------------------------------------------------------------------
+
+/// Runs a Python check on `input` (a file's text): the script gets the file's path as `argv[1]`
+/// and fails by exiting non-zero. Without the module the check is skipped with a message, except
+/// on CI (`CI=true`), where that is a failure.
+fn python_check(module: &str, script: &str, input: &str) -> Option<String> {
+    let have = std::process::Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have {
+        let how = "python3 -m pip install feedparser pyld jsonschema";
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("Python module `{module}` is missing on CI: {how}");
+        }
+        eprintln!("skipping the {module} check: the Python module is missing ({how})");
+        return None;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("input");
+    std::fs::write(&file, input).expect("write");
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&file)
+        .output()
+        .expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{module} check failed:\n{stdout}\n{}\ninput:\n{input}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(stdout)
+}
+
+const FEEDPARSER: &str = r#"
+import sys, json, feedparser
+d = feedparser.parse(open(sys.argv[1], 'rb').read())
+if d.bozo:
+    print("bozo:", d.bozo_exception); sys.exit(1)
+if d.version != 'atom10':
+    print("not Atom 1.0:", d.version); sys.exit(1)
+print(json.dumps([{"id": e.id, "title": e.title, "updated": e.updated, "link": e.link,
+                   "term": e.tags[0].term, "content": e.content[0].value} for e in d.entries]))
+"#;
+
+#[rocket::async_test]
+async fn the_atom_feed_is_valid_and_tells_the_history() {
+    let app = TestApp::new().await;
+    let (token, _, id) = published(&app).await;
+    let (status, _, _, empty_ok) = page(&app, "/p/nobody/corrections.atom").await;
+    assert_eq!(status, Status::NotFound, "{empty_ok}");
+    app.put(
+        &format!("/api/v1/corrections/{id}"),
+        Some(&token),
+        json!({ "right": "roughly 11,500 vehicles a day", "reason": "A newer <count> & more." }),
+    )
+    .await;
+    app.post(
+        &format!("/api/v1/corrections/{id}/retract"),
+        Some(&token),
+        json!({ "reason": "The count was disputed." }),
+    )
+    .await;
+    let r = app.client.get("/corrections.atom").dispatch().await;
+    assert_eq!(r.status(), Status::Ok);
+    assert_eq!(
+        r.content_type().map(|c| c.to_string()).as_deref(),
+        Some("application/atom+xml; charset=utf-8")
+    );
+    assert!(r.headers().get_one("ETag").is_some());
+    let xml = r.into_string().await.unwrap_or_default();
+    assert_eq!(
+        xml.matches("<entry>").count(),
+        3,
+        "published, amended, retracted: {xml}"
+    );
+    let Some(out) = python_check("feedparser", FEEDPARSER, &xml) else {
+        return;
+    };
+    let entries: Value = serde_json::from_str(out.trim()).expect("json");
+    let permalink = format!("http://errata.test/corrections/{id}");
+    assert_eq!(entries.as_array().map(Vec::len), Some(3), "{entries}");
+    let ids: Vec<&str> = entries
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["id"].as_str())
+        .collect();
+    for want in [
+        permalink.clone(),
+        format!("{permalink}#version-2"),
+        format!("{permalink}#retracted"),
+    ] {
+        assert!(ids.contains(&want.as_str()), "{want} in {ids:?}");
+    }
+    for e in entries.as_array().into_iter().flatten() {
+        assert_eq!(e["term"], "correction");
+        assert_eq!(e["link"], permalink.as_str());
+    }
+    let all = entries.to_string();
+    // The reason is text inside the entry's HTML: escaped once, read back as the words sent.
+    assert!(all.contains("A newer &#60;count&#62; &#38; more."), "{all}");
+    assert!(all.contains("The count was disputed."));
+
+    // The publication's own feed parses too.
+    let slug: String = {
+        use diesel::prelude::*;
+        errata::db::schema::publications::table
+            .select(errata::db::schema::publications::slug)
+            .first::<Option<String>>(&mut app.conn())
+            .ok()
+            .flatten()
+            .expect("slug")
+    };
+    let (status, _, _, own) = page(&app, &format!("/p/{slug}/corrections.atom")).await;
+    assert_eq!(status, Status::Ok);
+    python_check("feedparser", FEEDPARSER, &own);
+}
+
+#[rocket::async_test]
+async fn the_json_feed_follows_json_feed_1_1() {
+    let app = TestApp::new().await;
+    let (_, _, id) = published(&app).await;
+    let r = app.client.get("/corrections.json").dispatch().await;
+    assert_eq!(r.status(), Status::Ok);
+    assert_eq!(
+        r.content_type().map(|c| c.to_string()).as_deref(),
+        Some("application/feed+json; charset=utf-8")
+    );
+    let feed: Value =
+        serde_json::from_str(&r.into_string().await.unwrap_or_default()).expect("json");
+    assert_eq!(feed["version"], "https://jsonfeed.org/version/1.1");
+    assert!(feed["title"].is_string());
+    let items = feed["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1);
+    assert_eq!(
+        items[0]["id"],
+        format!("http://errata.test/corrections/{id}")
+    );
+    assert_eq!(items[0]["external_url"], ARTICLE_URL);
+    assert!(items[0]["content_html"]
+        .as_str()
+        .is_some_and(|h| h.contains("It is roughly 12,000")));
+    assert!(items[0]["date_published"]
+        .as_str()
+        .is_some_and(|d| d.ends_with('Z')));
+}
