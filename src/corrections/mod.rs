@@ -2,6 +2,7 @@
 //! public list of an article's notes, and the in-memory cache that keeps that list cheap.
 
 pub mod history;
+pub mod jsonld;
 pub mod log;
 pub mod markdown;
 
@@ -371,15 +372,20 @@ pub struct ArticleCorrections {
     pub corrections: Vec<NoteView>,
 }
 
-pub fn for_article(conn: &mut Conn, site: &Site, article: &Article) -> Result<ArticleCorrections> {
-    let notes: Vec<Note> = correction_notes::table
-        .filter(correction_notes::article_id.eq(article.id))
+/// Every note of an article, retracted ones included, oldest first.
+pub fn all_for_article(conn: &mut Conn, article_id: i64) -> Result<Vec<Note>> {
+    Ok(correction_notes::table
+        .filter(correction_notes::article_id.eq(article_id))
         .order((
             correction_notes::published_at.asc(),
             correction_notes::id.asc(),
         ))
         .select(Note::as_select())
-        .load(conn)?;
+        .load(conn)?)
+}
+
+pub fn for_article(conn: &mut Conn, site: &Site, article: &Article) -> Result<ArticleCorrections> {
+    let notes = all_for_article(conn, article.id)?;
     let corrections = notes
         .iter()
         .map(|n| view(conn, site, n))

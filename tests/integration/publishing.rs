@@ -743,3 +743,108 @@ async fn the_json_feed_follows_json_feed_1_1() {
         .as_str()
         .is_some_and(|d| d.ends_with('Z')));
 }
+
+// ---- schema.org --------------------------------------------------------------------------------
+
+/// Expands the JSON-LD with pyld and prints each `CorrectionComment` node's text and date. The
+/// tests have no network: the loader answers for `https://schema.org` with the one thing the
+/// real context does for these terms, mapping them into the `http://schema.org/` vocabulary;
+/// any other remote document is refused.
+const PYLD: &str = r#"
+import sys, json
+from pyld import jsonld
+def loader(url, options=None):
+    if url.rstrip('/') in ('https://schema.org', 'http://schema.org'):
+        return {'contentType': 'application/ld+json', 'contextUrl': None, 'documentUrl': url,
+                'document': {'@context': {'@vocab': 'http://schema.org/'}}}
+    raise Exception('no network in tests: ' + url)
+jsonld.set_document_loader(loader)
+doc = json.load(open(sys.argv[1]))
+expanded = jsonld.expand(doc)
+S = 'http://schema.org/'
+out = []
+def walk(node):
+    if isinstance(node, list):
+        for n in node: walk(n)
+    elif isinstance(node, dict):
+        if S + 'CorrectionComment' in node.get('@type', []):
+            out.append({'text': node[S + 'text'][0]['@value'],
+                        'date': node[S + 'datePublished'][0]['@value']})
+        for v in node.values(): walk(v)
+walk(expanded)
+if not any(S + 'NewsArticle' in n.get('@type', []) for n in expanded):
+    print('no NewsArticle'); sys.exit(1)
+print(json.dumps(out))
+"#;
+
+#[rocket::async_test]
+async fn the_json_ld_lists_live_notes_as_correction_comments() {
+    let app = TestApp::new().await;
+    let (token, article, id) = published(&app).await;
+    let second = {
+        let (status, n) = app
+            .post(
+                &format!("/api/v1/articles/{article}/corrections"),
+                Some(&token),
+                json!({ "kind": "clarification", "body_markdown": "The study was paid for by the city </script>." }),
+            )
+            .await;
+        assert_eq!(status, Status::Created, "{n}");
+        n["id"].as_i64().expect("id")
+    };
+    app.post(
+        &format!("/api/v1/corrections/{second}/retract"),
+        Some(&token),
+        json!({ "reason": "Not so." }),
+    )
+    .await;
+    let r = app
+        .client
+        .get(format!("/api/v1/articles/{article}/jsonld"))
+        .dispatch()
+        .await;
+    assert_eq!(r.status(), Status::Ok);
+    assert_eq!(
+        r.headers().get_one("Access-Control-Allow-Origin"),
+        Some("*")
+    );
+    assert!(r.headers().get_one("ETag").is_some());
+    let text = r.into_string().await.unwrap_or_default();
+    let doc: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(doc["@type"], "NewsArticle");
+    assert_eq!(doc["url"], ARTICLE_URL);
+    assert_eq!(doc["headline"], "Council approves bridge bond");
+    let corrections = doc["correction"].as_array().expect("correction");
+    assert_eq!(
+        corrections.len(),
+        1,
+        "the retracted note is left out: {doc}"
+    );
+    let (_, note) = app.get(&format!("/api/v1/corrections/{id}"), None).await;
+    assert_eq!(doc["dateModified"], note["published_at"]);
+    assert_error(
+        &app.get("/api/v1/articles/999/jsonld", None).await,
+        Status::NotFound,
+        "article_not_found",
+        None,
+    );
+
+    // The article's public page carries the same document.
+    let (_, _, _, html) = page(&app, &format!("/articles/{article}/corrections")).await;
+    assert!(
+        html.contains(&format!(
+            "<script type=\"application/ld+json\">{text}</script>"
+        )),
+        "{html}"
+    );
+
+    let Some(out) = python_check("pyld", PYLD, &text) else {
+        return;
+    };
+    let nodes: Value = serde_json::from_str(out.trim()).expect("json");
+    assert_eq!(nodes.as_array().map(Vec::len), Some(1), "{nodes}");
+    assert!(nodes[0]["text"]
+        .as_str()
+        .is_some_and(|t| t.starts_with("An earlier version of this article misstated")));
+    assert_eq!(nodes[0]["date"], note["published_at"]);
+}

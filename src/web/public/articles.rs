@@ -23,6 +23,8 @@ struct ArticlePage {
     article_title: String,
     article_url: String,
     notes: Vec<(NoteView, &'static str, String)>,
+    /// The article's schema.org JSON-LD, escaped for a script element.
+    jsonld: String,
     revisions: Vec<(RevisionSummary, When)>,
 }
 
@@ -38,12 +40,13 @@ pub async fn article_corrections(app: &State<App>, id: i64, inm: IfNoneMatch) ->
                 };
                 let publication = articles::publication(conn, article.publication_id)?;
                 let answer = corrections::for_article(conn, &site, &article)?;
+                let jsonld = corrections::jsonld::for_article(conn, &site, &article)?;
                 let revisions = articles::list_revisions(conn, id)?;
-                Ok(Some((article, publication, answer, revisions)))
+                Ok(Some((article, publication, answer, jsonld, revisions)))
             })
         })
         .await?;
-    let Some((article, publication, answer, revisions)) = found else {
+    let Some((article, publication, answer, jsonld, revisions)) = found else {
         return Public::message(
             Status::NotFound,
             "Not found",
@@ -79,6 +82,7 @@ pub async fn article_corrections(app: &State<App>, id: i64, inm: IfNoneMatch) ->
         article_title: article.title,
         article_url: article.url,
         notes,
+        jsonld: corrections::jsonld::for_script(&jsonld),
         revisions: revisions
             .into_iter()
             .map(|r| {

@@ -5,6 +5,7 @@
 
 mod articles;
 mod feeds;
+mod jsonld;
 mod log;
 mod note;
 
@@ -27,6 +28,7 @@ pub fn routes() -> Vec<Route> {
         feeds::atom,
         feeds::publication_atom,
         feeds::json,
+        jsonld::article,
         stylesheet,
     ]
 }

@@ -87,7 +87,7 @@ pub async fn permalink(app: &State<App>, id: i64, inm: IfNoneMatch) -> Result<Pu
     let description = view
         .sentence
         .clone()
-        .unwrap_or_else(|| strip_tags(&view.body_html));
+        .unwrap_or_else(|| corrections::markdown::plain_text(&view.body_html));
     let meta = Meta {
         title: format!("{}: {}", note.kind.label(), article.title),
         url: view.permalink.clone(),
@@ -115,27 +115,4 @@ pub async fn permalink(app: &State<App>, id: i64, inm: IfNoneMatch) -> Result<Pu
         earlier,
     };
     Public::html(&page, &inm)
-}
-
-/// The text of sanitised HTML, for a description: tags dropped, entities left as they are
-/// (the template escapes the result again).
-pub fn strip_tags(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => {
-                in_tag = false;
-                out.push(' ');
-            }
-            _ if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.replace("&amp;", "&")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
 }
