@@ -848,3 +848,61 @@ async fn the_json_ld_lists_live_notes_as_correction_comments() {
         .is_some_and(|t| t.starts_with("An earlier version of this article misstated")));
     assert_eq!(nodes[0]["date"], note["published_at"]);
 }
+
+#[test]
+fn the_cli_sets_a_slug_or_makes_one_from_the_name_and_lists_it() {
+    use crate::cli::{errata, stderr, stdout};
+    let dir = tempfile::TempDir::new().expect("dir");
+    let add = |args: &[&str]| {
+        let mut all = vec!["publication", "add"];
+        all.extend_from_slice(args);
+        errata(&dir, &all, None)
+    };
+    let chosen = add(&[
+        "--name",
+        "The Ledger",
+        "--url",
+        "https://ledger.example/",
+        "--slug",
+        "ledger",
+    ]);
+    assert!(chosen.status.success(), "{}", stderr(&chosen));
+    let made = add(&[
+        "--name",
+        "Diario de León",
+        "--url",
+        "https://diario.example/",
+    ]);
+    assert!(made.status.success(), "{}", stderr(&made));
+    assert!(
+        stdout(&made).contains("slug diario-de-leon"),
+        "{}",
+        stdout(&made)
+    );
+    let taken = add(&[
+        "--name",
+        "Other",
+        "--url",
+        "https://other.example/",
+        "--slug",
+        "ledger",
+    ]);
+    assert!(!taken.status.success());
+    assert!(stderr(&taken).contains("slug"), "{}", stderr(&taken));
+    let bad = add(&[
+        "--name",
+        "Bad",
+        "--url",
+        "https://bad.example/",
+        "--slug",
+        "Not A Slug",
+    ]);
+    assert!(!bad.status.success());
+    let listed = stdout(&errata(&dir, &["publication", "list"], None));
+    assert!(listed.contains("slug: ledger"), "{listed}");
+    assert!(listed.contains("slug: diario-de-leon"), "{listed}");
+    assert!(
+        !listed.contains("other.example"),
+        "nothing written for a refusal: {listed}"
+    );
+}
