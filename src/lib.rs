@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod anchoring;
+pub mod annotations;
 pub mod articles;
 pub mod config;
 pub mod corrections;

@@ -43,6 +43,8 @@ pub fn routes() -> Vec<Route> {
         get_correction,
         amend_correction,
         retract_correction,
+        note_annotation,
+        annotations,
     ]
 }
 
@@ -326,6 +328,49 @@ async fn retract_correction(
         .run(move |conn| history::retract(conn, &site, &user, id, &input))
         .await?;
     Ok(Json(note))
+}
+
+/// Web Annotation JSON-LD, with the profile its media type names.
+#[derive(rocket::Responder)]
+pub struct Annotations(String, Header<'static>);
+
+fn annotations_answer(doc: &Value) -> Annotations {
+    Annotations(
+        doc.to_string(),
+        Header::new(
+            "Content-Type",
+            format!(
+                "application/ld+json; profile=\"{}\"",
+                crate::annotations::CONTEXT
+            ),
+        ),
+    )
+}
+
+#[get("/api/v1/corrections/<id>/annotation")]
+async fn note_annotation(app: &State<App>, id: i64) -> Result<Annotations> {
+    let site = app.site.clone();
+    let doc = app
+        .db
+        .run(move |conn| crate::annotations::for_note(conn, &site, id))
+        .await?;
+    Ok(annotations_answer(&doc))
+}
+
+#[get("/api/v1/annotations?<article_id>")]
+async fn annotations(
+    app: &State<App>,
+    _auth: Authorized<ReportsRead>,
+    article_id: Option<i64>,
+) -> Result<Annotations> {
+    let article_id =
+        article_id.ok_or_else(|| Error::invalid("article_id", "article_id is required"))?;
+    let site = app.site.clone();
+    let doc = app
+        .db
+        .run(move |conn| crate::annotations::for_article(conn, &site, article_id))
+        .await?;
+    Ok(annotations_answer(&doc))
 }
 
 /// A cached public answer with its validators.

@@ -906,3 +906,159 @@ fn the_cli_sets_a_slug_or_makes_one_from_the_name_and_lists_it() {
         "nothing written for a refusal: {listed}"
     );
 }
+
+// ---- W3C Web Annotation -----------------------------------------------------------------------
+
+/// Checks every annotation in the file (one, or a collection's first page) against all MUST
+/// assertions of the W3C Web Annotation test suite (`annotations/annotationMusts.test`, draft-04
+/// JSON Schemas whose `$ref`s name the suite's `definitions/`). argv[2] is the suite's folder.
+const W3C_MUSTS: &str = r#"
+import sys, json, os, jsonschema
+doc = json.load(open(sys.argv[1]))
+suite = sys.argv[2]
+items = doc['first']['items'] if doc.get('type') == 'AnnotationCollection' else [doc]
+store = {}
+for name in sorted(n for n in os.listdir(os.path.join(suite, 'definitions')) if n.endswith('.json')):
+    d = json.load(open(os.path.join(suite, 'definitions', name)))
+    store[d.get('id', name)] = d
+musts = json.load(open(os.path.join(suite, 'annotations', 'annotationMusts.test')))['assertions']
+failures = []
+for path in musts:
+    schema = json.load(open(os.path.join(suite, path)))
+    resolver = jsonschema.RefResolver(base_uri=schema.get('id', ''), referrer=schema, store=store)
+    validator = jsonschema.Draft4Validator(schema, resolver=resolver, format_checker=jsonschema.FormatChecker())
+    for a in items:
+        errors = list(validator.iter_errors(a))
+        if errors:
+            failures.append((path, a.get('id'), errors[0].message[:300]))
+for f in failures: print(f)
+print(json.dumps({'assertions': len(musts), 'annotations': len(items)}))
+sys.exit(1 if failures else 0)
+"#;
+
+fn w3c_suite() -> String {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/w3c-web-annotation-tests");
+    dir.to_str().expect("utf-8 path").to_owned()
+}
+
+/// `python_check` with the suite's folder as the second argument.
+fn w3c_check(json_text: &str) -> Option<Value> {
+    let script = format!(
+        "import sys\nsys.argv.append({:?})\n{W3C_MUSTS}",
+        w3c_suite()
+    );
+    python_check("jsonschema", &script, json_text)
+        .map(|out| serde_json::from_str(out.trim().lines().last().unwrap_or("{}")).expect("json"))
+}
+
+#[rocket::async_test]
+async fn reports_and_notes_export_as_web_annotations_that_pass_the_w3c_musts() {
+    let app = TestApp::new().await;
+    let (token, article, id) = published(&app).await;
+    app.report("a 2022 traffic study", Some("ada@example.org"))
+        .await;
+    // A note without a passage targets the article alone.
+    app.post(
+        &format!("/api/v1/articles/{article}/corrections"),
+        Some(&token),
+        json!({ "kind": "editors_note", "body_markdown": "This article was updated." }),
+    )
+    .await;
+    let (_, reviewer) = app.user(Role::Reviewer, &[Scope::ReportsRead]);
+    let path = format!("/api/v1/annotations?article_id={article}");
+    assert_error(
+        &app.get(&path, None).await,
+        Status::Unauthorized,
+        "unauthorized",
+        None,
+    );
+    assert_error(
+        &app.get("/api/v1/annotations", Some(&reviewer)).await,
+        Status::UnprocessableEntity,
+        "invalid_field",
+        Some("article_id"),
+    );
+    let r = app
+        .client
+        .get(path.clone())
+        .header(rocket::http::Header::new(
+            "Authorization",
+            format!("Bearer {reviewer}"),
+        ))
+        .dispatch()
+        .await;
+    assert_eq!(r.status(), Status::Ok);
+    assert_eq!(
+        r.headers().get_one("Content-Type"),
+        Some("application/ld+json; profile=\"http://www.w3.org/ns/anno.jsonld\"")
+    );
+    let text = r.into_string().await.unwrap_or_default();
+    let doc: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(doc["type"], "AnnotationCollection");
+    let items = doc["first"]["items"].as_array().expect("items");
+    assert_eq!(items.len(), 3, "{doc}");
+    let motivations: Vec<&str> = items
+        .iter()
+        .filter_map(|a| a["motivation"].as_str())
+        .collect();
+    assert_eq!(motivations, vec!["questioning", "editing", "editing"]);
+    let report = &items[0];
+    assert_eq!(report["body"]["type"], "TextualBody");
+    assert_eq!(report["target"]["source"], ARTICLE_URL);
+    assert_eq!(report["target"]["state"]["type"], "TimeState");
+    assert_eq!(report["target"]["selector"][0]["type"], "TextQuoteSelector");
+    assert_eq!(
+        report["target"]["selector"][0]["exact"],
+        "a 2022 traffic study"
+    );
+    assert_eq!(
+        report["target"]["selector"][1]["type"],
+        "TextPositionSelector"
+    );
+    assert_eq!(
+        items[1]["id"],
+        format!("http://errata.test/corrections/{id}")
+    );
+
+    if let Some(summary) = w3c_check(&text) {
+        assert_eq!(summary["annotations"], 3);
+        assert!(
+            summary["assertions"].as_i64().is_some_and(|n| n >= 50),
+            "{summary}"
+        );
+    }
+
+    // One note, without a token.
+    let (status, one) = app
+        .get(&format!("/api/v1/corrections/{id}/annotation"), None)
+        .await;
+    assert_eq!(status, Status::Ok, "{one}");
+    assert_eq!(one["motivation"], "editing");
+    w3c_check(&one.to_string());
+    // The check can fail: an annotation without its target is refused by the suite.
+    let mut broken = one.clone();
+    broken.as_object_mut().map(|o| o.remove("target"));
+    let script = format!(
+        "import sys\nsys.argv.append({:?})\n{W3C_MUSTS}",
+        w3c_suite()
+    );
+    let have = std::process::Command::new("python3")
+        .args(["-c", "import jsonschema"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if have {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("broken.json");
+        std::fs::write(&file, broken.to_string()).expect("write");
+        let out = std::process::Command::new("python3")
+            .args(["-c", &script])
+            .arg(&file)
+            .output()
+            .expect("python3");
+        assert!(
+            !out.status.success(),
+            "a target-less annotation must fail the musts"
+        );
+    }
+}
