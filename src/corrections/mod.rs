@@ -347,6 +347,26 @@ pub fn find(conn: &mut Conn, id: i64) -> Result<Option<Note>> {
         .optional()?)
 }
 
+/// Where live notes' passages are in one revision: (note id, start, end) in code points. The
+/// version-history page marks the changed words that a note corrected.
+pub fn note_passages_in(conn: &mut Conn, revision_id: i64) -> Result<Vec<(i64, usize, usize)>> {
+    use crate::db::schema::anchors;
+    let rows: Vec<anchoring::AnchorRow> = anchors::table
+        .inner_join(
+            correction_notes::table.on(anchors::note_id.eq(correction_notes::id.nullable())),
+        )
+        .filter(anchors::revision_id.eq(revision_id))
+        .filter(live())
+        .order(anchors::id.asc())
+        .select(anchoring::AnchorRow::as_select())
+        .load(conn)?;
+    Ok(rows
+        .iter()
+        .filter_map(|a| Some((a.note_id?, a.placed_span()?)))
+        .map(|(id, (start, end))| (id, start, end))
+        .collect())
+}
+
 /// The live note that resolved a report, if any.
 pub fn live_note_for_report(
     conn: &mut Conn,

@@ -98,6 +98,8 @@ pub async fn article_corrections(app: &State<App>, id: i64, inm: IfNoneMatch) ->
 pub struct Stretch {
     pub op: &'static str,
     pub text: String,
+    /// The note whose passage (in the version before) these deleted words were.
+    pub note: Option<i64>,
 }
 
 #[derive(Template)]
@@ -136,7 +138,11 @@ pub async fn revision(app: &State<App>, id: i64, number: i64, inm: IfNoneMatch) 
                 };
                 let has_next = articles::revision_by_number(conn, id, number + 1)?.is_some();
                 let publication = articles::publication(conn, article.publication_id)?;
-                Ok(Some((article, publication, old, new, has_next)))
+                let passages = match &old {
+                    Some(o) => corrections::note_passages_in(conn, o.id)?,
+                    None => Vec::new(),
+                };
+                Ok(Some((article, publication, old, new, has_next, passages)))
             })
         })
         .await
@@ -147,7 +153,7 @@ pub async fn revision(app: &State<App>, id: i64, number: i64, inm: IfNoneMatch) 
                 Err(e)
             }
         })?;
-    let Some((article, publication, old, new, has_next)) = found else {
+    let Some((article, publication, old, new, has_next, passages)) = found else {
         return Public::message(
             Status::NotFound,
             "Not found",
@@ -161,21 +167,38 @@ pub async fn revision(app: &State<App>, id: i64, number: i64, inm: IfNoneMatch) 
     let spans = text::word_diff(old_text, &new.canonical_text);
     let mut inserted = 0;
     let mut deleted = 0;
+    // Where each stretch is in the old text, so a deletion inside a note's passage is marked
+    // as the words that note corrected.
+    let mut at = 0;
     let stretches: Vec<Stretch> = spans
         .into_iter()
         .map(|s| {
-            let op = match s.op {
-                DiffOp::Equal => "equal",
+            let len = s.text.chars().count();
+            let (op, note) = match s.op {
+                DiffOp::Equal => {
+                    at += len;
+                    ("equal", None)
+                }
                 DiffOp::Insert => {
                     inserted += 1;
-                    "insert"
+                    ("insert", None)
                 }
                 DiffOp::Delete => {
                     deleted += 1;
-                    "delete"
+                    let (from, to) = (at, at + len);
+                    at = to;
+                    let note = passages
+                        .iter()
+                        .find(|(_, start, end)| from < *end && *start < to)
+                        .map(|(id, _, _)| *id);
+                    ("delete", note)
                 }
             };
-            Stretch { op, text: s.text }
+            Stretch {
+                op,
+                text: s.text,
+                note,
+            }
         })
         .collect();
     let meta = Meta {
