@@ -329,6 +329,57 @@ async fn an_amended_body_is_sanitised_like_a_published_one() {
 }
 
 #[rocket::async_test]
+async fn bad_retractions_are_refused_with_nothing_written() {
+    let app = TestApp::new().await;
+    let (token, _, id) = published(&app).await;
+    let retract = format!("/api/v1/corrections/{id}/retract");
+    let (_, narrow) = app.user(Role::Editor, &[Scope::ReportsWrite]);
+    let before = app.counts();
+    assert_error(
+        &app.post(&retract, None, json!({ "reason": "r" })).await,
+        Status::Unauthorized,
+        "unauthorized",
+        None,
+    );
+    assert_error(
+        &app.post(&retract, Some(&narrow), json!({ "reason": "r" }))
+            .await,
+        Status::Forbidden,
+        "forbidden",
+        None,
+    );
+    assert_error(
+        &app.post(&retract, Some(&token), json!({ "reason": " \u{200b} " }))
+            .await,
+        Status::UnprocessableEntity,
+        "invalid_field",
+        Some("reason"),
+    );
+    assert_error(
+        &app.post(
+            "/api/v1/corrections/777/retract",
+            Some(&token),
+            json!({ "reason": "r" }),
+        )
+        .await,
+        Status::NotFound,
+        "note_not_found",
+        None,
+    );
+    let unknown = app
+        .post(&retract, Some(&token), json!({ "reason": "r", "why": "x" }))
+        .await;
+    assert!(
+        unknown.0.code >= 400 && unknown.0.code < 500,
+        "{}",
+        unknown.1
+    );
+    let (_, note) = app.get(&format!("/api/v1/corrections/{id}"), None).await;
+    assert_eq!(note["status"], "live");
+    assert_eq!(app.counts(), before);
+}
+
+#[rocket::async_test]
 async fn an_unknown_note_is_a_404() {
     let app = TestApp::new().await;
     assert_error(
