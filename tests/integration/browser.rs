@@ -585,6 +585,30 @@ async fn a_retracted_note_shows_as_retracted_and_marks_no_words() {
     assert_eq!(seen["marks"], 0, "a retracted note marks no words: {seen}");
     b.assert_accessible("the box with a retracted note", json!("errata-corrections"))
         .await;
+
+    // The public pages that show the note pass axe too.
+    for (what, path) in [
+        ("the note's permalink", format!("/corrections/{id}")),
+        (
+            "the article's corrections",
+            format!("/articles/{}/corrections", s.article_id),
+        ),
+        (
+            "the corrections log",
+            "/corrections?kind=correction".to_owned(),
+        ),
+    ] {
+        b.client
+            .goto(&format!("{}{path}", s.errata_origin))
+            .await
+            .unwrap();
+        b.client
+            .wait()
+            .for_element(Locator::Css("main h1"))
+            .await
+            .expect("the page");
+        b.assert_accessible(what, json!("html")).await;
+    }
     b.quit().await;
 }
 
