@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod anchoring;
+pub mod annotations;
 pub mod articles;
 pub mod config;
 pub mod corrections;
@@ -138,7 +139,7 @@ pub fn build(figment: Figment) -> Result<Rocket<Build>, StartError> {
     Ok(rocket::custom(figment)
         .manage(app)
         .mount("/", web::api::routes())
-        .mount("/", web::pages::routes())
+        .mount("/", web::public::routes())
         .mount("/", web::reader::routes())
         .mount("/", web::mailpages::routes())
         .mount("/", web::dashboard::routes())

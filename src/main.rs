@@ -150,6 +150,9 @@ enum PublicationCommand {
         name: String,
         #[arg(long)]
         url: String,
+        /// The short name in its public addresses (`/p/SLUG/corrections`); default: from the name.
+        #[arg(long)]
+        slug: Option<String>,
         /// A further browser origin allowed to file reports (the URL's own origin always is).
         #[arg(long = "origin")]
         origins: Vec<String>,
@@ -389,17 +392,36 @@ fn admin(command: Command) -> Result<(), String> {
             println!("{secret}");
             eprintln!("(shown once: store it now)");
         }
-        Command::Publication(PublicationCommand::Add { name, url, origins }) => {
-            let p = articles::create_publication(conn, &name, &url, &origins).map_err(err)?;
-            println!("Registered {} at {} (id {})", p.name, p.base_url, p.id);
+        Command::Publication(PublicationCommand::Add {
+            name,
+            url,
+            slug,
+            origins,
+        }) => {
+            let p = articles::create_publication_with_slug(
+                conn,
+                &name,
+                slug.as_deref(),
+                &url,
+                &origins,
+            )
+            .map_err(err)?;
+            println!(
+                "Registered {} at {} (id {}, slug {})",
+                p.name,
+                p.base_url,
+                p.id,
+                p.slug.as_deref().unwrap_or("-")
+            );
         }
         Command::Publication(PublicationCommand::List) => {
             for (p, origins) in articles::list_publications(conn).map_err(err)? {
                 println!(
-                    "{:>4}  {}  {}  origins: {}",
+                    "{:>4}  {}  {}  slug: {}  origins: {}",
                     p.id,
                     p.name,
                     p.base_url,
+                    p.slug.as_deref().unwrap_or("-"),
                     origins.join(" ")
                 );
             }

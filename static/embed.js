@@ -41,6 +41,7 @@
     ".note{padding:.5em 0;border-top:1px solid #e4dfd6}.note:first-of-type{border-top:0}",
     ".note:focus{outline:3px solid #1a5fb4;outline-offset:2px}",
     ".kind{font-weight:700;margin-right:.5em}time{color:#555}",
+    ".gone .was,.gone .now,.struck{text-decoration:line-through;color:#555}.retracted{color:#8a1c1c}",
     ".body p{margin:.4em 0}.was{text-decoration:line-through;color:#8a1c1c}.now{color:#1c5e2a}",
     "a{color:#1a5fb4}a:focus,button:focus,input:focus,select:focus,textarea:focus{outline:3px solid #1a5fb4;outline-offset:1px}",
     ".report{margin:.5em 0 0;font-size:.9em}",
@@ -215,11 +216,16 @@
       el("p", null, [el("span", { class: "kind", text: kindWord(n.kind) }),
         el("time", { datetime: n.published_at, text: formatDate(n.published_at) })]),
     ];
+    // A retracted note stays in the box, saying so and why, never read as a live correction.
+    var gone = n.status === "retracted";
+    if (gone) kids.push(el("p", { class: "retracted" }, [el("strong", { text: T("widget-retracted") }), document.createTextNode(" " + (n.retraction_reason || ""))]));
     if (n.wrong) kids.push(el("p", null, [document.createTextNode(T("widget-was") + " "), el("span", { class: "was", text: n.wrong })]));
     if (n.right) kids.push(el("p", null, [document.createTextNode(T("widget-now") + " "), el("span", { class: "now", text: n.right })]));
-    kids.push(noteBody(n.body_html || ""));
+    var body = noteBody(n.body_html || "");
+    if (gone) body.className += " struck";
+    kids.push(body);
     kids.push(el("p", null, [el("a", { href: n.permalink, text: T("widget-permalink") })]));
-    return el("article", { class: "note", id: "errata-note-" + n.id, tabindex: "-1", "aria-label": kindWord(n.kind) + " " + formatDate(n.published_at) }, kids);
+    return el("article", { class: gone ? "note gone" : "note", id: "errata-note-" + n.id, tabindex: "-1", "aria-label": kindWord(n.kind) + " " + formatDate(n.published_at) }, kids);
   }
   function reportLink() {
     var a = el("a", { href: BASE + "/report?url=" + encodeURIComponent(ARTICLE) + "&lang=" + LANG, text: T("report-title") });
@@ -259,7 +265,7 @@
       if (b[0] === "top") container.insertBefore(b[1], container.firstChild);
       else container.appendChild(b[1]);
     });
-    var marked = notes.filter(function (n) { return n.passage; });
+    var marked = notes.filter(function (n) { return n.passage && n.status !== "retracted"; });
     if (marked.length) document.adoptedStyleSheets = document.adoptedStyleSheets.concat([sheet(MARK_CSS)]);
     marked.forEach(function (n) {
       var hit = locate(page, n.passage);

@@ -47,6 +47,7 @@ invalid-reporter_email = Give an email address that works; it is needed to be em
 widget-corrections = Corrections
 widget-was = Was:
 widget-now = Now:
+widget-retracted = Retracted:
 widget-permalink = Permalink
 widget-see-note = see the note
 widget-cancel = Cancel

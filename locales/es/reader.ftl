@@ -46,6 +46,7 @@ invalid-reporter_email = Indique una dirección de correo que funcione; hace fal
 widget-corrections = Correcciones
 widget-was = Decía:
 widget-now = Dice:
+widget-retracted = Retirada:
 widget-permalink = Enlace permanente
 widget-see-note = ver la nota
 widget-cancel = Cancelar

@@ -3,6 +3,7 @@
 //! article is moved to it.
 
 pub mod settings;
+pub mod slug;
 
 pub use settings::{update_publication, PublicationSettings};
 
@@ -77,15 +78,32 @@ pub struct Publication {
     pub created_at: NaiveDateTime,
     /// How many hours a report may wait before the dashboard shows it as overdue.
     pub target_hours: i64,
+    /// The short name in its public addresses; every publication has one (the column is
+    /// nullable only so that a row written by older code cannot collide on an empty slug).
+    pub slug: Option<String>,
 }
 
 /// Registers a site; its own origin is always allowed to file reports, plus any in `origins`.
+/// Its slug is made from the name.
 pub fn create_publication(
     conn: &mut Conn,
     name: &str,
     base_url: &str,
     origins: &[String],
 ) -> Result<Publication> {
+    create_publication_with_slug(conn, name, None, base_url, origins)
+}
+
+/// `create_publication`, with the slug an admin chose (refused when taken) or, for `None`, one
+/// made from the name (numbered when taken).
+pub fn create_publication_with_slug(
+    conn: &mut Conn,
+    name: &str,
+    chosen_slug: Option<&str>,
+    base_url: &str,
+    origins: &[String],
+) -> Result<Publication> {
+    let chosen_slug = chosen_slug.map(slug::validate).transpose()?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(Error::invalid(
@@ -117,8 +135,20 @@ pub fn create_publication(
                 format!("{base} is already registered"),
             ));
         }
+        let slug = match &chosen_slug {
+            Some(s) if slug::taken(conn, s)? => {
+                return Err(Error::conflict(
+                    Code::PublicationExists,
+                    format!("the slug `{s}` is another publication's"),
+                )
+                .with_field("slug"))
+            }
+            Some(s) => s.clone(),
+            None => slug::free(conn, &slug::from_name(name))?,
+        };
         let publication = diesel::insert_into(publications::table)
             .values((
+                publications::slug.eq(&slug),
                 publications::name.eq(name),
                 publications::base_url.eq(&base),
                 publications::host.eq(&host),
@@ -136,6 +166,14 @@ pub fn create_publication(
         }
         Ok(publication)
     })
+}
+
+pub fn publication_by_slug(conn: &mut Conn, slug: &str) -> Result<Option<Publication>> {
+    Ok(publications::table
+        .filter(publications::slug.eq(slug))
+        .select(Publication::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 pub fn list_publications(conn: &mut Conn) -> Result<Vec<(Publication, Vec<String>)>> {
@@ -199,8 +237,10 @@ fn publication_for(conn: &mut Conn, article_url: &str) -> Result<i64> {
         return Ok(p.id);
     }
     let origin = parsed.origin().ascii_serialization();
+    let slug = slug::free(conn, &slug::from_name(&host))?;
     let id = diesel::insert_into(publications::table)
         .values((
+            publications::slug.eq(&slug),
             publications::name.eq(&host),
             publications::base_url.eq(format!("{origin}/")),
             publications::host.eq(&host),

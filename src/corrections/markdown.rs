@@ -14,6 +14,13 @@ pub fn render(markdown: &str) -> String {
         .to_string()
 }
 
+/// The text of a rendered body, for places that take no markup (JSON-LD, descriptions).
+pub fn plain_text(html: &str) -> String {
+    let fragment = scraper::Html::parse_fragment(html);
+    let text: String = fragment.root_element().text().collect();
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -33,6 +40,16 @@ mod tests {
         assert!(!html.contains("onerror"), "{html}");
         assert!(!html.contains("href=\"javascript:"), "{html}");
         assert!(html.contains("a link"), "{html}");
+    }
+
+    #[test]
+    fn plain_text_drops_the_markup_and_keeps_the_words() {
+        assert_eq!(
+            plain_text(&render(
+                "It carries **12,000** <b>&amp;</b> [more](https://x.example).\n\nTwo."
+            )),
+            "It carries 12,000 & more. Two."
+        );
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! Correction notes: publishing one (with the reports it resolves and the emails that follows), the
 //! public list of an article's notes, and the in-memory cache that keeps that list cheap.
 
+pub mod history;
+pub mod jsonld;
+pub mod log;
 pub mod markdown;
 
 use std::collections::HashMap;
@@ -29,6 +32,8 @@ use crate::workflow;
 pub const BODY_MAX: usize = 20_000;
 pub const WRONG_RIGHT_MAX: usize = 2000;
 pub const RESOLVES_MAX: usize = 100;
+/// An amendment's or a retraction's reason.
+pub const REASON_MAX: usize = 2000;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,12 +54,46 @@ struct ValidNote {
     body_markdown: String,
     body_html: String,
     placement: NotePlacement,
-    passage: Option<(String, Option<String>, Option<String>)>,
+    passage: Option<PassageParts>,
     resolves: Vec<i64>,
 }
 
 fn trimmed(v: &Option<String>, field: &str, max: usize) -> Result<Option<String>> {
     Ok(input::optional(v.as_deref(), field, max)?)
+}
+
+/// A passage as the newsroom sent it: (exact, prefix, suffix).
+type PassageParts = (String, Option<String>, Option<String>);
+
+fn valid_passage(p: &crate::reports::PassageInput) -> Result<PassageParts> {
+    let exact =
+        trimmed(&p.exact, "passage.exact", crate::reports::QUOTE_MAX)?.ok_or_else(|| {
+            Error::invalid("passage.exact", "passage.exact is required with a passage")
+        })?;
+    let prefix = input::verbatim(
+        p.prefix.as_deref(),
+        "passage.prefix",
+        crate::reports::CONTEXT_MAX,
+    )?;
+    let suffix = input::verbatim(
+        p.suffix.as_deref(),
+        "passage.suffix",
+        crate::reports::CONTEXT_MAX,
+    )?;
+    Ok((exact, prefix, suffix))
+}
+
+fn valid_placement(raw: &Option<String>) -> Result<Option<NotePlacement>> {
+    trimmed(raw, "placement", usize::MAX)?
+        .map(|p| {
+            NotePlacement::parse(&p).ok_or_else(|| {
+                Error::invalid(
+                    "placement",
+                    format!("`{p}` is not a placement: top or bottom"),
+                )
+            })
+        })
+        .transpose()
 }
 
 impl NoteInput {
@@ -69,35 +108,8 @@ impl NoteInput {
         let body_markdown = trimmed(&self.body_markdown, "body_markdown", BODY_MAX)?
             .ok_or_else(|| Error::invalid("body_markdown", "body_markdown is required"))?;
         let body_html = markdown::render(&body_markdown);
-        let placement = match trimmed(&self.placement, "placement", usize::MAX)?.as_deref() {
-            None => NotePlacement::default(),
-            Some(p) => NotePlacement::parse(p).ok_or_else(|| {
-                Error::invalid(
-                    "placement",
-                    format!("`{p}` is not a placement: top or bottom"),
-                )
-            })?,
-        };
-        let passage = match &self.passage {
-            None => None,
-            Some(p) => {
-                let exact = trimmed(&p.exact, "passage.exact", crate::reports::QUOTE_MAX)?
-                    .ok_or_else(|| {
-                        Error::invalid("passage.exact", "passage.exact is required with a passage")
-                    })?;
-                let prefix = input::verbatim(
-                    p.prefix.as_deref(),
-                    "passage.prefix",
-                    crate::reports::CONTEXT_MAX,
-                )?;
-                let suffix = input::verbatim(
-                    p.suffix.as_deref(),
-                    "passage.suffix",
-                    crate::reports::CONTEXT_MAX,
-                )?;
-                Some((exact, prefix, suffix))
-            }
-        };
+        let placement = valid_placement(&self.placement)?.unwrap_or_default();
+        let passage = self.passage.as_ref().map(valid_passage).transpose()?;
         let mut resolves = self.resolves.clone().unwrap_or_default();
         if resolves.len() > RESOLVES_MAX {
             return Err(Error::invalid(
@@ -137,10 +149,19 @@ pub struct NoteView {
     pub kind: NoteKind,
     pub wrong: Option<String>,
     pub right: Option<String>,
+    /// `wrong` and `right` as the standard sentence for the kind.
+    pub sentence: Option<String>,
     pub body_html: String,
     pub placement: NotePlacement,
     pub published_at: String,
     pub updated_at: String,
+    pub amended_at: Option<String>,
+    /// `live` or `retracted`: a retracted note stays in every list, marked so.
+    pub status: &'static str,
+    pub retracted_at: Option<String>,
+    pub retraction_reason: Option<String>,
+    /// How many times the note was amended, plus one.
+    pub version: i64,
     pub passage: Option<NotePassage>,
     pub permalink: String,
 }
@@ -185,11 +206,22 @@ pub fn view(conn: &mut Conn, site: &Site, note: &Note) -> Result<NoteView> {
         kind: note.kind,
         wrong: note.wrong.clone(),
         right: note.right_text.clone(),
+        sentence: note.sentence(),
         body_html: note.body_html.clone(),
         placement: note.placement,
         published_at: rfc3339(note.published_at),
         updated_at: rfc3339(note.updated_at),
-        passage: note_passage(conn, note)?,
+        amended_at: note.amended_at.map(rfc3339),
+        status: note.status(),
+        retracted_at: note.retracted_at.map(rfc3339),
+        retraction_reason: note.retraction_reason.clone(),
+        version: note.version,
+        // A retracted note marks no words: its passage is history, not a correction.
+        passage: if note.is_live() {
+            note_passage(conn, note)?
+        } else {
+            None
+        },
         permalink: permalink(site, note.id),
     })
 }
@@ -242,6 +274,7 @@ pub fn publish(
             ))
             .returning(Note::as_returning())
             .get_result(conn)?;
+        crate::notes::record_version(conn, &note, None)?;
         if let Some(l) = &located {
             let method = if l.exact_match {
                 AnchorMethod::Intake
@@ -314,6 +347,26 @@ pub fn find(conn: &mut Conn, id: i64) -> Result<Option<Note>> {
         .optional()?)
 }
 
+/// Where live notes' passages are in one revision: (note id, start, end) in code points. The
+/// version-history page marks the changed words that a note corrected.
+pub fn note_passages_in(conn: &mut Conn, revision_id: i64) -> Result<Vec<(i64, usize, usize)>> {
+    use crate::db::schema::anchors;
+    let rows: Vec<anchoring::AnchorRow> = anchors::table
+        .inner_join(
+            correction_notes::table.on(anchors::note_id.eq(correction_notes::id.nullable())),
+        )
+        .filter(anchors::revision_id.eq(revision_id))
+        .filter(live())
+        .order(anchors::id.asc())
+        .select(anchoring::AnchorRow::as_select())
+        .load(conn)?;
+    Ok(rows
+        .iter()
+        .filter_map(|a| Some((a.note_id?, a.placed_span()?)))
+        .map(|(id, (start, end))| (id, start, end))
+        .collect())
+}
+
 /// The live note that resolved a report, if any.
 pub fn live_note_for_report(
     conn: &mut Conn,
@@ -331,23 +384,28 @@ pub fn live_note_for_report(
     note.map(|n| view(conn, site, &n)).transpose()
 }
 
-/// The public answer of `GET /api/v1/corrections?url=`.
+/// The public answer of `GET /api/v1/corrections?url=`: every note, retracted ones included and
+/// marked so, since a correction is never quietly erased.
 #[derive(Debug, Clone, Serialize)]
 pub struct ArticleCorrections {
     pub article: crate::articles::PublicArticle,
     pub corrections: Vec<NoteView>,
 }
 
-pub fn for_article(conn: &mut Conn, site: &Site, article: &Article) -> Result<ArticleCorrections> {
-    let notes: Vec<Note> = correction_notes::table
-        .filter(correction_notes::article_id.eq(article.id))
-        .filter(live())
+/// Every note of an article, retracted ones included, oldest first.
+pub fn all_for_article(conn: &mut Conn, article_id: i64) -> Result<Vec<Note>> {
+    Ok(correction_notes::table
+        .filter(correction_notes::article_id.eq(article_id))
         .order((
             correction_notes::published_at.asc(),
             correction_notes::id.asc(),
         ))
         .select(Note::as_select())
-        .load(conn)?;
+        .load(conn)?)
+}
+
+pub fn for_article(conn: &mut Conn, site: &Site, article: &Article) -> Result<ArticleCorrections> {
+    let notes = all_for_article(conn, article.id)?;
     let corrections = notes
         .iter()
         .map(|n| view(conn, site, n))

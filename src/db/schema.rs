@@ -43,6 +43,7 @@ diesel::table! {
         policy_url -> Nullable<Text>,
         created_at -> Timestamp,
         target_hours -> BigInt,
+        slug -> Nullable<Text>,
     }
 }
 
@@ -152,6 +153,9 @@ diesel::table! {
         body_html -> Text,
         author_id -> BigInt,
         created_at -> Timestamp,
+        placement -> Text,
+        quote_exact -> Nullable<Text>,
+        reason -> Nullable<Text>,
     }
 }
 

@@ -13,7 +13,7 @@ use super::guards::{
 };
 use super::App;
 use crate::articles::{self, Article};
-use crate::corrections::{self, Cached, NoteInput};
+use crate::corrections::{self, history, Cached, NoteInput};
 use crate::error::{Code, Error, Result};
 use crate::reports::{
     self, workflow::State as ReportState, AnchorInput, ListQuery, ReportInput, TransitionInput,
@@ -41,6 +41,11 @@ pub fn routes() -> Vec<Route> {
         assign_report,
         anchor_report,
         corrections_for_url,
+        get_correction,
+        amend_correction,
+        retract_correction,
+        note_annotation,
+        annotations,
     ]
 }
 
@@ -279,6 +284,96 @@ async fn publish_correction(
     Ok((Status::Created, Json(note)))
 }
 
+impl JsonInput for history::AmendInput {}
+impl JsonInput for history::RetractInput {}
+
+#[get("/api/v1/corrections/<id>")]
+async fn get_correction(app: &State<App>, id: i64) -> Answer<history::NoteDetail> {
+    let site = app.site.clone();
+    let detail = app
+        .db
+        .run(move |conn| history::detail(conn, &site, id))
+        .await?;
+    Ok(Json(detail))
+}
+
+#[put("/api/v1/corrections/<id>", data = "<body>")]
+async fn amend_correction(
+    app: &State<App>,
+    auth: Authorized<CorrectionsWrite>,
+    id: i64,
+    body: JsonBody<history::AmendInput>,
+) -> Answer<corrections::NoteView> {
+    let site = app.site.clone();
+    let input = body.0;
+    let user = auth.user;
+    let note = app
+        .db
+        .run(move |conn| history::amend(conn, &site, &user, id, &input))
+        .await?;
+    Ok(Json(note))
+}
+
+#[post("/api/v1/corrections/<id>/retract", data = "<body>")]
+async fn retract_correction(
+    app: &State<App>,
+    auth: Authorized<CorrectionsWrite>,
+    id: i64,
+    body: JsonBody<history::RetractInput>,
+) -> Answer<corrections::NoteView> {
+    let site = app.site.clone();
+    let input = body.0;
+    let user = auth.user;
+    let note = app
+        .db
+        .run(move |conn| history::retract(conn, &site, &user, id, &input))
+        .await?;
+    Ok(Json(note))
+}
+
+/// Web Annotation JSON-LD, with the profile its media type names.
+#[derive(rocket::Responder)]
+pub struct Annotations(String, Header<'static>);
+
+fn annotations_answer(doc: &Value) -> Annotations {
+    Annotations(
+        doc.to_string(),
+        Header::new(
+            "Content-Type",
+            format!(
+                "application/ld+json; profile=\"{}\"",
+                crate::annotations::CONTEXT
+            ),
+        ),
+    )
+}
+
+#[get("/api/v1/corrections/<id>/annotation")]
+async fn note_annotation(app: &State<App>, id: i64) -> Result<Annotations> {
+    let site = app.site.clone();
+    let doc = app
+        .db
+        .run(move |conn| crate::annotations::for_note(conn, &site, id))
+        .await?;
+    Ok(annotations_answer(&doc))
+}
+
+#[get("/api/v1/annotations?<article_id>")]
+async fn annotations(
+    app: &State<App>,
+    _auth: Authorized<ReportsRead>,
+    article_id: Option<i64>,
+) -> Result<Annotations> {
+    let article_id =
+        article_id.ok_or_else(|| Error::invalid("article_id", "article_id is required"))?;
+    let site = app.site.clone();
+    let doc = app
+        .db
+        .run(move |conn| crate::annotations::for_article(conn, &site, article_id))
+        .await?;
+    Ok(annotations_answer(&doc))
+}
+
 /// A cached public answer with its validators.
 pub struct Cacheable {
     cached: std::sync::Arc<Cached>,
@@ -307,7 +402,7 @@ impl<'r> Responder<'r, 'static> for Cacheable {
 }
 
 /// `If-None-Match` as sent, for the corrections answer.
-pub struct IfNoneMatch(Option<String>);
+pub struct IfNoneMatch(pub Option<String>);
 
 #[rocket::async_trait]
 impl<'r> rocket::request::FromRequest<'r> for IfNoneMatch {
@@ -319,7 +414,7 @@ impl<'r> rocket::request::FromRequest<'r> for IfNoneMatch {
     }
 }
 
-fn etag_matches(header: &str, etag: &str) -> bool {
+pub(super) fn etag_matches(header: &str, etag: &str) -> bool {
     header.trim() == "*"
         || header
             .split(',')

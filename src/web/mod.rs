@@ -6,7 +6,7 @@ pub mod dashboard;
 pub mod guards;
 pub mod mailpages;
 pub mod metrics;
-pub mod pages;
+pub mod public;
 pub mod reader;
 pub mod request_log;
 

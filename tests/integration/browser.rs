@@ -525,6 +525,94 @@ async fn a_published_note_shows_in_the_box_and_its_marker_opens_it() {
 }
 
 #[rocket::async_test]
+async fn a_retracted_note_shows_as_retracted_and_marks_no_words() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let s = setup();
+    let (status, note) = s.server.json(
+        "POST",
+        &format!("/api/v1/articles/{}/corrections", s.article_id),
+        Some(&s.token),
+        Some(json!({
+            "kind": "correction",
+            "wrong": "a long-overdue investment",
+            "right": "a long-delayed investment",
+            "body_markdown": "An earlier version misquoted the mayor.",
+            "passage": { "exact": "vote \"a long-overdue investment\" and" },
+        })),
+    );
+    assert_eq!(status, 201, "{note}");
+    let id = note["id"].as_i64().unwrap();
+    let (status, retracted) = s.server.json(
+        "POST",
+        &format!("/api/v1/corrections/{id}/retract"),
+        Some(&s.token),
+        Some(json!({ "reason": "The mayor's office confirmed the quote." })),
+    );
+    assert_eq!(status, 200, "{retracted}");
+    b.client
+        .goto(&s.host.url("/2026/bridge-bond"))
+        .await
+        .unwrap();
+    let seen = b
+        .wait_for(
+            "the retracted note in the box",
+            &format!(
+                "const h = document.querySelector('errata-corrections');
+                 const note = h && h.shadowRoot.querySelector('#errata-note-{id}');
+                 if (!note) return null;
+                 const struck = note.querySelector('.struck');
+                 return {{ text: note.textContent, className: note.className,
+                          line: struck && getComputedStyle(struck).textDecorationLine,
+                          marks: document.querySelectorAll('mark[data-errata-note]').length }};"
+            ),
+        )
+        .await;
+    b.screenshot("retracted-note").await;
+    let text = seen["text"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("Retracted:") && text.contains("The mayor's office confirmed the quote."),
+        "{seen}"
+    );
+    assert!(
+        seen["className"]
+            .as_str()
+            .is_some_and(|c| c.contains("gone")),
+        "{seen}"
+    );
+    assert_eq!(seen["line"], "line-through", "{seen}");
+    assert_eq!(seen["marks"], 0, "a retracted note marks no words: {seen}");
+    b.assert_accessible("the box with a retracted note", json!("errata-corrections"))
+        .await;
+
+    // The public pages that show the note pass axe too.
+    for (what, path) in [
+        ("the note's permalink", format!("/corrections/{id}")),
+        (
+            "the article's corrections",
+            format!("/articles/{}/corrections", s.article_id),
+        ),
+        (
+            "the corrections log",
+            "/corrections?kind=correction".to_owned(),
+        ),
+    ] {
+        b.client
+            .goto(&format!("{}{path}", s.errata_origin))
+            .await
+            .unwrap();
+        b.client
+            .wait()
+            .for_element(Locator::Css("main h1"))
+            .await
+            .expect("the page");
+        b.assert_accessible(what, json!("html")).await;
+    }
+    b.quit().await;
+}
+
+#[rocket::async_test]
 async fn the_report_form_works_without_javascript() {
     let Some(b) = Browser::without_javascript().await else {
         return;

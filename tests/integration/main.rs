@@ -18,6 +18,7 @@ mod input;
 mod mail;
 mod notifications;
 mod operations;
+mod publishing;
 mod reader;
 mod reports;
 mod restart;
