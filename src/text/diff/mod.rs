@@ -15,7 +15,8 @@ use std::ops::Range;
 
 use super::bounded::{self, Budget};
 use super::fold::is_unspaced_script;
-use slide::{boundary, normalised};
+use slide::normalised;
+pub(crate) use slide::{boundary, SENTENCE};
 
 mod slide;
 #[cfg(test)]
@@ -43,6 +44,7 @@ pub(crate) struct Run {
 #[derive(Debug, Clone)]
 pub(crate) struct Alignment {
     runs: Vec<Run>,
+    old_len: usize,
     new_len: usize,
 }
 
@@ -60,6 +62,7 @@ impl Alignment {
         let runs = hierarchical_runs(old, new, Level::Char, work);
         Alignment {
             runs,
+            old_len: old.len(),
             new_len: new.len(),
         }
     }
@@ -68,7 +71,11 @@ impl Alignment {
     pub(crate) fn identity(len: usize) -> Self {
         let mut runs = Vec::new();
         push_run(&mut runs, 0, 0, len);
-        Alignment { runs, new_len: len }
+        Alignment {
+            runs,
+            old_len: len,
+            new_len: len,
+        }
     }
 
     /// Where the span `[start, end)` of the old text now starts, if it lies inside one unchanged
@@ -102,6 +109,37 @@ impl Alignment {
             Some(run) if old <= run.old + run.len => run.new + (old - run.old),
             _ => self.runs.get(i).map_or(self.new_len, |next| next.new),
         }
+    }
+
+    /// For a character of the new text that the diff marks as inserted (or replacing), the
+    /// stretch of the old text it stands in place of (empty for a pure insertion); `None` for an
+    /// unchanged character.
+    pub(crate) fn old_gap(&self, new: usize) -> Option<Range<usize>> {
+        let i = self.runs.partition_point(|r| r.new <= new);
+        let before = i.checked_sub(1).map(|i| self.runs[i]);
+        if before.is_some_and(|r| new < r.new + r.len) {
+            return None;
+        }
+        let start = before.map_or(0, |r| r.old + r.len);
+        let end = self.runs.get(i).map_or(self.old_len, |r| r.old);
+        Some(start..end.max(start))
+    }
+
+    /// The unchanged runs, cut to the old stretch `old`.
+    pub(crate) fn unchanged_within(&self, old: Range<usize>) -> impl Iterator<Item = Run> + '_ {
+        let first = self.runs.partition_point(|r| r.old + r.len <= old.start);
+        self.runs[first..]
+            .iter()
+            .take_while(move |r| r.old < old.end)
+            .filter_map(move |r| {
+                let from = old.start.max(r.old);
+                let to = old.end.min(r.old + r.len);
+                (from < to).then(|| Run {
+                    old: from,
+                    new: r.new + (from - r.old),
+                    len: to - from,
+                })
+            })
     }
 
     /// How many characters of the new span `[start, end)` are unchanged text that stood outside

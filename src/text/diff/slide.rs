@@ -17,14 +17,14 @@ pub(super) struct Segment {
 /// How strong a boundary a position in the text is, weakest first.
 pub(super) const INSIDE_WORD: u8 = 0;
 pub(super) const WORD: u8 = 1;
-pub(super) const SENTENCE: u8 = 2;
+pub(crate) const SENTENCE: u8 = 2;
 pub(super) const PARAGRAPH: u8 = 3;
 
 /// The kind of boundary at character position `at` of `text`: a paragraph break (beside a line
 /// break), a sentence boundary (the start or end of the text, or after white space that follows
 /// `.`, `!`, `?` or a closing quotation mark after one of them), a word boundary (beside white
 /// space), or inside a word.
-pub(super) fn boundary(text: &[char], at: usize) -> u8 {
+pub(crate) fn boundary(text: &[char], at: usize) -> u8 {
     if at == 0 || at >= text.len() {
         return SENTENCE;
     }

@@ -18,6 +18,7 @@ mod cases;
 mod outcome;
 #[cfg(test)]
 mod properties;
+mod sentences;
 #[cfg(test)]
 mod tests;
 
@@ -75,13 +76,34 @@ impl<'a> RevisionChange<'a> {
                     span.clone(),
                 );
             }
-            if let Some(new_start) = self.alignment.shift(span.start, span.end) {
-                let moved = new_start..new_start + span.len();
-                // Unchanged characters whose word grew ("Whitcomb" of "Whitcombe") are not the
-                // passage: its ends must stay whole-word ends; the search snaps to the new word.
-                if self.keeps_word_edges(span, &moved) && self.context_came_along(prior, &moved) {
+            // Unchanged characters whose word grew ("Whitcomb" of "Whitcombe") are not the
+            // passage: its ends must stay whole-word ends; the search snaps to the new word.
+            let shifted = self
+                .alignment
+                .shift(span.start, span.end)
+                .map(|new_start| new_start..new_start + span.len())
+                .filter(|moved| self.keeps_word_edges(span, moved));
+            if let Some(moved) = shifted.clone() {
+                if self.context_came_along(prior, &moved) {
+                    // The diff may line up the quote with the same words in a neighbouring
+                    // sentence; its own sentence, found whole in the paragraph, outranks that.
+                    if !self.sentence_came_along(span, &moved) {
+                        if let Some(found) = self.moved_within_paragraph(span) {
+                            return found;
+                        }
+                    }
                     return self.placed(AnchorStatus::Anchored, AnchorMethod::Diff, 1.0, moved);
                 }
+            }
+            if let Some(mut found) = self.moved_within_paragraph(span) {
+                // Found whole where the diff put it: the words never moved, only their context
+                // changed around them.
+                if found.status == AnchorStatus::Anchored
+                    && shifted.is_some_and(|m| found.start.zip(found.end) == Some((m.start, m.end)))
+                {
+                    found.method = AnchorMethod::Diff;
+                }
+                return found;
             }
         }
         self.search(prior, old_span)
@@ -116,19 +138,28 @@ impl<'a> RevisionChange<'a> {
         spans.extend(context_candidates(&self.new, &query));
         spans.sort_by_key(|s| (s.start, s.end));
         spans.dedup();
-        // b. Text that was unchanged but stood elsewhere is another passage, never this one.
+        // b. Text that was unchanged but stood elsewhere is another passage, never this one;
+        // nor is a span holding a paragraph break that the new revision added beside it.
         if let Some(old) = &old_span {
             spans.retain(|s| {
                 2 * self
                     .alignment
                     .unchanged_outside(s.start, s.end, old.clone())
                     <= s.len()
+                    && !self.takes_in_inserted_break(s, old)
             });
         }
-        // c, d. Whole words, scores, acceptance; overlapping candidates are one passage.
+        // c, d. Whole words, scores, acceptance; overlapping candidates are one passage. Moving
+        // an end to a whole word may reach across a paragraph break, so the breaks are checked
+        // again on the scored span.
         let scored: Vec<Scored> = spans
             .iter()
             .map(|span| evaluate(&self.new, &query, span.clone()))
+            .filter(|s| {
+                old_span
+                    .as_ref()
+                    .is_none_or(|old| !self.takes_in_inserted_break(&(s.start..s.end), old))
+            })
             .collect();
         let passages = accepted_passages(scored);
 
@@ -200,6 +231,22 @@ impl<'a> RevisionChange<'a> {
         let mut query = Query::new(&quote, Some(&prefix), Some(&suffix));
         query.paragraphs = true;
         score(&self.new, &query, moved.start, moved.end).context_supports()
+    }
+
+    /// Rule: a re-anchored span never takes in text that the diff marks as inserted beyond the
+    /// old quote's own edges: an inserted paragraph can sit beside a passage, never inside it,
+    /// unless the old quote spanned that paragraph break.
+    ///
+    /// Whether `span` of the new text holds a line break that the diff marks as new and that
+    /// stands in place of nothing inside the old quote `old` (it was added at or beyond its
+    /// edges).
+    fn takes_in_inserted_break(&self, span: &Range<usize>, old: &Range<usize>) -> bool {
+        self.new[span.clone()]
+            .iter()
+            .enumerate()
+            .filter(|&(_, &c)| c == '\n')
+            .filter_map(|(i, _)| self.alignment.old_gap(span.start + i))
+            .any(|gap| gap.end <= old.start || gap.start >= old.end)
     }
 
     fn keeps_word_edges(&self, span: &Range<usize>, moved: &Range<usize>) -> bool {

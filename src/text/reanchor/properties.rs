@@ -1,6 +1,8 @@
 //! Properties of re-anchoring over generated articles and edits: edits away from a quote never
 //! move it, a replaced or deleted quote never lands on other words, a moved paragraph is followed
-//! or orphaned, and the answers do not depend on the machine's load.
+//! or orphaned, a paragraph added at the text's edge stays outside a quote there, a sentence moved
+//! within its paragraph or given a new neighbour is followed, and the answers do not depend on
+//! the machine's load. The generated cases are in [`super::cases`].
 
 use proptest::prelude::*;
 
@@ -263,5 +265,37 @@ proptest! {
                 result.status, cp_slice(&new, gs, ge), cp_slice(&new, ns, ne), old, new
             );
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(crate::text::tests_support::proptest_config())]
+    /// A paragraph of one to three sentences (with or without a heading-like line) added at the
+    /// start or the end of a text whose quote starts or ends it sits beside the quote, never
+    /// inside it: the quote's words, intact and found once, keep exactly their anchor.
+    #[test]
+    fn a_paragraph_added_at_the_edge_stays_outside_the_quote(
+        case in cases::paragraph_added_at_the_edge(),
+    ) {
+        let result = case.run();
+        prop_assert_eq!(case.judge(&result), Verdict::Right, "{}", case.explain(&result));
+    }
+
+    /// The sentences of the quoted paragraph put in another order: the quote, intact inside its
+    /// own sentence, is followed there.
+    #[test]
+    fn a_sentence_moved_within_its_paragraph_is_followed(case in cases::sentences_reordered()) {
+        let result = case.run();
+        prop_assert_eq!(case.judge(&result), Verdict::Right, "{}", case.explain(&result));
+    }
+
+    /// A sentence inserted right before or after the quoted one, even one that repeats the
+    /// quote's words after a label ("Update: ..."), neither moves the quote onto it nor orphans it.
+    #[test]
+    fn a_sentence_inserted_beside_the_quote_leaves_it_in_place(
+        case in cases::sentence_inserted_beside(),
+    ) {
+        let result = case.run();
+        prop_assert_eq!(case.judge(&result), Verdict::Right, "{}", case.explain(&result));
     }
 }

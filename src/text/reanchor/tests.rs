@@ -598,3 +598,130 @@ fn common_words_of_a_moved_paragraph_do_not_stay_in_its_replacement() {
     }
     assert_eq!(checked, 54);
 }
+
+// ----- Round two: notes added at the edge, sentences moved or given neighbours -----
+
+/// A lede of 273 code points.
+const LEDE: &str = "HARBORVIEW \u{2014} The city council voted 6-3 on Tuesday to approve a $48 million bond for repairs to the Kessler Street bridge, which has been closed to trucks since March, after a three-hour debate in which residents of the east side described years of detours around the span.";
+
+#[test]
+fn an_editors_note_above_the_lede_is_beside_it_not_inside_it() {
+    let p = R1_PARAGRAPHS;
+    let old = paragraphs(&[LEDE, p[1], p[2]]);
+    let lede = crate::text::cp_len(LEDE);
+    assert_eq!(lede, 273);
+    let note =
+        "Editor's note: This article has been updated to correct the vote count in the lede.";
+    let shift = crate::text::cp_len(note) + 2;
+    // The whole lede, its first sentence's opening, and the whole text's first words.
+    for (s, e) in [(0, lede), (0, 10), (0, 60)] {
+        let new = format!("{note}\n\n{old}");
+        let result = reanchor(&old, &new, s, e);
+        assert_at(&result, AnchorStatus::Anchored, s + shift, e + shift);
+        // With a heading line above the note, and with the lede's own words edited.
+        let new = format!("Editor's note\n\n{note}\n\n{}", old.replace("6-3", "7-2"));
+        let result = reanchor(&old, &new, s, e);
+        let heading = crate::text::cp_len("Editor's note") + 2;
+        assert!(
+            result.start.is_some_and(|start| start >= shift + heading),
+            "{result:?}"
+        );
+    }
+}
+
+#[test]
+fn a_line_added_below_the_last_paragraph_is_beside_it_not_inside_it() {
+    let old = r1();
+    let p = R1_PARAGRAPHS;
+    let (s, e) = span_of(&old, p[5]);
+    assert_eq!(e, crate::text::cp_len(&old));
+    for added in [
+        "This story has been updated.",
+        "Correction\n\nAn earlier version of this article gave the wrong date for the hearing.",
+    ] {
+        let new = format!("{old}\n\n{added}");
+        assert_at(&reanchor(&old, &new, s, e), AnchorStatus::Anchored, s, e);
+        let edited = new.replace("May 7.", "May 8.");
+        let result = reanchor(&old, &edited, s, e);
+        assert_at(&result, AnchorStatus::Drifted, s, e);
+    }
+}
+
+#[test]
+fn a_span_never_takes_in_a_paragraph_the_new_revision_added_beside_it() {
+    // The diff shift is refused (the lede's words changed) and the search's widest candidate
+    // would run from the text's start through the note.
+    let p = R1_PARAGRAPHS;
+    let old = paragraphs(&[LEDE, p[1]]);
+    let lede = crate::text::cp_len(LEDE);
+    let note = "Editor's note: updated.";
+    let new = format!("{note}\n\n{}", old.replace("three-hour", "four-hour"));
+    let result = reanchor(&old, &new, 0, lede);
+    let shift = crate::text::cp_len(note) + 2;
+    // "four-hour" is one code point shorter than "three-hour".
+    assert_at(&result, AnchorStatus::Drifted, shift, lede - 1 + shift);
+    // A quote that spanned a paragraph break may take in a short paragraph added at that
+    // break: it is inside the old quote's edges.
+    let (s, e) = span_of(&old, "the span.\n\nMayor Dana Whitcomb called the vote");
+    let new = old.replace("the span.\n\nMayor", "the span.\n\n(AP)\n\nMayor");
+    let result = reanchor(&old, &new, s, e);
+    assert_at(&result, AnchorStatus::Drifted, s, e + 6);
+}
+
+#[test]
+fn only_a_break_added_at_or_beyond_the_quotes_edges_is_refused() {
+    let old = "The lede.\n\nMayor Whitcomb spoke.";
+    let lede = 0..9;
+    let new = "Editor's note.\n\nThe lede.\n\nMayor Whitcomb spoke.\n\nMore.";
+    let change = RevisionChange::new(old, new);
+    // The note's break, before the old quote's start; the last one, after its end.
+    assert!(change.takes_in_inserted_break(&(0..25), &lede));
+    assert!(change.takes_in_inserted_break(&(16..55), &(11..32)));
+    // The lede alone; a break the old text had (unchanged, so for the other rules to judge).
+    assert!(!change.takes_in_inserted_break(&(16..25), &lede));
+    assert!(!change.takes_in_inserted_break(&(16..48), &(0..32)));
+    // A break added inside a quote that spanned the paragraph break.
+    let new = "The lede.\n\n(AP)\n\nMayor Whitcomb spoke.";
+    let change = RevisionChange::new(old, new);
+    assert!(!change.takes_in_inserted_break(&(0..38), &(0..32)));
+}
+
+#[test]
+fn a_sentence_moved_within_its_paragraph_is_anchored_where_it_went() {
+    let p = R1_PARAGRAPHS;
+    let moved = "During that time, the bridge will remain open to passanger cars but closed to trucks. Repairs are expected to take 18 months.";
+    let old = paragraphs(&[p[3], p[4], p[5]]);
+    let new = paragraphs(&[p[3], moved, p[5]]);
+    for quote in [
+        "Repairs are expected to take 18 months.",
+        "take 18 months",
+        "Repairs",
+    ] {
+        let (s, e) = span_of(&old, quote);
+        let (ns, ne) = span_of(&new, quote);
+        let result = reanchor(&old, &new, s, e);
+        assert_at(&result, AnchorStatus::Anchored, ns, ne);
+        assert_eq!(result.now_reads.as_deref(), Some(quote));
+    }
+}
+
+#[test]
+fn a_sentence_inserted_beside_the_quote_does_not_move_or_orphan_it() {
+    let p = R1_PARAGRAPHS;
+    let old = paragraphs(&[p[0], p[5]]);
+    let (s, e) = span_of(&old, p[5]);
+    // A label and the quote's own words after it: the label's copy is not a sentence of its own.
+    for new in [
+        paragraphs(&[
+            p[0],
+            &format!(
+                "Update: {}. {}",
+                "The hearing will be held at City Hall", p[5]
+            ),
+        ]),
+        paragraphs(&[p[0], &format!("{} Update: {}", p[5], p[5])]),
+    ] {
+        let (ns, ne) = span_of(&new, p[5]);
+        assert_at(&reanchor(&old, &new, s, e), AnchorStatus::Anchored, ns, ne);
+    }
+}
