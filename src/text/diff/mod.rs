@@ -81,12 +81,18 @@ impl Alignment {
     /// Where the span `[start, end)` of the old text now starts, if it lies inside one unchanged
     /// run.
     pub(crate) fn shift(&self, start: usize, end: usize) -> Option<usize> {
+        self.unchanged_run(start, end)
+            .map(|run| run.new + (start - run.old))
+    }
+
+    /// The unchanged run that holds the whole span `[start, end)` of the old text, if one does.
+    pub(crate) fn unchanged_run(&self, start: usize, end: usize) -> Option<Run> {
         let i = self
             .runs
             .partition_point(|r| r.old <= start)
             .checked_sub(1)?;
         let run = self.runs[i];
-        (end <= run.old + run.len).then(|| run.new + (start - run.old))
+        (end <= run.old + run.len).then_some(run)
     }
 
     /// The new offset of an old start offset. Inside a replaced stretch it is the start of the
@@ -270,14 +276,24 @@ fn align_level(
 /// The tokens of both texts as numbers, equal where the tokens are: comparing two numbers is
 /// cheaper than comparing two words or paragraphs, and the diff depends only on which tokens
 /// are equal.
+///
+/// The tokens the texts share from their start are not hashed: each pair gets a number of its
+/// own. Every diff here (`similar`'s Myers, [`bounded`]'s count and fallback) first matches that
+/// common start pairwise and compares nothing inside it with anything else, so the answer is the
+/// same, and an article edited in one place hashes only what follows the first difference.
 fn token_ids<'t>(old: &[&'t [char]], new: &[&'t [char]]) -> (Vec<u32>, Vec<u32>) {
+    let start = old.iter().zip(new).take_while(|(a, b)| a == b).count();
     let mut ids: HashMap<&'t [char], u32> = HashMap::new();
     let mut id = |token: &'t [char]| {
-        let next = ids.len() as u32;
+        let next = (start + ids.len()) as u32;
         *ids.entry(token).or_insert(next)
     };
-    let old_ids = old.iter().map(|&t| id(t)).collect();
-    let new_ids = new.iter().map(|&t| id(t)).collect();
+    let head = 0..start as u32;
+    let old_ids = head
+        .clone()
+        .chain(old[start..].iter().map(|&t| id(t)))
+        .collect();
+    let new_ids = head.chain(new[start..].iter().map(|&t| id(t))).collect();
     (old_ids, new_ids)
 }
 

@@ -66,17 +66,28 @@ impl RevisionChange<'_> {
             return true;
         }
         let paragraph = paragraph_around(&self.old, old.start);
+        // The usual case, cheaply: the whole paragraph is one unchanged stretch, which the
+        // quote was shifted along, and is still a whole paragraph there (not, say, the tail of
+        // a longer one that quotes it).
+        if let Some(run) = self.alignment.unchanged_run(paragraph.start, paragraph.end) {
+            let start = run.new + (paragraph.start - run.old);
+            let end = start + paragraph.len();
+            if (start == 0 || self.new[start - 1] == '\n')
+                && (end == self.new.len() || self.new[end] == '\n')
+            {
+                return true;
+            }
+        }
         let run = sentences_around(&self.old, old, &paragraph);
         let Some(start) = moved.start.checked_sub(old.start - run.start) else {
             return false;
         };
-        let now = paragraph_around(&self.new, moved.start);
-        start >= now.start
-            && start + run.len() <= now.end
-            && sentence_occurrences(&self.new, &(start..now.end), &self.old[run])
-                .first()
-                .is_some_and(|&at| at == start)
-            && starts_sentence(&self.new, start, &now)
+        let end = start + run.len();
+        // A line break before or after counts as a sentence boundary (see `boundary`).
+        end <= self.new.len()
+            && self.new[start..end] == self.old[run]
+            && boundary(&self.new, start) >= SENTENCE
+            && (end == self.new.len() || self.new[end].is_whitespace())
     }
 
     /// The new paragraph holding most of the old paragraph's unchanged characters: where that
@@ -140,7 +151,9 @@ fn sentence_occurrences(text: &[char], paragraph: &Range<usize>, sentences: &[ch
     }
     (paragraph.start..=paragraph.end - len)
         .filter(|&at| {
-            text[at..at + len] == *sentences
+            // The first character alone rules out almost every place, cheaply.
+            text[at] == sentences[0]
+                && text[at..at + len] == *sentences
                 && starts_sentence(text, at, paragraph)
                 && (at + len == paragraph.end || text[at + len].is_whitespace())
         })
