@@ -88,7 +88,10 @@ impl<'a> RevisionChange<'a> {
                     // The diff may line up the quote with the same words in a neighbouring
                     // sentence; its own sentence, found whole in the paragraph, outranks that.
                     if !self.sentence_came_along(span, &moved) {
-                        if let Some(found) = self.moved_within_paragraph(span) {
+                        if let Some(found) = self
+                            .moved_within_paragraph(span)
+                            .or_else(|| self.paragraph_moved_whole(span))
+                        {
                             return found;
                         }
                     }

@@ -90,6 +90,37 @@ impl RevisionChange<'_> {
             && (end == self.new.len() || self.new[end].is_whitespace())
     }
 
+    /// When the diff lined the quote up with the same words in another sentence and its own
+    /// sentence is not in its paragraph's surviving words, the paragraph itself may have moved:
+    /// found whole, as a paragraph, exactly once in the new text, the quote is there.
+    pub(super) fn paragraph_moved_whole(&self, old: &Range<usize>) -> Option<Reanchored> {
+        if old.is_empty() || self.old[old.clone()].contains(&'\n') {
+            return None;
+        }
+        let paragraph = paragraph_around(&self.old, old.start);
+        let words = &self.old[paragraph.clone()];
+        let n = self.new.len();
+        if words.is_empty() || words.len() > n {
+            return None;
+        }
+        let mut found = (0..=n - words.len()).filter(|&at| {
+            self.new[at] == words[0]
+                && self.new[at..at + words.len()] == *words
+                && (at == 0 || self.new[at - 1] == '\n')
+                && (at + words.len() == n || self.new[at + words.len()] == '\n')
+        });
+        let (Some(at), None) = (found.next(), found.next()) else {
+            return None;
+        };
+        let start = at + (old.start - paragraph.start);
+        Some(self.placed(
+            AnchorStatus::Anchored,
+            AnchorMethod::Moved,
+            1.0,
+            start..start + old.len(),
+        ))
+    }
+
     /// The new paragraph holding most of the old paragraph's unchanged characters: where that
     /// paragraph's surviving words are now.
     fn paragraph_now(&self, old: &Range<usize>) -> Option<Range<usize>> {

@@ -725,3 +725,20 @@ fn a_sentence_inserted_beside_the_quote_does_not_move_or_orphan_it() {
         assert_at(&reanchor(&old, &new, s, e), AnchorStatus::Anchored, ns, ne);
     }
 }
+
+#[test]
+fn a_common_word_of_a_paragraph_moved_below_its_look_alike_follows_it() {
+    // Both paragraphs end "the bridge."; the diff lines up the moved one's "the" with the other's.
+    let p = [
+        "Mayor Dana Whitcomb called the vote \"a long-overdue investment\" and said construction could begin as early as next spring.",
+        "Police said the suspect, a 34-year-old man, was arrested Tuesday near the bridge.",
+        "Whitcomb said the bond would pay for the bridge. Whitcomb said the bond would not raise taxes.",
+    ];
+    let old = paragraphs(&[p[0], p[1], p[2]]);
+    let new = paragraphs(&[p[0], p[2], p[1]]);
+    let (s, e) = span_of(&old, "the bridge.");
+    let (ns, ne) = span_of(&new, "near the bridge.");
+    let result = reanchor(&old, &new, s, s + 3);
+    assert_at(&result, AnchorStatus::Anchored, ns + 5, ns + 8);
+    assert_eq!(ne - ns, 5 + e - s);
+}
