@@ -5,11 +5,11 @@
 //! is located in it at intake ([`locate`]) and stored as a W3C TextQuoteSelector plus a
 //! TextPositionSelector ([`TextQuote`], [`quote_at`]). When a new revision arrives, the diff is
 //! computed once ([`RevisionChange::new`]) and every anchor is carried over
-//! ([`RevisionChange::reanchor`]): kept, shifted, found again by a fuzzy search, or orphaned
-//! when nothing is good enough, since a wrong anchor is worse than none; a passage whose words a
-//! published note put right is placed on the right words ([`corrected_place`]). [`word_diff`] feeds
-//! the version-history page. [`input`] holds the rule every text field of a request obeys. No I/O,
-//! no database, no HTTP.
+//! ([`RevisionChange::reanchor`]): kept, shifted, followed to where its whole sentence or
+//! paragraph went, found again by a fuzzy search, or orphaned when nothing is good enough, since
+//! a wrong anchor is worse than none; a passage whose words a published note put right is placed
+//! on the right words ([`corrected_place`]). [`word_diff`] feeds the version-history page.
+//! [`input`] holds the rule every text field of a request obeys. No I/O, no database, no HTTP.
 
 pub mod approx;
 mod bounded;
