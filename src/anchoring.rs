@@ -16,7 +16,8 @@ use crate::error::{Code, Error, Result};
 use crate::events::{self, NewEvent};
 use crate::notes;
 use crate::text::{
-    self, AnchorMethod, AnchorStatus, Candidate, PriorAnchor, Reanchored, RevisionChange,
+    self, AnchorMethod, AnchorStatus, Candidate, CorrectedPlace, PriorAnchor, Reanchored,
+    RevisionChange,
 };
 use crate::time::now;
 use crate::workflow::State;
@@ -84,30 +85,30 @@ impl Placement {
     }
 
     fn from_engine(r: &Reanchored) -> Placement {
-        let ambiguous = r.status == AnchorStatus::Ambiguous;
         Placement {
             status: r.status,
             method: r.method,
             score: r.score,
-            // Two near-equal places: taking either would be a guess, and a wrong anchor is worse
-            // than none; an editor picks from the candidates.
-            span: if ambiguous { None } else { r.start.zip(r.end) },
-            // What the old words now read matters only when the passage has no place.
-            now_reads: r
-                .now_reads
-                .clone()
-                .filter(|_| r.status == AnchorStatus::Orphaned),
-            candidates: if ambiguous {
-                r.candidates.clone()
-            } else {
-                Vec::new()
-            },
+            span: r.recorded_span(),
+            now_reads: r.recorded_now_reads().map(str::to_owned),
+            candidates: r.recorded_candidates().to_vec(),
+        }
+    }
+
+    fn corrected(c: CorrectedPlace) -> Placement {
+        Placement {
+            status: AnchorStatus::Corrected,
+            method: AnchorMethod::Correction,
+            score: c.score,
+            span: Some((c.start, c.end)),
+            now_reads: None,
+            candidates: Vec::new(),
         }
     }
 }
 
 /// Whose anchor a row is.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subject {
     Report(i64),
     Note(i64),
@@ -233,38 +234,118 @@ impl Texts {
     }
 }
 
-/// A live note's passage in the old revision and the text it put right, for `corrected`.
-struct CorrectedSpan {
-    start: usize,
-    end: usize,
-    right: String,
-}
-
 /// Creates or updates an article (see `articles::upsert`) and, when its text changed, moves every
 /// passage on it onto the new revision, all in one transaction. Every writer of articles (the API,
 /// `errata article import`, the demo) comes through here.
+///
+/// Re-anchoring diffs the two texts and may search for every passage: like intake's locating of
+/// a quote, that is worked out before the write lock is taken ([`plan_revision`]), and under the
+/// lock only checked against what is there then ([`commit_revision`]).
 pub fn upsert_article(
     conn: &mut Conn,
     input: &articles::ArticleInput,
 ) -> Result<articles::Upserted> {
+    let plan = plan_revision(conn, input)?;
+    commit_revision(conn, input, plan)
+}
+
+/// Re-anchoring worked out ahead of the write lock, with what it assumed.
+pub struct RevisionPlan {
+    new_text: String,
+    inputs: Inputs,
+    decided: Vec<Placement>,
+}
+
+/// Works out, without taking the write lock, where every passage of the article that `input`
+/// names goes if `input` becomes its new revision; `None` when the article is unknown or its
+/// text unchanged, so nothing moves. What it read is checked again under the lock.
+pub fn plan_revision(
+    conn: &mut Conn,
+    input: &articles::ArticleInput,
+) -> Result<Option<RevisionPlan>> {
+    let (url, _, new_text) = input.validate()?;
+    let Some(article) = articles::find_by_url(conn, &url)? else {
+        return Ok(None);
+    };
+    let old = articles::current_revision(conn, &article)?;
+    if old.canonical_text == new_text {
+        return Ok(None);
+    }
+    let inputs = load(conn, &article, &old)?;
+    let decided = decide(&inputs, &new_text);
+    Ok(Some(RevisionPlan {
+        new_text,
+        inputs,
+        decided,
+    }))
+}
+
+/// Stores `input` (see `articles::upsert`) and, when its text changed, moves the article's
+/// passages onto the new revision, in one `BEGIN IMMEDIATE` transaction. `plan` is used when what
+/// it assumed still holds under the lock: the same revision replaced by the same text, the same
+/// open reports and live notes with the same anchors and corrections. When anything moved
+/// meanwhile (a report filed, a note published, another revision stored) the passages are placed
+/// again here: slower under the lock, but rare and never stale.
+pub fn commit_revision(
+    conn: &mut Conn,
+    input: &articles::ArticleInput,
+    plan: Option<RevisionPlan>,
+) -> Result<articles::Upserted> {
     crate::db::write(conn, |conn| {
         let done = articles::upsert(conn, input)?;
         if let Some(previous) = &done.previous {
-            reanchor_article(conn, &done.article, previous, &done.revision)?;
+            let inputs = load(conn, &done.article, previous)?;
+            let new_text = &done.revision.canonical_text;
+            let decided = match plan {
+                Some(plan) if plan.new_text == *new_text && plan.inputs.same_as(&inputs) => {
+                    plan.decided
+                }
+                _ => decide(&inputs, new_text),
+            };
+            store(conn, &done.article, &done.revision, &inputs, decided)?;
         }
         Ok(done)
     })
 }
 
-/// Moves every open report and every live note with a passage of `article` from `old` onto
-/// `new`, recording an event whenever an anchor's status changes. Runs inside the caller's
-/// transaction.
-pub fn reanchor_article(
-    conn: &mut Conn,
-    article: &Article,
-    old: &Revision,
-    new: &Revision,
-) -> Result<()> {
+/// One passage to move: whose it is, its current anchor, and the newest anchor whose words were
+/// surely there (an orphan is retried from there).
+struct Work {
+    subject: Subject,
+    current: Option<AnchorRow>,
+    prior: Option<AnchorRow>,
+}
+
+/// Everything re-anchoring an article reads from the database.
+struct Inputs {
+    /// The revision being replaced.
+    old_revision: i64,
+    /// Every open report, then every live note with a passage.
+    work: Vec<Work>,
+    /// Where each live note stood in the replaced revision, with its right words.
+    corrections: Vec<text::CorrectedSpan>,
+    /// The texts of the revisions the passages are moved from.
+    texts: Texts,
+}
+
+impl Inputs {
+    /// Whether both reads found the same: anchor rows are only ever added and revisions never
+    /// change, so the same ids mean the same rows and texts.
+    fn same_as(&self, other: &Inputs) -> bool {
+        let id = |row: &Option<AnchorRow>| row.as_ref().map(|r| r.id);
+        self.old_revision == other.old_revision
+            && self.corrections == other.corrections
+            && self.work.len() == other.work.len()
+            && self.work.iter().zip(&other.work).all(|(a, b)| {
+                a.subject == b.subject
+                    && id(&a.current) == id(&b.current)
+                    && id(&a.prior) == id(&b.prior)
+            })
+    }
+}
+
+/// Reads what moving the passages of `article` off revision `old` needs.
+fn load(conn: &mut Conn, article: &Article, old: &Revision) -> Result<Inputs> {
     let open_reports: Vec<i64> = reports::table
         .filter(reports::article_id.eq(article.id))
         .filter(reports::state.eq_any(State::open_states()))
@@ -279,7 +360,7 @@ pub fn reanchor_article(
 
     // Where each live note stood in the old revision: a report on those words whose words then
     // changed was put right by the note, not lost.
-    let mut corrected_spans = Vec::new();
+    let mut corrections = Vec::new();
     for (note_id, right) in &notes {
         let Some(right) = right.as_ref().filter(|r| !r.trim().is_empty()) else {
             continue;
@@ -287,7 +368,7 @@ pub fn reanchor_article(
         if let Some(a) = current(conn, Subject::Note(*note_id))?.filter(|a| a.revision_id == old.id)
         {
             if let Some((start, end)) = a.placed_span() {
-                corrected_spans.push(CorrectedSpan {
+                corrections.push(text::CorrectedSpan {
                     start,
                     end,
                     right: right.clone(),
@@ -296,8 +377,6 @@ pub fn reanchor_article(
         }
     }
 
-    // Each subject's status before, and the last revision where it surely had a place (an
-    // orphan is retried from there).
     let subjects = open_reports
         .iter()
         .map(|&id| Subject::Report(id))
@@ -306,63 +385,84 @@ pub fn reanchor_article(
     texts.0.insert(old.id, old.canonical_text.clone());
     let mut work = Vec::new();
     for subject in subjects {
-        let before = current(conn, subject)?.map(|b| b.status);
+        let current = current(conn, subject)?;
         let prior = last_placed(conn, subject)?;
         if let Some(p) = &prior {
             texts.get(conn, p.revision_id)?;
         }
-        work.push((subject, before, prior));
+        work.push(Work {
+            subject,
+            current,
+            prior,
+        });
     }
+    Ok(Inputs {
+        old_revision: old.id,
+        work,
+        corrections,
+        texts,
+    })
+}
 
+/// Where each passage of `inputs.work` goes in `new_text`, in the same order: the engine's
+/// answer, or `corrected` where a live note put its words right. Pure and CPU-bound.
+fn decide(inputs: &Inputs, new_text: &str) -> Vec<Placement> {
     // One diff per prior revision, shared by all its anchors.
-    let changes: HashMap<i64, (&str, RevisionChange<'_>)> = texts
-        .0
-        .iter()
-        .map(|(id, text)| {
-            (
-                *id,
-                (
-                    text.as_str(),
-                    RevisionChange::new(text, &new.canonical_text),
-                ),
-            )
-        })
-        .collect();
-    let mut decided = Vec::with_capacity(work.len());
-    for (subject, before, prior) in work {
-        let found = prior
-            .as_ref()
-            .and_then(|p| Some((p, p.placed_span()?, changes.get(&p.revision_id)?)));
-        let placement = match found {
-            None => Placement::orphaned(),
-            Some((p, (start, end), (old_text, change))) => {
-                let prior_anchor = PriorAnchor {
-                    start,
-                    end,
-                    quote: text::quote_at(old_text, start, end),
-                };
-                let result = change.reanchor(&prior_anchor);
-                let corrected =
-                    if result.status != AnchorStatus::Anchored && p.revision_id == old.id {
-                        corrected_place(
-                            &corrected_spans,
-                            &prior_anchor,
-                            &result,
-                            &new.canonical_text,
-                        )
-                    } else {
-                        None
-                    };
-                corrected.unwrap_or_else(|| Placement::from_engine(&result))
-            }
-        };
-        decided.push((subject, placement, before));
+    let mut changes: HashMap<i64, RevisionChange<'_>> = HashMap::new();
+    for p in inputs.work.iter().filter_map(|w| w.prior.as_ref()) {
+        if let (Entry::Vacant(e), Some(old_text)) = (
+            changes.entry(p.revision_id),
+            inputs.texts.0.get(&p.revision_id),
+        ) {
+            e.insert(RevisionChange::new(old_text, new_text));
+        }
     }
-    drop(changes);
-    for (subject, placement, before) in decided {
-        insert(conn, subject, new.id, &placement)?;
+    inputs
+        .work
+        .iter()
+        .map(|w| {
+            let found = w.prior.as_ref().and_then(|p| {
+                let old_text = inputs.texts.0.get(&p.revision_id)?;
+                Some((p, p.placed_span()?, old_text, changes.get(&p.revision_id)?))
+            });
+            let Some((p, (start, end), old_text, change)) = found else {
+                return Placement::orphaned();
+            };
+            let prior = PriorAnchor {
+                start,
+                end,
+                quote: text::quote_at(old_text, start, end),
+            };
+            let result = change.reanchor(&prior);
+            // The notes' spans are offsets in the replaced revision, so they speak only for
+            // anchors carried from it.
+            let notes = if p.revision_id == inputs.old_revision {
+                &inputs.corrections[..]
+            } else {
+                &[]
+            };
+            match text::corrected_place(notes, &prior, &result, new_text) {
+                Some(place) => Placement::corrected(place),
+                None => Placement::from_engine(&result),
+            }
+        })
+        .collect()
+}
+
+/// Records each decided place on revision `new`, with an event whenever an anchor's status
+/// changes.
+fn store(
+    conn: &mut Conn,
+    article: &Article,
+    new: &Revision,
+    inputs: &Inputs,
+    decided: Vec<Placement>,
+) -> Result<()> {
+    for (w, placement) in inputs.work.iter().zip(decided) {
+        insert(conn, w.subject, new.id, &placement)?;
+        let before = w.current.as_ref().map(|b| b.status);
         if before != Some(placement.status) {
-            let (report_id, note_id) = subject.ids();
+            let (report_id, note_id) = w.subject.ids();
             events::record(
                 conn,
                 NewEvent {
@@ -379,59 +479,6 @@ pub fn reanchor_article(
         }
     }
     Ok(())
-}
-
-/// When a passage overlapped the words a live note corrected and the new revision carries the
-/// note's right text where they stood, the passage is `corrected` there. "Where they stood" is
-/// checked, never assumed: the right text must overlap the engine's own place for the passage,
-/// or, when the engine found none, sit against the passage's surviving context; a look-alike
-/// elsewhere in the article proves nothing.
-fn corrected_place(
-    spans: &[CorrectedSpan],
-    prior: &PriorAnchor,
-    result: &Reanchored,
-    new_text: &str,
-) -> Option<Placement> {
-    let note = spans
-        .iter()
-        .find(|c| c.start < prior.end && prior.start < c.end)?;
-    let found = text::locate(
-        new_text,
-        &note.right,
-        Some(&prior.quote.prefix),
-        Some(&prior.quote.suffix),
-    )
-    .ok()?;
-    let span = match result.start.zip(result.end) {
-        Some((s, e)) if s < found.end && found.start < e => (s.min(found.start), e.max(found.end)),
-        Some(_) => return None,
-        None if context_survives(new_text, found.start, found.end, prior) => {
-            (found.start, found.end)
-        }
-        None => return None,
-    };
-    Some(Placement {
-        status: AnchorStatus::Corrected,
-        method: AnchorMethod::Correction,
-        score: found.score,
-        span: Some(span),
-        now_reads: None,
-        candidates: Vec::new(),
-    })
-}
-
-/// Whether the words just before `[start, end)` end the passage's old prefix, or the words just
-/// after begin its old suffix (a dozen code points, within the paragraph).
-fn context_survives(new_text: &str, start: usize, end: usize, prior: &PriorAnchor) -> bool {
-    const NEED: usize = 12;
-    let fold = |s: &str| text::fold(s).chars().collect::<Vec<char>>();
-    let before: Vec<char> = fold(text::cp_slice(new_text, start.saturating_sub(NEED), start));
-    let after: Vec<char> = fold(text::cp_slice(new_text, end, end + NEED));
-    let prefix = fold(&prior.quote.prefix);
-    let suffix = fold(&prior.quote.suffix);
-    let tail = &prefix[prefix.len().saturating_sub(NEED)..];
-    let head = &suffix[..suffix.len().min(NEED)];
-    (!tail.is_empty() && before.ends_with(tail)) || (!head.is_empty() && after.starts_with(head))
 }
 
 /// The anchor as the API shows it, with the words it covers in its revision.
@@ -495,67 +542,7 @@ pub fn view(conn: &mut Conn, row: &AnchorRow, texts: &mut Texts) -> Result<Ancho
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn orphan() -> Reanchored {
-        Reanchored {
-            status: AnchorStatus::Orphaned,
-            method: AnchorMethod::None,
-            score: 0.0,
-            start: None,
-            end: None,
-            now_reads: Some(String::new()),
-            candidates: Vec::new(),
-        }
-    }
-
-    const OLD: &str = "The bridge is closed to trucks since March. Cars may cross it.";
-
-    fn prior_on_trucks() -> PriorAnchor {
-        let start = OLD.find("trucks").unwrap();
-        PriorAnchor {
-            start,
-            end: start + 6,
-            quote: text::quote_at(OLD, start, start + 6),
-        }
-    }
-
-    #[test]
-    fn the_right_words_where_the_wrong_ones_stood_are_corrected() {
-        let prior = prior_on_trucks();
-        let spans = [CorrectedSpan {
-            start: prior.start,
-            end: prior.end,
-            right: "lorries".into(),
-        }];
-        let new = "The bridge is closed to lorries since March. Cars may cross it.";
-        let placed = corrected_place(&spans, &prior, &orphan(), new).expect("corrected");
-        assert_eq!(placed.status, AnchorStatus::Corrected);
-        assert_eq!(placed.span, Some((24, 31)));
-    }
-
-    #[test]
-    fn the_right_words_elsewhere_prove_nothing() {
-        let prior = prior_on_trucks();
-        let spans = [CorrectedSpan {
-            start: prior.start,
-            end: prior.end,
-            right: "lorries".into(),
-        }];
-        // The sentence was rewritten; "lorries" appears only in an unrelated place.
-        let new = "The bridge reopened in March. Lorries and lorries queue at the port.";
-        assert!(corrected_place(&spans, &prior, &orphan(), new).is_none());
-    }
-
-    #[test]
-    fn a_report_away_from_the_corrected_words_is_left_to_the_engine() {
-        let prior = prior_on_trucks();
-        let spans = [CorrectedSpan {
-            start: 0,
-            end: 3,
-            right: "A".into(),
-        }];
-        assert!(corrected_place(&spans, &prior, &orphan(), OLD).is_none());
-    }
+    use crate::text::AnchorMethod;
 
     #[test]
     fn ambiguous_anchors_keep_no_span_but_their_candidates() {

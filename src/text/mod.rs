@@ -5,15 +5,17 @@
 //! is located in it at intake ([`locate`]) and stored as a W3C TextQuoteSelector plus a
 //! TextPositionSelector ([`TextQuote`], [`quote_at`]). When a new revision arrives, the diff is
 //! computed once ([`RevisionChange::new`]) and every anchor is carried over
-//! ([`RevisionChange::reanchor`]): kept, shifted, found again by a fuzzy search, or orphaned
-//! when nothing is good enough, since a wrong anchor is worse than none. [`word_diff`] feeds
-//! the version-history page. [`input`] holds the rule every text field of a request obeys. No I/O,
-//! no database, no HTTP.
+//! ([`RevisionChange::reanchor`]): kept, shifted, followed to where its whole sentence or
+//! paragraph went, found again by a fuzzy search, or orphaned when nothing is good enough, since
+//! a wrong anchor is worse than none; a passage whose words a published note put right is placed
+//! on the right words ([`corrected_place`]). [`word_diff`] feeds the version-history page.
+//! [`input`] holds the rule every text field of a request obeys. No I/O, no database, no HTTP.
 
 pub mod anchor_status;
 pub mod approx;
 mod bounded;
 pub mod canonical;
+pub mod corrected;
 pub mod diff;
 pub mod fold;
 pub mod input;
@@ -24,6 +26,7 @@ pub mod selector;
 
 pub use anchor_status::{AnchorMethod, AnchorStatus};
 pub use canonical::{canonical_from_html, canonical_from_text};
+pub use corrected::{corrected_place, CorrectedPlace, CorrectedSpan};
 pub use diff::{word_diff, DiffOp, DiffSpan};
 pub use fold::fold;
 pub use locate::{locate, LocateError, Located};
@@ -43,11 +46,16 @@ pub(crate) mod tests_support {
         "The council will hold a public hearing on the construction schedule on May 7.",
     ];
 
-    /// Property tests: a modest number of cases so that debug `cargo test` stays fast, and no
-    /// failure files written into the source tree.
+    /// Property tests: a modest number of cases so that debug `cargo test` stays fast (many
+    /// thousands in release with `PROPTEST_CASES`), and no failure files written into the
+    /// source tree.
     pub(crate) fn proptest_config() -> proptest::prelude::ProptestConfig {
+        let cases = std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(64);
         proptest::prelude::ProptestConfig {
-            cases: 64,
+            cases,
             failure_persistence: None,
             ..proptest::prelude::ProptestConfig::default()
         }

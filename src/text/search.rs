@@ -285,15 +285,24 @@ pub(crate) fn score(text: &[char], query: &Query, start: usize, end: usize) -> S
     // back to the candidate's paragraph start. When the quote began its paragraph that part is
     // empty, and it matches exactly when the candidate begins a paragraph too; likewise for the
     // end. Such a match counts, but only with the other side's words agreeing (`accepted`).
+    //
+    // Rule: a stored context that is empty because the quote touched the text's start (or end)
+    // counts as "at a paragraph start" (or end) in the new text, not only at offset 0. At
+    // offset 0 too it is that and no more: the text's first paragraph is one paragraph among
+    // the others, and a new one may have taken its place.
     let n = text.len();
     let starts_paragraph = start == 0 || text[start - 1] == '\n';
     let ends_paragraph = end == n || text[end] == '\n';
     let prefix_by_edge = query.paragraphs
         && starts_paragraph
-        && query.prefix.is_some_and(|p| p.last() == Some(&'\n'));
+        && query
+            .prefix
+            .is_some_and(|p| p.is_empty() || p.last() == Some(&'\n'));
     let suffix_by_edge = query.paragraphs
         && ends_paragraph
-        && query.suffix.is_some_and(|s| s.first() == Some(&'\n'));
+        && query
+            .suffix
+            .is_some_and(|s| s.is_empty() || s.first() == Some(&'\n'));
     let prefix = match query.prefix {
         _ if prefix_by_edge => 1.0,
         Some(p) => prefix_similarity(text, start, p, query.paragraphs),
@@ -667,5 +676,29 @@ mod tests {
         assert_eq!(suffix_similarity(&text, 10, &suffix, true), 0.0);
         let suffix = chars(" and goes on.");
         assert_eq!(suffix_similarity(&text, 46, &suffix, true), 1.0);
+    }
+
+    #[test]
+    fn an_empty_context_means_a_paragraph_edge_and_no_more() {
+        let text = chars("Editor's note: updated.\n\nThe lede.\n\nThe end.");
+        let quote = chars("The lede.");
+        let (empty, suffix) = (chars(""), chars("\n\nThe end."));
+        let mut query = Query::new(&quote, Some(&empty), Some(&suffix));
+        query.paragraphs = true;
+        // The quote began the old text: a paragraph start anywhere counts as that start...
+        let moved = score(&text, &query, 25, 34);
+        assert!(moved.prefix_by_edge && moved.prefix == 1.0, "{moved:?}");
+        assert!(moved.accepted(), "{moved:?}");
+        // ...and, as for any paragraph start, only with the other side's words agreeing, even
+        // at offset 0.
+        let other = chars("\n\nSomething else entirely.");
+        let mut query = Query::new(&quote, Some(&empty), Some(&other));
+        query.paragraphs = true;
+        let first = score(&text, &query, 0, 9);
+        assert!(first.prefix_by_edge, "{first:?}");
+        assert!(!first.context_supports(), "{first:?}");
+        // Mid-paragraph, an empty prefix matches nothing.
+        let inside = score(&text, &query, 15, 23);
+        assert!(!inside.prefix_by_edge && inside.prefix == 0.0, "{inside:?}");
     }
 }

@@ -232,7 +232,7 @@ async fn revision_diff(
     id: i64,
     number: i64,
 ) -> Answer<Value> {
-    let (old, new) = app
+    let (old, new, spans) = app
         .db
         .run(move |conn| {
             articles::require(conn, id)?;
@@ -247,14 +247,12 @@ async fn revision_diff(
             } else {
                 None
             };
-            Ok((old, new))
+            // A diff of two long texts is CPU work: done here, off the async executor.
+            let old_text = old.as_ref().map_or("", |r| r.canonical_text.as_str());
+            let spans = text::word_diff(old_text, &new.canonical_text);
+            Ok((old, new, spans))
         })
         .await?;
-    let old_text = old
-        .as_ref()
-        .map(|r| r.canonical_text.as_str())
-        .unwrap_or("");
-    let spans = text::word_diff(old_text, &new.canonical_text);
     Ok(Json(json!({
         "article_id": id,
         "number": new.number,

@@ -420,3 +420,45 @@ async fn a_browsers_utf16_offsets_are_converted_at_the_edge() {
     );
     assert_eq!(app.counts(), before);
 }
+
+/// Re-anchoring is worked out before the write lock; a report filed in between must not be left
+/// behind on the old revision, and the reports the plan knew must still be moved.
+#[rocket::async_test]
+async fn a_report_filed_while_a_revision_is_planned_is_moved_too() {
+    use errata::anchoring::{commit_revision, plan_revision};
+    use errata::articles::{ArticleInput, Body};
+
+    let app = TestApp::new().await;
+    let token = app.editor();
+    app.article(&token).await;
+    let early = app.report("roughly 14,000 vehicles a day", None).await["id"]
+        .as_i64()
+        .unwrap();
+    let input = ArticleInput {
+        url: ARTICLE_URL.into(),
+        title: "Council approves bridge bond".into(),
+        body: Body::Text(R1.replacen("Tusday", "Tuesday", 1)),
+        published_at: None,
+    };
+    let mut conn = app.conn();
+    let plan = plan_revision(&mut conn, &input).unwrap();
+    assert!(
+        plan.is_some(),
+        "the text changed, so there is something to plan"
+    );
+    // Filed after the plan was made, before it is committed.
+    let late = app.report("a public hearing", None).await["id"]
+        .as_i64()
+        .unwrap();
+    let done = commit_revision(&mut conn, &input, plan).unwrap();
+    assert!(done.changed);
+    for (id, words) in [
+        (early, "roughly 14,000 vehicles a day"),
+        (late, "a public hearing"),
+    ] {
+        let anchor = anchor_of(&app, &token, id).await;
+        assert_eq!(anchor["status"], "anchored", "{anchor}");
+        assert_eq!(anchor["revision_id"], done.revision.id, "{anchor}");
+        assert_eq!(anchor["text"], words);
+    }
+}

@@ -30,7 +30,10 @@ async fn the_home_page_and_the_demo_article_are_served_with_the_security_headers
         Some("nosniff")
     );
     let html = home.into_string().await.unwrap();
-    assert!(html.contains("href=\"/signin\""), "staff find the sign-in: {html}");
+    assert!(
+        html.contains("href=\"/signin\""),
+        "staff find the sign-in: {html}"
+    );
     assert!(html.contains("href=\"/demo/2026/11/pier-9-ferry-terminal-rebuild\""));
     assert!(html.contains("README"));
 
