@@ -9,22 +9,22 @@ use serde_json::{json, Value};
 use crate::support::{TestApp, ARTICLE_URL};
 
 /// The password `TestApp::user` gives everyone.
-const PASSWORD: &str = "a long test password";
+pub(crate) const PASSWORD: &str = "a long test password";
 
 /// A page's HTML and status.
-struct Html {
-    status: Status,
-    body: String,
-    location: Option<String>,
+pub(crate) struct Html {
+    pub status: Status,
+    pub body: String,
+    pub location: Option<String>,
 }
 
 impl Html {
-    fn has(&self, needle: &str) -> bool {
+    pub fn has(&self, needle: &str) -> bool {
         self.body.contains(needle)
     }
 
     /// The value of the first `<input name="csrf_token" value="…">` or the meta tag.
-    fn csrf(&self) -> String {
+    pub fn csrf(&self) -> String {
         for marker in [
             "name=\"csrf_token\" value=\"",
             "name=\"csrf-token\" content=\"",
@@ -38,7 +38,7 @@ impl Html {
     }
 }
 
-async fn get(app: &TestApp, path: &str) -> Html {
+pub(crate) async fn get(app: &TestApp, path: &str) -> Html {
     let res = app.client.get(path.to_owned()).dispatch().await;
     let status = res.status();
     let location = res.headers().get_one("Location").map(str::to_owned);
@@ -49,7 +49,7 @@ async fn get(app: &TestApp, path: &str) -> Html {
     }
 }
 
-async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Html {
+pub(crate) async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Html {
     let body: String = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(fields)
         .finish();
@@ -70,7 +70,7 @@ async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Html {
 }
 
 /// Signs in as `email` through the form; returns the session's CSRF token.
-async fn sign_in_as(app: &TestApp, email: &str) -> String {
+pub(crate) async fn sign_in_as(app: &TestApp, email: &str) -> String {
     let form = get(app, "/signin").await;
     assert_eq!(form.status, Status::Ok);
     let done = post_form(
@@ -89,14 +89,14 @@ async fn sign_in_as(app: &TestApp, email: &str) -> String {
 }
 
 /// A user of `role`, signed in; returns their email and CSRF token.
-async fn signed_in(app: &TestApp, role: Role) -> (errata::accounts::User, String) {
+pub(crate) async fn signed_in(app: &TestApp, role: Role) -> (errata::accounts::User, String) {
     let (user, _) = app.user(role, &[]);
     let csrf = sign_in_as(app, &user.email).await;
     (user, csrf)
 }
 
 /// An article and reports on it, filed by readers through the API; returns their ids.
-async fn article_with_reports(app: &TestApp, quotes: &[&str]) -> Vec<i64> {
+pub(crate) async fn article_with_reports(app: &TestApp, quotes: &[&str]) -> Vec<i64> {
     let (_, token) = app.user(Role::Editor, &[]);
     app.article(&token).await;
     let mut ids = Vec::new();
@@ -107,14 +107,14 @@ async fn article_with_reports(app: &TestApp, quotes: &[&str]) -> Vec<i64> {
     ids
 }
 
-fn report_id(app: &TestApp, filed: &Value) -> i64 {
+pub(crate) fn report_id(app: &TestApp, filed: &Value) -> i64 {
     let reference = filed["reference"].as_str().expect("reference");
     app.count(&format!(
         "SELECT id AS n FROM reports WHERE reference = '{reference}'"
     ))
 }
 
-fn state_of(app: &TestApp, id: i64) -> String {
+pub(crate) fn state_of(app: &TestApp, id: i64) -> String {
     use diesel::prelude::*;
     use errata::db::schema::reports;
     let mut conn = app.conn();

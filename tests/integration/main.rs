@@ -11,6 +11,7 @@ mod concurrency;
 mod corrections;
 mod dashboard;
 mod dashboard_browser;
+mod dashboard_stats;
 mod demo;
 mod http_errors;
 mod input;

@@ -2,9 +2,11 @@
 //! preview. Every action is a plain form that works without JavaScript. Routes parse, call the
 //! domain (`reports`, `corrections`, `accounts`) and render; no rule is decided here.
 
+pub mod charts;
 pub mod queue;
 pub mod session;
 pub mod signin;
+pub mod stats;
 pub mod workspace;
 
 use askama::Template;
@@ -23,6 +25,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(signin::routes());
     all.extend(queue::routes());
     all.extend(workspace::routes());
+    all.extend(stats::routes());
     all
 }
 

@@ -1,0 +1,273 @@
+//! The stats page and its CSV through HTTP, on reports moved through the workflow by an editor
+//! with known times; and the synthetic fill command (`errata dev fill`) leaving its rows
+//! consistent: the tab counters equal the counts per state, and the search index finds them.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use errata::accounts::Role;
+use errata::db::schema::{events, reports};
+use rocket::http::Status;
+
+use crate::dashboard::{article_with_reports, get, post_form, signed_in, state_of, Html};
+use crate::support::TestApp;
+
+/// Moves `report`'s `transition` event to `to` so that it happened `hours` after `filed`.
+fn move_at(app: &TestApp, report: i64, to: &str, filed: NaiveDateTime, hours: i64) {
+    let n = diesel::update(
+        events::table
+            .filter(events::report_id.eq(report))
+            .filter(events::kind.eq("transition"))
+            .filter(events::to_value.eq(to)),
+    )
+    .set(events::created_at.eq(filed + Duration::hours(hours)))
+    .execute(&mut app.conn())
+    .expect("update");
+    assert_eq!(n, 1, "one move of {report} to {to}");
+}
+
+/// The `<tr>` whose row header is `name`, as its cells' texts.
+fn table_row(page: &Html, name: &str) -> Vec<String> {
+    let marker = format!("<th scope=\"row\">{name}</th>");
+    let start = page
+        .body
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no row {name}:\n{}", page.body));
+    let rest = &page.body[start + marker.len()..];
+    let row = &rest[..rest.find("</tr>").expect("the row ends")];
+    row.split("<td>")
+        .skip(1)
+        .map(|c| c[..c.find("</td>").expect("a cell")].to_owned())
+        .collect()
+}
+
+/// Four reports: one triaged after 2 h and resolved as no error after 6 h, one marked spam
+/// straight from new after 1 h, one corrected by a published note after 4 h, and one still new.
+async fn known_reports(app: &TestApp) -> (Vec<i64>, String) {
+    let ids = article_with_reports(
+        app,
+        &[
+            "$48 million bond",
+            "voted 6-3 on Tusday",
+            "roughly 14,000 vehicles a day",
+            "passanger cars",
+        ],
+    )
+    .await;
+    let (_, csrf) = signed_in(app, Role::Editor).await;
+    let page = |id: i64| format!("/dashboard/reports/{id}");
+    let sent = |res: Html| assert_eq!(res.status, Status::SeeOther, "{}", res.body);
+    sent(
+        post_form(
+            app,
+            &format!("{}/move", page(ids[0])),
+            &[("to", "triaged"), ("csrf_token", &csrf)],
+        )
+        .await,
+    );
+    sent(
+        post_form(
+            app,
+            &format!("{}/resolve", page(ids[0])),
+            &[
+                ("to", "resolved"),
+                ("resolution", "no_error"),
+                ("csrf_token", &csrf),
+            ],
+        )
+        .await,
+    );
+    let spam = ids[1].to_string();
+    sent(
+        post_form(
+            app,
+            "/dashboard/bulk",
+            &[("ids", &spam), ("action", "spam"), ("csrf_token", &csrf)],
+        )
+        .await,
+    );
+    sent(
+        post_form(
+            app,
+            &format!("{}/publish", page(ids[2])),
+            &[
+                ("kind", "correction"),
+                ("wrong", "14,000"),
+                ("right", "12,000"),
+                (
+                    "body_markdown",
+                    "The bridge carries about 12,000 vehicles a day.",
+                ),
+                ("placement", "bottom"),
+                ("passage", "roughly 14,000 vehicles a day"),
+                ("csrf_token", &csrf),
+            ],
+        )
+        .await,
+    );
+    assert_eq!(state_of(app, ids[0]), "resolved:no_error");
+    assert_eq!(state_of(app, ids[1]), "resolved:spam");
+    assert_eq!(state_of(app, ids[2]), "resolved:corrected");
+    assert_eq!(state_of(app, ids[3]), "new");
+
+    // Known times: every report filed 10 hours ago, each move so many hours after.
+    let filed = errata::time::now() - Duration::hours(10);
+    diesel::update(reports::table)
+        .set(reports::created_at.eq(filed))
+        .execute(&mut app.conn())
+        .expect("update");
+    move_at(app, ids[0], "triaged", filed, 2);
+    move_at(app, ids[0], "resolved:no_error", filed, 6);
+    move_at(app, ids[1], "resolved:spam", filed, 1);
+    move_at(app, ids[2], "resolved:corrected", filed, 4);
+    (ids, csrf)
+}
+
+#[rocket::async_test]
+async fn the_stats_page_shows_the_figures_of_reports_moved_through_the_workflow() {
+    let app = TestApp::new().await;
+    known_reports(&app).await;
+    let page = get(&app, "/dashboard/stats").await;
+    assert_eq!(page.status, Status::Ok, "{}", page.body);
+    assert!(
+        page.has("<a href=\"/dashboard/stats\">Stats</a>"),
+        "in the nav"
+    );
+
+    // First triage: 2 h, 1 h (spam from new) and 4 h (published from new); resolution: 6, 1, 4.
+    assert_eq!(table_row(&page, "To first triage"), ["2.0 h", "3"]);
+    assert_eq!(table_row(&page, "To resolution"), ["4.0 h", "3"]);
+    for (outcome, n) in [
+        ("No error", "1"),
+        ("Spam", "1"),
+        ("Corrected", "1"),
+        ("Clarified", "0"),
+        ("Still open", "1"),
+    ] {
+        assert_eq!(table_row(&page, outcome), [n], "{outcome}");
+    }
+    assert_eq!(table_row(&page, "Correction"), ["1"]);
+    assert_eq!(table_row(&page, "Update"), ["0"]);
+    assert_eq!(
+        table_row(&page, "news.example.com"),
+        ["4", "3", "1", "2.0 h", "4.0 h"]
+    );
+    // This week's column holds the four; twelve weeks by default.
+    let weeks = page.body.matches("<th scope=\"row\">").count() - 2 - 6 - 4 - 1;
+    assert_eq!(weeks, 12);
+    assert!(page.has(">4</td></tr>"), "this week's count");
+
+    // Each chart is an image with a name, beside a table with a caption; no inline style.
+    assert_eq!(page.body.matches("role=\"img\"").count(), 5);
+    assert_eq!(page.body.matches("<caption>").count(), 5);
+    assert!(page.has("<title id=\"t-weekly\">Reports per week</title>"));
+    assert!(
+        !page.has("style=") && !page.has("<style"),
+        "the CSP allows none"
+    );
+    assert!(page.has("href=\"/dashboard/stats.csv?weeks=12\""));
+    assert!(page.has(">Download CSV</a>"));
+
+    // Another period and another publication.
+    let last4 = get(&app, "/dashboard/stats?weeks=4").await;
+    assert!(last4.has("in the last 4 weeks"));
+    assert!(last4.has("href=\"/dashboard/stats.csv?weeks=4\""));
+    let elsewhere = errata::articles::create_publication(
+        &mut app.conn(),
+        "The Other Paper",
+        "https://other.example/",
+        &[],
+    )
+    .expect("publication");
+    let other = get(
+        &app,
+        &format!("/dashboard/stats?publication={}&weeks=52", elsewhere.id),
+    )
+    .await;
+    assert_eq!(other.status, Status::Ok);
+    assert_eq!(
+        table_row(&other, "The Other Paper"),
+        ["0", "0", "0", "–", "–"]
+    );
+    assert!(!other.has("news.example.com</th>"), "only that publication");
+    assert_eq!(table_row(&other, "To first triage"), ["–", "0"]);
+}
+
+#[rocket::async_test]
+async fn the_csv_holds_the_same_numbers_as_a_download() {
+    let app = TestApp::new().await;
+    known_reports(&app).await;
+    let res = app.client.get("/dashboard/stats.csv").dispatch().await;
+    assert_eq!(res.status(), Status::Ok);
+    assert_eq!(
+        res.headers().get_one("Content-Type"),
+        Some("text/csv; charset=utf-8")
+    );
+    assert_eq!(
+        res.headers().get_one("Content-Disposition"),
+        Some("attachment; filename=\"errata-stats.csv\"")
+    );
+    let csv = res.into_string().await.unwrap_or_default();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "section,item,measure,value");
+    for line in [
+        "time_to_answer,all,reports,4",
+        "time_to_answer,all,median_hours_to_first_triage,2.0",
+        "time_to_answer,all,median_hours_to_resolution,4.0",
+        "outcomes,no_error,reports,1",
+        "outcomes,spam,reports,1",
+        "outcomes,corrected,reports,1",
+        "outcomes,open,reports,1",
+        "corrections_by_kind,correction,notes,1",
+        "per_publication,news.example.com,reports,4",
+        "per_publication,news.example.com,median_hours_to_resolution,4.0",
+    ] {
+        assert!(lines.contains(&line), "{line} in:\n{csv}");
+    }
+    let weekly: i64 = lines
+        .iter()
+        .filter(|l| l.starts_with("reports_per_week,"))
+        .filter_map(|l| l.rsplit(',').next()?.parse::<i64>().ok())
+        .sum();
+    assert_eq!(weekly, 4);
+
+    // A name with a comma and quotes stays one field.
+    errata::articles::create_publication(
+        &mut app.conn(),
+        "Gazette, \"The\"",
+        "https://gazette.example/",
+        &[],
+    )
+    .expect("publication");
+    let csv = app
+        .client
+        .get("/dashboard/stats.csv?weeks=4")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap_or_default();
+    assert!(
+        csv.contains("per_publication,\"Gazette, \"\"The\"\"\",reports,0\r\n"),
+        "{csv}"
+    );
+}
+
+#[rocket::async_test]
+async fn signed_out_visitors_are_sent_to_sign_in_and_reviewers_see_the_figures() {
+    let app = TestApp::new().await;
+    for (path, next) in [
+        ("/dashboard/stats", "%2Fdashboard%2Fstats"),
+        ("/dashboard/stats.csv", "%2Fdashboard%2Fstats.csv"),
+    ] {
+        let res = get(&app, path).await;
+        assert_eq!(res.status, Status::SeeOther, "{path}");
+        assert_eq!(
+            res.location.as_deref(),
+            Some(format!("/signin?next={next}").as_str())
+        );
+        assert!(!res.has("section,item"), "no figures without a session");
+    }
+    signed_in(&app, Role::Reviewer).await;
+    assert_eq!(get(&app, "/dashboard/stats").await.status, Status::Ok);
+    assert_eq!(get(&app, "/dashboard/stats.csv").await.status, Status::Ok);
+}
