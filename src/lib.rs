@@ -17,6 +17,7 @@ pub mod mail;
 pub mod reports;
 pub mod secrets;
 pub mod status;
+pub mod synthetic;
 pub mod text;
 pub mod time;
 pub mod web;

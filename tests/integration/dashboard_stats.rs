@@ -9,6 +9,7 @@ use errata::db::schema::{events, reports};
 use rocket::http::Status;
 
 use crate::dashboard::{article_with_reports, get, post_form, signed_in, state_of, Html};
+use crate::support::binary::Errata;
 use crate::support::TestApp;
 
 /// Moves `report`'s `transition` event to `to` so that it happened `hours` after `filed`.
@@ -270,4 +271,81 @@ async fn signed_out_visitors_are_sent_to_sign_in_and_reviewers_see_the_figures()
     signed_in(&app, Role::Reviewer).await;
     assert_eq!(get(&app, "/dashboard/stats").await.status, Status::Ok);
     assert_eq!(get(&app, "/dashboard/stats.csv").await.status, Status::Ok);
+}
+
+#[test]
+fn filled_reports_are_counted_by_the_tab_counters_and_found_by_search() {
+    use errata::reports::queue::{self, QueueFilter};
+    use errata::reports::workflow::State;
+
+    let errata = Errata::new();
+    let out = errata.ok(&["dev", "fill", "--reports", "600", "--articles", "12"]);
+    assert!(out.contains("Added 600 reports on 12 articles"), "{out}");
+    // A second fill adds to the first.
+    errata.ok(&[
+        "dev",
+        "fill",
+        "--reports",
+        "150",
+        "--articles",
+        "3",
+        "--seed",
+        "2",
+    ]);
+    let mut conn = errata::db::connect(errata.db_path().to_str().expect("utf-8")).expect("db");
+
+    let counted = queue::tab_counts(&mut conn).expect("counts");
+    let mut total = 0;
+    for (state, n) in counted {
+        let real: i64 = reports::table
+            .filter(reports::state.eq(state.as_str()))
+            .count()
+            .get_result(&mut conn)
+            .expect("count");
+        assert_eq!(n, real, "{}", state.as_str());
+        assert!(n > 0, "some reports are {}", state.as_str());
+        total += n;
+    }
+    assert_eq!(total, 750);
+
+    // Every report is in the search index: the queue's search finds the last one by the words of
+    // its description, and the index agrees with the table row for row.
+    let (id, state, description): (i64, String, String) = reports::table
+        .order(reports::id.desc())
+        .select((reports::id, reports::state, reports::description))
+        .first(&mut conn)
+        .expect("a report");
+    let found = queue::page(
+        &mut conn,
+        &QueueFilter {
+            state: State::parse(&state).expect("a state"),
+            search: Some(description.clone()),
+            limit: 200,
+            ..QueueFilter::default()
+        },
+    )
+    .expect("search");
+    let ids: Vec<i64> = found
+        .groups
+        .iter()
+        .flat_map(|g| g.items.iter().map(|i| i.report.id))
+        .collect();
+    assert!(ids.contains(&id), "{description} finds {id}: {ids:?}");
+    diesel::sql_query("INSERT INTO reports_fts (reports_fts, rank) VALUES ('integrity-check', 1)")
+        .execute(&mut conn)
+        .expect("the search index matches the table");
+
+    // Resolved reports carry the moves that resolved them; the corrected ones, their note.
+    let unexplained: i64 = reports::table
+        .filter(reports::state.eq("resolved"))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            events::table
+                .filter(events::report_id.eq(reports::id.nullable()))
+                .filter(events::kind.eq("transition"))
+                .filter(events::to_value.like("resolved:%")),
+        )))
+        .count()
+        .get_result(&mut conn)
+        .expect("count");
+    assert_eq!(unexplained, 0);
 }
