@@ -82,9 +82,13 @@ pub fn build(figment: Figment) -> Result<Rocket<Build>, StartError> {
         .map_err(|e| StartError(e.to_string()))?;
         // Sessions are private cookies: without a configured `secret_key` the key is made once and
         // kept in the database, so sign-ins survive a restart and a release build starts as is.
-        let cookie_key = match figment.find_value("secret_key") {
-            Ok(_) => None,
-            Err(_) => Some(
+        // (Rocket's own defaults hold an all-zero key, which counts as none.)
+        let configured = figment
+            .extract_inner::<rocket::config::SecretKey>("secret_key")
+            .is_ok_and(|k| !k.is_zero());
+        let cookie_key = match configured {
+            true => None,
+            false => Some(
                 db::setting_or_init(&mut conn, "cookie_secret_key", || {
                     use base64::Engine;
                     let mut key = [0u8; 64];
