@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sqlite::Sqlite;
 
 use super::workflow::State;
 use super::*;
@@ -119,9 +120,33 @@ pub fn tab_counts(conn: &mut Conn) -> Result<Vec<(State, i64)>> {
 
 /// One page of the queue, grouped by overlapping passage within the page.
 pub fn page(conn: &mut Conn, f: &QueueFilter) -> Result<QueuePage> {
+    let limit = f.limit.clamp(1, QUEUE_MAX);
+    let mut rows = match f.search.as_deref().and_then(db::search::fts_query) {
+        None => in_order(filtered(f), f.order, f.after)
+            .limit(limit + 1)
+            .select(Report::as_select())
+            .load(conn)?,
+        Some(query) => searched(conn, f, &query, limit + 1)?,
+    };
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| r.id)
+    } else {
+        None
+    };
+    let items = items_for(conn, rows)?;
+    Ok(QueuePage {
+        groups: group_overlapping(items),
+        next,
+    })
+}
+
+type ReportQuery = reports::BoxedQuery<'static, Sqlite>;
+
+/// The reports in `f`'s state that pass its filters, all but the search and the page's place.
+fn filtered(f: &QueueFilter) -> ReportQuery {
     let mut query = reports::table
         .filter(reports::state.eq(f.state.as_str()))
-        .select(Report::as_select())
         .into_boxed();
     if let Some(p) = f.publication_id {
         query = query.filter(
@@ -146,10 +171,12 @@ pub fn page(conn: &mut Conn, f: &QueueFilter) -> Result<QueuePage> {
     if let Some(h) = f.older_than_hours {
         query = query.filter(reports::created_at.le(now() - chrono::Duration::hours(h)));
     }
-    if let Some(search) = f.search.as_deref().and_then(db::search::report_match) {
-        query = query.filter(search);
-    }
-    query = match (f.order, f.after) {
+    query
+}
+
+/// `query` in the page's order, from after the cursor: a keyset, never an offset.
+fn in_order(query: ReportQuery, order: QueueOrder, after: Option<i64>) -> ReportQuery {
+    match (order, after) {
         (QueueOrder::OldestFirst, Some(a)) => {
             query.filter(reports::id.gt(a)).order(reports::id.asc())
         }
@@ -158,20 +185,40 @@ pub fn page(conn: &mut Conn, f: &QueueFilter) -> Result<QueuePage> {
             query.filter(reports::id.lt(a)).order(reports::id.desc())
         }
         (QueueOrder::NewestFirst, None) => query.order(reports::id.desc()),
-    };
-    let limit = f.limit.clamp(1, QUEUE_MAX);
-    let mut rows: Vec<Report> = query.limit(limit + 1).load(conn)?;
-    let next = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| r.id)
-    } else {
-        None
-    };
-    let items = items_for(conn, rows)?;
-    Ok(QueuePage {
-        groups: group_overlapping(items),
-        next,
-    })
+    }
+}
+
+/// The most ids one step of a search checks against the filters (SQLite binds up to 32,766).
+const SEARCH_STEP_MAX: i64 = 16_384;
+
+/// Up to `want` reports matching the search `query` and the other filters, in the page's order.
+/// The search index is read from the page's cursor in id order, one step at a time (each four
+/// times the last), and each step's ids are checked against the filters: a common word fills a
+/// page in a step or two at any size of table, and a rare one ends as soon as the index runs out.
+/// (Matching every report first and then sorting would cost as many rows as the word has.)
+fn searched(conn: &mut Conn, f: &QueueFilter, query: &str, want: i64) -> Result<Vec<Report>> {
+    let newest_first = f.order == QueueOrder::NewestFirst;
+    let mut rows: Vec<Report> = Vec::new();
+    let mut cursor = f.after;
+    let mut step = (want * 16).min(SEARCH_STEP_MAX);
+    loop {
+        let ids = db::search::matching_ids(conn, query, cursor, newest_first, step)?;
+        let Some(&last) = ids.last() else {
+            break;
+        };
+        let found: Vec<Report> = in_order(filtered(f), f.order, None)
+            .filter(reports::id.eq_any(&ids))
+            .limit(want - rows.len() as i64)
+            .select(Report::as_select())
+            .load(conn)?;
+        rows.extend(found);
+        if rows.len() as i64 >= want || (ids.len() as i64) < step {
+            break;
+        }
+        cursor = Some(last);
+        step = (step * 4).min(SEARCH_STEP_MAX);
+    }
+    Ok(rows)
 }
 
 /// Articles, publications and current spans for `rows`, each loaded once.
@@ -325,6 +372,91 @@ mod tests {
             .collect();
         // 4 touches 1 only at its end, but overlaps 3.
         assert_eq!(ids, vec![vec![1, 3, 4], vec![2], vec![5], vec![6]]);
+    }
+
+    /// Every page of a search, walked by its cursor, is exactly what a plain reading of the
+    /// table finds, in order, whether the filters pass many of the matches or few.
+    #[test]
+    fn search_pages_walk_the_index_from_the_cursor_and_miss_nothing() {
+        let dir = tempfile::TempDir::new().expect("dir");
+        let path = dir.path().join("q.db");
+        let mut conn = db::connect(path.to_str().expect("utf-8")).expect("db");
+        db::migrate(&mut conn).expect("migrate");
+        let plan = crate::synthetic::FillPlan {
+            reports: 3000,
+            articles: 20,
+            seed: 5,
+        };
+        crate::synthetic::fill(&mut conn, &plan, |_| {}).expect("fill");
+        let all: Vec<Report> = reports::table
+            .order(reports::id.asc())
+            .select(Report::as_select())
+            .load(&mut conn)
+            .expect("reports");
+        let has_word = |r: &Report, word: &str| {
+            [
+                r.description.as_str(),
+                r.suggested_correction.as_deref().unwrap_or(""),
+                r.quote_exact.as_str(),
+            ]
+            .iter()
+            .any(|t| {
+                t.split(|c: char| !c.is_alphanumeric())
+                    .any(|w| w.eq_ignore_ascii_case(word))
+            })
+        };
+        for (word, category, order) in [
+            ("bridge", None, QueueOrder::OldestFirst),
+            ("Bridge", Some("typo"), QueueOrder::OldestFirst),
+            ("river", Some("misquote"), QueueOrder::NewestFirst),
+            ("bridge harbor", None, QueueOrder::NewestFirst),
+        ] {
+            let mut expected: Vec<i64> = all
+                .iter()
+                .filter(|r| r.state == "new")
+                .filter(|r| category.is_none_or(|c| r.category == c))
+                .filter(|r| word.split(' ').all(|w| has_word(r, w)))
+                .map(|r| r.id)
+                .collect();
+            if order == QueueOrder::NewestFirst {
+                expected.reverse();
+            }
+            assert!(expected.len() > 7, "{word}: {} found", expected.len());
+            let mut got = Vec::new();
+            let mut after = None;
+            let mut pages = 0;
+            loop {
+                let page = page(
+                    &mut conn,
+                    &QueueFilter {
+                        search: Some(word.into()),
+                        category: category.map(str::to_owned),
+                        order,
+                        after,
+                        limit: 7,
+                        ..QueueFilter::default()
+                    },
+                )
+                .expect("a page");
+                pages += 1;
+                got.extend(
+                    page.groups
+                        .iter()
+                        .flat_map(|g| g.items.iter().map(|i| i.report.id)),
+                );
+                match page.next {
+                    Some(n) => after = Some(n),
+                    None => break,
+                }
+            }
+            // Groups reorder a page's rows by passage; the set per page is what counts.
+            let mut sorted = got.clone();
+            sorted.sort_unstable();
+            let mut want = expected.clone();
+            want.sort_unstable();
+            assert_eq!(sorted, want, "{word} {category:?}");
+            assert_eq!(pages, expected.len().div_ceil(7).max(1), "{word}");
+        }
     }
 
     #[test]
