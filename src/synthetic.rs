@@ -373,6 +373,7 @@ fn newsroom(conn: &mut Conn, rng: &mut StdRng, plan: &FillPlan) -> Result<(i64, 
 /// Fills the database as `plan` says; `progress` is told how many reports are in so far.
 pub fn fill(conn: &mut Conn, plan: &FillPlan, mut progress: impl FnMut(u64)) -> Result<Filled> {
     let mut rng = StdRng::seed_from_u64(plan.seed);
+    db::for_bulk_load(conn)?;
     let (editor, arts) = newsroom(conn, &mut rng, plan)?;
     let mut filled = Filled {
         articles: arts.len() as u64,
