@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """The dashboard at scale: does the queue stay as fast at a million reports as at ten thousand?
 
-For each size this fills a fresh database with `errata dev fill`, creates an editor, starts the
-release server, signs in through the form, and times (several runs each, medians) the queue's first
-page, a filtered page, a search, and the tab counts; then prints the ratio of the largest size to
-the smallest for each. Issue 13's target: at most 1.5x.
+For each size this fills a fresh database with `errata dev fill` and creates an editor; then it
+starts a release server on each, signs in through the form, and times (several runs each, medians)
+the queue's first page, a filtered page, a search, and the tab counts, the servers taking turns
+request by request; then prints the ratio of the largest size to the smallest for each. Issue
+13's target: at most 1.5x.
 
     cargo build --release
     python3 benches/dashboard_scale.py                      # 10,000 and 1,000,000 reports
     python3 benches/dashboard_scale.py --sizes 10000 100000 --runs 31
+    python3 benches/dashboard_scale.py --dir /tmp/scale --keep     # then --reuse to time again
 
 The tab counts come with every queue page, so they are timed as the queue asked for an article
 that has no reports (`?article=0`): the counters and the frame, with no rows to load or draw.
@@ -144,51 +146,78 @@ def tab_total(page):
     return sum(int(n) for n in re.findall(r">(?:New|Triaged|Investigating|Resolved) \((\d+)\)<", page))
 
 
-def measure(binary, folder, size, runs, word):
+def prepare(binary, folder, size, reuse):
+    """A database of `size` reports (filled now, or the one from an earlier `--keep` run) with
+    the benchmark's editor in it."""
     inst = Installation(binary, folder, size)
-    if os.path.exists(inst.db):
-        os.remove(inst.db)
+    if os.path.exists(inst.db) and reuse:
+        print(f"{size:,} reports: reusing {inst.db}")
+        inst.run(["user", "password", "--email", EMAIL, "--password-stdin"], stdin=PASSWORD + "\n")
+        return inst
+    for leftover in (inst.db, inst.db + "-wal", inst.db + "-shm"):
+        if os.path.exists(leftover):
+            os.remove(leftover)
     inst.run(["migrate"])
-    articles = max(50, size // 200)
     started = time.perf_counter()
-    out = inst.run(["dev", "fill", "--reports", str(size), "--articles", str(articles)])
-    fill_secs = time.perf_counter() - started
-    print(f"  {out.strip()}")
+    out = inst.run(["dev", "fill", "--reports", str(size), "--articles", str(max(50, size // 200))])
+    print(f"{size:,} reports: {out.strip()} (wall {time.perf_counter() - started:.1f} s)")
     inst.run(
         ["user", "add", "--email", EMAIL, "--name", "Bench Editor", "--role", "editor", "--password-stdin"],
         stdin=PASSWORD + "\n",
     )
-    server = inst.serve()
+    return inst
+
+
+def measure(insts, runs, word):
+    """Times every query on every size, the sizes taking turns request by request (first one,
+    then the other), so that whatever else the machine is doing falls on all of them alike."""
+    servers = [inst.serve() for inst in insts]
     try:
-        editor = Editor(inst.port)
-        editor.sign_in()
-        results = {}
+        editors = [Editor(inst.port) for inst in insts]
+        for editor in editors:
+            editor.sign_in()
+        results = {inst_size(i): {} for i in insts}
         for name, path in QUERIES:
             path = path.format(word=urllib.parse.quote(word))
-            _, page = editor.time(path)
-            if name == "tab counts" and tab_total(page) != size:
-                sys.exit(f"the tabs count {tab_total(page)} reports, not {size}")
-            if name != "tab counts" and 'class="row"' not in page:
-                sys.exit(f"{path} shows no reports at {size}")
-            for _ in range(2):
-                editor.time(path)
-            times = [editor.time(path)[0] for _ in range(runs)]
-            results[name] = statistics.median(times)
-            print(f"  {name:<14} {results[name] * 1000:8.2f} ms  (min {min(times) * 1000:.2f}, max {max(times) * 1000:.2f})  {path}")
-        return fill_secs, results
+            for inst, editor in zip(insts, editors):
+                _, page = editor.time(path)
+                size = inst_size(inst)
+                if name == "tab counts" and tab_total(page) != size:
+                    sys.exit(f"the tabs count {tab_total(page)} reports, not {size}")
+                if name != "tab counts" and 'class="row"' not in page:
+                    sys.exit(f"{path} shows no reports at {size}")
+                for _ in range(3):
+                    editor.time(path)
+            times = {inst_size(i): [] for i in insts}
+            for run in range(runs):
+                turn = list(zip(insts, editors))
+                if run % 2:
+                    turn.reverse()
+                for inst, editor in turn:
+                    times[inst_size(inst)].append(editor.time(path)[0])
+            for size, t in times.items():
+                results[size][name] = statistics.median(t)
+                print(f"  {size:>9,} {name:<14} median {statistics.median(t) * 1000:7.2f} ms  (min {min(t) * 1000:.2f}, max {max(t) * 1000:.2f})  {path}")
+        return results
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def inst_size(inst):
+    return int(re.search(r"scale-(\d+)\.db$", inst.db).group(1))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
-    parser.add_argument("--runs", type=int, default=21)
+    parser.add_argument("--runs", type=int, default=41)
     parser.add_argument("--word", default="bridge", help="the word to search for")
     parser.add_argument("--binary", default=None, help="default: target/release/errata")
     parser.add_argument("--dir", default=None, help="where the databases go (default: a temp folder)")
     parser.add_argument("--keep", action="store_true", help="keep the databases")
+    parser.add_argument("--reuse", action="store_true", help="use the databases already in --dir")
     args = parser.parse_args()
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(os.path.dirname(__file__), "..", "target"))
     binary = args.binary or os.path.join(target, "release", "errata")
@@ -196,13 +225,9 @@ def main():
         sys.exit(f"{binary} is missing: run `cargo build --release` first")
     folder = args.dir or tempfile.mkdtemp(prefix="errata-scale-")
     os.makedirs(folder, exist_ok=True)
-    table = {}
     try:
-        for size in args.sizes:
-            print(f"{size:,} reports:")
-            fill_secs, results = measure(binary, folder, size, args.runs, args.word)
-            print(f"  filled in {fill_secs:.1f} s")
-            table[size] = results
+        insts = [prepare(binary, folder, size, args.reuse) for size in sorted(args.sizes)]
+        table = measure(insts, args.runs, args.word)
     finally:
         if not args.keep and not args.dir:
             shutil.rmtree(folder, ignore_errors=True)

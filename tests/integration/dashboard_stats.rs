@@ -1,6 +1,7 @@
 //! The stats page and its CSV through HTTP, on reports moved through the workflow by an editor
 //! with known times; and the synthetic fill command (`errata dev fill`) leaving its rows
-//! consistent: the tab counters equal the counts per state, and the search index finds them.
+//! consistent: the tab counters equal the counts per state, and the search index finds them. In
+//! headless Chromium, the charts of a filled database draw under the dashboard's CSP.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -348,4 +349,97 @@ fn filled_reports_are_counted_by_the_tab_counters_and_found_by_search() {
         .get_result(&mut conn)
         .expect("count");
     assert_eq!(unexplained, 0);
+}
+
+#[rocket::async_test]
+async fn the_charts_draw_in_a_real_browser_under_the_dashboards_csp() {
+    use fantoccini::Locator;
+
+    let Some(browser) = crate::support::browser::Browser::start().await else {
+        return;
+    };
+    let errata = Errata::new();
+    errata.ok(&["dev", "fill", "--reports", "3000", "--articles", "40"]);
+    let out = errata.run(
+        &[
+            "user",
+            "add",
+            "--email",
+            "desk@newsroom.test",
+            "--name",
+            "Desk Editor",
+            "--role",
+            "editor",
+            "--password-stdin",
+        ],
+        Some("a long desk password\n"),
+    );
+    assert!(out.status.success(), "{out:?}");
+    let server = errata.serve();
+    let base = format!("http://127.0.0.1:{}", server.port);
+    let c = &browser.client;
+    c.goto(&format!("{base}/dashboard/stats?weeks=52"))
+        .await
+        .expect("goto");
+    browser
+        .wait_for("the sign-in page", "return location.pathname === '/signin'")
+        .await;
+    for (field, value) in [
+        ("#email", "desk@newsroom.test"),
+        ("#password", "a long desk password"),
+    ] {
+        c.find(Locator::Css(field))
+            .await
+            .expect("a field")
+            .send_keys(value)
+            .await
+            .expect("typed");
+    }
+    c.find(Locator::XPath("//button[normalize-space()='Sign in']"))
+        .await
+        .expect("the button")
+        .click()
+        .await
+        .expect("clicked");
+    browser
+        .wait_for(
+            "the stats page",
+            "return location.pathname === '/dashboard/stats' && document.querySelector('svg.chart')",
+        )
+        .await;
+    // Every chart has a size on the page, its bars take the stylesheet's colour (a CSP that
+    // refused the styles would leave them black), and 52 weekly columns are drawn.
+    let drawn = browser
+        .js(
+            "const charts = [...document.querySelectorAll('svg.chart')];
+             const bar = document.querySelector('#h-weekly').closest('section').querySelectorAll('rect.bar');
+             return {
+               charts: charts.length,
+               sized: charts.every(c => c.getBoundingClientRect().width > 200),
+               weekly: bar.length,
+               tall: [...bar].filter(b => b.getBBox().height > 0).length,
+               fill: getComputedStyle(bar[bar.length - 1]).fill,
+               tables: document.querySelectorAll('table caption').length,
+             };",
+            vec![],
+        )
+        .await;
+    assert_eq!(drawn["charts"], 5, "{drawn}");
+    assert_eq!(drawn["sized"], true, "{drawn}");
+    assert_eq!(drawn["weekly"], 52, "{drawn}");
+    assert!(drawn["tall"].as_i64().unwrap_or(0) >= 50, "{drawn}");
+    assert_eq!(drawn["fill"], "rgb(11, 87, 164)", "{drawn}");
+    assert_eq!(drawn["tables"], 5, "{drawn}");
+    browser.screenshot("dashboard-stats").await;
+    browser
+        .js(
+            "document.getElementById('h-answer').scrollIntoView()",
+            vec![],
+        )
+        .await;
+    browser.screenshot("dashboard-stats-lower").await;
+    c.set_window_size(390, 900).await.expect("a phone's width");
+    browser.screenshot("dashboard-stats-phone").await;
+    browser.quit().await;
+    drop(server);
 }
