@@ -16,6 +16,7 @@ pub mod logging;
 pub mod mail;
 pub mod reports;
 pub mod secrets;
+pub mod stats;
 pub mod status;
 pub mod synthetic;
 pub mod text;

@@ -5,7 +5,6 @@ pub mod bulk;
 pub mod intake;
 pub mod queue;
 pub mod reattach;
-pub mod stats;
 pub mod transition;
 pub mod triage;
 pub mod view;

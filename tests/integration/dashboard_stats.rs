@@ -1,6 +1,7 @@
 //! The stats page and its CSV through HTTP, on reports moved through the workflow by an editor
 //! with known times; and the synthetic fill command (`errata dev fill`) leaving its rows
-//! consistent: the tab counters equal the counts per state, and the search index finds them. In
+//! consistent: the tab counters equal the counts per state, and the search index finds them; the
+//! queue's search pages, walked from the index, against a plain reading of a filled table. In
 //! headless Chromium, the charts of a filled database draw under the dashboard's CSP.
 
 use chrono::{Duration, NaiveDateTime};
@@ -442,4 +443,92 @@ async fn the_charts_draw_in_a_real_browser_under_the_dashboards_csp() {
     browser.screenshot("dashboard-stats-phone").await;
     browser.quit().await;
     drop(server);
+}
+
+/// The pages of a search, walked by their cursor, hold exactly the reports a plain reading of the
+/// table finds, none twice, whether the filters pass many of the matches or few.
+#[test]
+fn search_pages_walk_the_index_from_the_cursor_and_miss_nothing() {
+    use errata::reports::queue::{page, QueueFilter, QueueOrder};
+    use errata::reports::Report;
+
+    let dir = tempfile::TempDir::new().expect("dir");
+    let path = dir.path().join("q.db");
+    let mut conn = errata::db::connect(path.to_str().expect("utf-8")).expect("db");
+    errata::db::migrate(&mut conn).expect("migrate");
+    let plan = errata::synthetic::FillPlan {
+        reports: 3000,
+        articles: 20,
+        seed: 5,
+    };
+    errata::synthetic::fill(&mut conn, &plan, |_| {}).expect("fill");
+    let all: Vec<Report> = reports::table
+        .order(reports::id.asc())
+        .select(Report::as_select())
+        .load(&mut conn)
+        .expect("reports");
+    let has_word = |r: &Report, word: &str| {
+        [
+            r.description.as_str(),
+            r.suggested_correction.as_deref().unwrap_or(""),
+            r.quote_exact.as_str(),
+        ]
+        .iter()
+        .any(|t| {
+            t.split(|c: char| !c.is_alphanumeric())
+                .any(|w| w.eq_ignore_ascii_case(word))
+        })
+    };
+    for (word, category, order) in [
+        ("bridge", None, QueueOrder::OldestFirst),
+        ("Bridge", Some("typo"), QueueOrder::OldestFirst),
+        ("river", Some("misquote"), QueueOrder::NewestFirst),
+        ("bridge harbor", None, QueueOrder::NewestFirst),
+    ] {
+        let mut expected: Vec<i64> = all
+            .iter()
+            .filter(|r| r.state == "new")
+            .filter(|r| category.is_none_or(|c| r.category == c))
+            .filter(|r| word.split(' ').all(|w| has_word(r, w)))
+            .map(|r| r.id)
+            .collect();
+        if order == QueueOrder::NewestFirst {
+            expected.reverse();
+        }
+        assert!(expected.len() > 7, "{word}: {} found", expected.len());
+        let mut got = Vec::new();
+        let mut after = None;
+        let mut pages = 0;
+        loop {
+            let page = page(
+                &mut conn,
+                &QueueFilter {
+                    search: Some(word.into()),
+                    category: category.map(str::to_owned),
+                    order,
+                    after,
+                    limit: 7,
+                    ..QueueFilter::default()
+                },
+            )
+            .expect("a page");
+            pages += 1;
+            got.extend(
+                page.groups
+                    .iter()
+                    .flat_map(|g| g.items.iter().map(|i| i.report.id)),
+            );
+            match page.next {
+                Some(n) => after = Some(n),
+                None => break,
+            }
+        }
+        // Groups reorder a page's rows by passage; the set per page is what counts.
+        let mut sorted = got.clone();
+        sorted.sort_unstable();
+        let mut want = expected.clone();
+        want.sort_unstable();
+        assert_eq!(sorted, want, "{word} {category:?}");
+        assert_eq!(pages, expected.len().div_ceil(7).max(1), "{word}");
+    }
 }

@@ -13,7 +13,7 @@ use super::session::Staff;
 use super::{ok, Frame, Page, PageError};
 use crate::articles;
 use crate::corrections::kind_label;
-use crate::reports::stats::{self, Stats, StatsFilter, PERIODS};
+use crate::stats::{self, Stats, StatsFilter, PERIODS};
 use crate::time::now;
 use crate::web::App;
 

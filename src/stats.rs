@@ -12,11 +12,11 @@ use std::collections::HashMap;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::workflow::{Resolution, State};
 use crate::corrections::KINDS;
 use crate::db::schema::{articles, correction_notes, events, publications, reports};
 use crate::db::Conn;
 use crate::error::Result;
+use crate::reports::workflow::{Resolution, State};
 
 /// The periods the page offers, in weeks.
 pub const PERIODS: [i64; 3] = [4, 12, 52];
