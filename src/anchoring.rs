@@ -12,14 +12,14 @@ use serde::Serialize;
 use crate::articles::{self, Article, Revision};
 use crate::db::schema::{anchors, correction_notes, reports};
 use crate::db::Conn;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::events::{self, NewEvent};
-use crate::text::{self, AnchorStatus, Candidate, PriorAnchor, Reanchored, RevisionChange};
+use crate::notes;
+use crate::text::{
+    self, AnchorMethod, AnchorStatus, Candidate, PriorAnchor, Reanchored, RevisionChange,
+};
 use crate::time::now;
-
-/// Statuses under which an anchor's span is trusted: the words are there. (`ambiguous` and
-/// `orphaned` have no span.)
-const PLACED: [&str; 3] = ["anchored", "drifted", "corrected"];
+use crate::workflow::State;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = anchors)]
@@ -30,8 +30,8 @@ pub struct AnchorRow {
     pub revision_id: i64,
     pub start_offset: Option<i64>,
     pub end_offset: Option<i64>,
-    pub status: String,
-    pub method: String,
+    pub status: AnchorStatus,
+    pub method: AnchorMethod,
     pub score: f64,
     pub now_reads: Option<String>,
     pub candidates: Option<String>,
@@ -42,9 +42,7 @@ impl AnchorRow {
     /// The span, when the status says the words are there.
     pub fn placed_span(&self) -> Option<(usize, usize)> {
         match (self.start_offset, self.end_offset) {
-            (Some(s), Some(e)) if PLACED.contains(&self.status.as_str()) => {
-                Some((s as usize, e as usize))
-            }
+            (Some(s), Some(e)) if self.status.is_placed() => Some((s as usize, e as usize)),
             _ => None,
         }
     }
@@ -54,7 +52,7 @@ impl AnchorRow {
 #[derive(Debug, Clone)]
 pub struct Placement {
     pub status: AnchorStatus,
-    pub method: String,
+    pub method: AnchorMethod,
     pub score: f64,
     pub span: Option<(usize, usize)>,
     pub now_reads: Option<String>,
@@ -63,10 +61,10 @@ pub struct Placement {
 }
 
 impl Placement {
-    pub fn anchored(method: &str, score: f64, start: usize, end: usize) -> Placement {
+    pub fn anchored(method: AnchorMethod, score: f64, start: usize, end: usize) -> Placement {
         Placement {
             status: AnchorStatus::Anchored,
-            method: method.into(),
+            method,
             score,
             span: Some((start, end)),
             now_reads: None,
@@ -77,7 +75,7 @@ impl Placement {
     fn orphaned() -> Placement {
         Placement {
             status: AnchorStatus::Orphaned,
-            method: "none".into(),
+            method: AnchorMethod::None,
             score: 0.0,
             span: None,
             now_reads: None,
@@ -89,7 +87,7 @@ impl Placement {
         let ambiguous = r.status == AnchorStatus::Ambiguous;
         Placement {
             status: r.status,
-            method: r.method.as_str().into(),
+            method: r.method,
             score: r.score,
             // Two near-equal places: taking either would be a guess, and a wrong anchor is worse
             // than none; an editor picks from the candidates.
@@ -143,8 +141,8 @@ pub fn insert(
             anchors::revision_id.eq(revision_id),
             anchors::start_offset.eq(p.span.map(|s| s.0 as i64)),
             anchors::end_offset.eq(p.span.map(|s| s.1 as i64)),
-            anchors::status.eq(p.status.as_str()),
-            anchors::method.eq(&p.method),
+            anchors::status.eq(p.status),
+            anchors::method.eq(p.method),
             anchors::score.eq(p.score),
             anchors::now_reads.eq(&p.now_reads),
             anchors::candidates.eq(candidates),
@@ -154,7 +152,7 @@ pub fn insert(
         .get_result(conn)?)
 }
 
-fn subject_filter(subject: Subject) -> anchors::BoxedQuery<'static, diesel::sqlite::Sqlite> {
+fn subject_filter(subject: Subject) -> anchors::BoxedQuery<'static, crate::db::Backend> {
     match subject {
         Subject::Report(id) => anchors::table
             .filter(anchors::report_id.eq(id))
@@ -176,7 +174,7 @@ pub fn current(conn: &mut Conn, subject: Subject) -> Result<Option<AnchorRow>> {
 /// retried from.
 fn last_placed(conn: &mut Conn, subject: Subject) -> Result<Option<AnchorRow>> {
     Ok(subject_filter(subject)
-        .filter(anchors::status.eq_any(PLACED))
+        .filter(anchors::status.eq_any(AnchorStatus::PLACED))
         .filter(anchors::start_offset.is_not_null())
         .order(anchors::id.desc())
         .select(AnchorRow::as_select())
@@ -211,12 +209,11 @@ pub fn locate(
         text::LocateError::EmptyQuote => {
             Error::invalid(field, format!("{field} must not be empty"))
         }
-        text::LocateError::NotFound => Error::new(
-            rocket::http::Status::UnprocessableEntity,
-            "passage_not_found",
+        text::LocateError::NotFound => Error::invalid(
+            field,
             "the quoted passage is not in the current text of the article",
         )
-        .with_field(field),
+        .with_code(Code::PassageNotFound),
     })
 }
 
@@ -270,12 +267,12 @@ pub fn reanchor_article(
 ) -> Result<()> {
     let open_reports: Vec<i64> = reports::table
         .filter(reports::article_id.eq(article.id))
-        .filter(reports::state.ne("resolved"))
+        .filter(reports::state.eq_any(State::open_states()))
         .select(reports::id)
         .load(conn)?;
     let notes: Vec<(i64, Option<String>)> = correction_notes::table
         .filter(correction_notes::article_id.eq(article.id))
-        .filter(correction_notes::retracted_at.is_null())
+        .filter(notes::live())
         .filter(correction_notes::quote_exact.is_not_null())
         .select((correction_notes::id, correction_notes::right_text))
         .load(conn)?;
@@ -364,7 +361,7 @@ pub fn reanchor_article(
     drop(changes);
     for (subject, placement, before) in decided {
         insert(conn, subject, new.id, &placement)?;
-        if before.as_deref() != Some(placement.status.as_str()) {
+        if before != Some(placement.status) {
             let (report_id, note_id) = subject.ids();
             events::record(
                 conn,
@@ -373,7 +370,7 @@ pub fn reanchor_article(
                     report_id,
                     note_id,
                     article_id: Some(article.id),
-                    from: before,
+                    from: before.map(|b| b.as_str().into()),
                     to: Some(placement.status.as_str().into()),
                     body: Some(format!("revision {}", new.number)),
                     ..Default::default()
@@ -415,7 +412,7 @@ fn corrected_place(
     };
     Some(Placement {
         status: AnchorStatus::Corrected,
-        method: "correction".into(),
+        method: AnchorMethod::Correction,
         score: found.score,
         span: Some(span),
         now_reads: None,
@@ -440,8 +437,8 @@ fn context_survives(new_text: &str, start: usize, end: usize, prior: &PriorAncho
 /// The anchor as the API shows it, with the words it covers in its revision.
 #[derive(Debug, Clone, Serialize)]
 pub struct AnchorView {
-    pub status: String,
-    pub method: String,
+    pub status: AnchorStatus,
+    pub method: AnchorMethod,
     pub score: f64,
     pub start: Option<i64>,
     pub end: Option<i64>,
@@ -483,8 +480,8 @@ pub fn view(conn: &mut Conn, row: &AnchorRow, texts: &mut Texts) -> Result<Ancho
         list
     });
     Ok(AnchorView {
-        status: row.status.clone(),
-        method: row.method.clone(),
+        status: row.status,
+        method: row.method,
         score: (row.score * 1000.0).round() / 1000.0,
         start: row.start_offset,
         end: row.end_offset,
@@ -498,7 +495,6 @@ pub fn view(conn: &mut Conn, row: &AnchorRow, texts: &mut Texts) -> Result<Ancho
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::text::AnchorMethod;
 
     fn orphan() -> Reanchored {
         Reanchored {

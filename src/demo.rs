@@ -9,7 +9,7 @@ use crate::db::schema::{articles as articles_table, users};
 use crate::db::Conn;
 use crate::error::Result;
 use crate::mail::Site;
-use crate::reports::{self, ValidReport};
+use crate::reports::{self, Category, ValidReport};
 
 /// Where the demo article lives under `public_url`; `web::reader` serves it there.
 pub const ARTICLE_PATH: &str = "/demo/2026/11/pier-9-ferry-terminal-rebuild";
@@ -56,13 +56,13 @@ fn seed(conn: &mut Conn, site: &Site) -> Result<Option<String>> {
     let samples = [
         (
             "about 9,200 passengers on an average weekday",
-            "factual_error",
+            Category::FactualError,
             "The ridership report published in March gives 8,200 weekday passengers for Pier 9, not 9,200.",
             Some("about 8,200 passengers on an average weekday"),
         ),
         (
             "The two dissenting board members, Peter Lindqvist and Alma Reyes",
-            "typo",
+            Category::Typo,
             "The board member's name is spelled Lindquist on the authority's website.",
             None,
         ),
@@ -76,7 +76,7 @@ fn seed(conn: &mut Conn, site: &Site) -> Result<Option<String>> {
                 exact: quote.into(),
                 prefix: None,
                 suffix: None,
-                category: category.into(),
+                category,
                 description: description.into(),
                 suggested_correction: suggestion.map(str::to_owned),
                 evidence_urls: vec![],

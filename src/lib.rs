@@ -12,8 +12,12 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod i18n;
+pub mod invites;
 pub mod logging;
 pub mod mail;
+pub mod notes;
+pub mod ratelimit;
 pub mod reports;
 pub mod secrets;
 pub mod stats;
@@ -22,7 +26,9 @@ pub mod synthetic;
 pub mod text;
 pub mod time;
 pub mod web;
+pub mod workflow;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use rocket::fairing::AdHoc;
@@ -35,7 +41,7 @@ use db::Db;
 use mail::transport::Transport;
 use mail::worker::{self, RetryPolicy, Wakeup};
 use mail::Site;
-use web::{App, RateLimiter};
+use web::App;
 
 /// Why the server could not start, said in terms of what to fix.
 #[derive(Debug)]
@@ -83,10 +89,10 @@ pub fn build(figment: Figment) -> Result<Rocket<Build>, StartError> {
         .map_err(|e| StartError(e.to_string()))?;
         // Sessions are private cookies: without a configured `secret_key` the key is made once and
         // kept in the database, so sign-ins survive a restart and a release build starts as is.
-        // (Rocket's own defaults hold an all-zero key, which counts as none.)
+        // (Rocket's own default is an all-zero key, which it refuses outside debug builds.)
         let configured = figment
-            .extract_inner::<rocket::config::SecretKey>("secret_key")
-            .is_ok_and(|k| !k.is_zero());
+            .extract::<rocket::Config>()
+            .is_ok_and(|c| !c.secret_key.is_zero());
         let cookie_key = match configured {
             true => None,
             false => Some(
@@ -116,13 +122,12 @@ pub fn build(figment: Figment) -> Result<Rocket<Build>, StartError> {
     }
     let from = settings.sender().map_err(|e| StartError(e.to_string()))?;
     let wakeup = Wakeup::default();
+    let db = db.after_each_run(worker::wake_when_queued(wakeup.clone()));
     let app = App {
         db: db.clone(),
-        limiter: RateLimiter::new(settings.report_rate_limit),
         settings: settings.clone(),
         site,
-        cache: CorrectionsCache::default(),
-        wakeup: wakeup.clone(),
+        cache: Arc::new(CorrectionsCache::default()),
         ip_salt,
     };
     let poll = Duration::from_millis(settings.mail_poll_ms);

@@ -5,6 +5,7 @@ use std::io::{BufRead, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::builder::PossibleValuesParser;
 use clap::{Parser, Subcommand};
 use errata::accounts::{self, NewUser, Role, Scope};
 use errata::articles;
@@ -79,7 +80,7 @@ enum UserCommand {
         email: String,
         #[arg(long)]
         name: String,
-        #[arg(long, value_parser = ["admin", "editor", "reviewer"])]
+        #[arg(long, value_parser = PossibleValuesParser::new(Role::ALL.map(Role::as_str)))]
         role: String,
         /// Read the password from the first line of standard input.
         #[arg(long)]
@@ -101,7 +102,7 @@ enum UserCommand {
     Role {
         #[arg(long)]
         email: String,
-        #[arg(long, value_parser = ["admin", "editor", "reviewer"])]
+        #[arg(long, value_parser = PossibleValuesParser::new(Role::ALL.map(Role::as_str)))]
         role: String,
     },
     /// Set a new password; prints a generated one once unless --password-stdin is given.
@@ -142,7 +143,7 @@ enum TokenCommand {
 enum MailCommand {
     /// List messages, newest first: id, kind, recipient, attempts, next attempt, last error.
     List {
-        #[arg(long, value_parser = ["queued", "sending", "sent", "failed", "discarded"])]
+        #[arg(long, value_parser = PossibleValuesParser::new(OutboxState::ALL.map(OutboxState::as_str)))]
         state: Option<String>,
         /// At most this many.
         #[arg(long, default_value_t = 100)]
@@ -284,7 +285,7 @@ fn admin(command: Command) -> Result<(), String> {
                 println!(
                     "{:>4}  {:<9} {:<7} {:<32} {}",
                     u.id,
-                    u.role,
+                    u.role.as_str(),
                     if u.active { "yes" } else { "no" },
                     u.email,
                     u.name
@@ -358,17 +359,15 @@ fn admin(command: Command) -> Result<(), String> {
                 "ID", "KIND", "STATE", "RECIPIENT", "ATTEMPTS", "NEXT ATTEMPT"
             );
             for m in rows {
-                let next = match OutboxState::parse(&m.state) {
-                    Some(OutboxState::Queued | OutboxState::Sending) => {
-                        when(Some(m.next_attempt_at))
-                    }
+                let next = match m.state {
+                    OutboxState::Queued | OutboxState::Sending => when(Some(m.next_attempt_at)),
                     _ => "-".into(),
                 };
                 println!(
                     "{:>5}  {:<16} {:<9} {:<32} {:>8}  {:<19}  {}",
                     m.id,
                     m.template,
-                    m.state,
+                    m.state.as_str(),
                     m.recipient,
                     m.attempts,
                     next,

@@ -12,10 +12,10 @@ use std::collections::HashMap;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::corrections::KINDS;
 use crate::db::schema::{articles, correction_notes, events, publications, reports};
 use crate::db::Conn;
 use crate::error::Result;
+use crate::notes::NoteKind;
 use crate::reports::workflow::{Resolution, State};
 
 /// The periods the page offers, in weeks.
@@ -251,9 +251,12 @@ pub fn aggregate(
         "open",
         in_period.iter().filter(|r| !resolved(r)).count() as i64,
     ));
-    let notes_by_kind = KINDS
+    let notes_by_kind = NoteKind::ALL
         .into_iter()
-        .map(|k| (k, notes.iter().filter(|n| n.kind == k).count() as i64))
+        .map(|k| {
+            let n = notes.iter().filter(|n| n.kind == k.as_str()).count();
+            (k.as_str(), n as i64)
+        })
         .collect();
     let publications = publications
         .iter()

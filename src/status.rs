@@ -9,18 +9,19 @@ use crate::articles;
 use crate::corrections::{self, NoteView};
 use crate::db::schema::reports as report_rows;
 use crate::db::Conn;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::mail::Site;
-use crate::reports::{self, Report};
+use crate::reports::{self, Category, Report};
 use crate::time::{rfc3339, rfc3339_opt};
+use crate::workflow::{Resolution, State};
 
 /// What anyone holding the status link may see: never the reporter's name or email.
 #[derive(Debug, Clone, Serialize)]
 pub struct PublicStatus {
     pub reference: String,
-    pub status: String,
-    pub resolution: Option<String>,
-    pub category: String,
+    pub status: State,
+    pub resolution: Option<Resolution>,
+    pub category: Category,
     pub article: articles::PublicArticle,
     pub passage: String,
     pub duplicate_of: Option<String>,
@@ -36,7 +37,7 @@ pub fn public_status(conn: &mut Conn, site: &Site, token: &str) -> Result<Public
         .select(Report::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| Error::not_found("report_not_found", "no report has this status link"))?;
+        .ok_or_else(|| Error::not_found(Code::ReportNotFound, "no report has this status link"))?;
     let article = articles::find(conn, report.article_id)?
         .ok_or_else(|| Error::internal("report without article"))?;
     // A duplicate's reader follows the original, including the note that resolved it.

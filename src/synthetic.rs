@@ -300,7 +300,7 @@ fn fate(rng: &mut StdRng) -> (State, Option<Resolution>, Vec<(&'static str, Stri
 }
 
 fn category(rng: &mut StdRng) -> &'static str {
-    crate::reports::CATEGORIES[rng.gen_range(0..crate::reports::CATEGORIES.len())]
+    crate::reports::Category::ALL[rng.gen_range(0..crate::reports::Category::ALL.len())].as_str()
 }
 
 fn next_id(conn: &mut Conn, table: &str) -> Result<i64> {

@@ -15,11 +15,22 @@
   var attr = function (n) { return script.getAttribute("data-errata-" + n); };
   var canonicalLink = document.querySelector('link[rel="canonical"]');
   var ARTICLE = attr("article") || (canonicalLink && canonicalLink.href) || location.href.split("#")[0];
-  var LANG = attr("lang") || document.documentElement.lang || "en";
+  // Every language's words, put here by the server from its Fluent catalogues (locales/).
+  var MESSAGES = /*ERRATA_MESSAGES*/{};
+  // The first language we have of: data-errata-lang, the page's lang, the reader's browser.
+  var LANG = [attr("lang"), document.documentElement.lang].concat(navigator.languages || [navigator.language])
+    .map(function (l) { return String(l || "").toLowerCase().split(/[-_]/)[0]; })
+    .filter(function (l) { return MESSAGES[l]; })[0] || "en";
+  var WORDS = MESSAGES[LANG] || {};
+  // A message, with {name} slots filled from `values`.
+  function T(key, values) {
+    return String(WORDS[key] || key).replace(/\{(\w+)\}/g, function (all, name) {
+      return values && name in values ? values[name] : all;
+    });
+  }
+  function kindWord(kind) { return WORDS["kind-" + kind] ? T("kind-" + kind) : T("kind-correction"); }
   var REPORTING = attr("report") !== "off";
-  var KINDS = { correction: "Correction", clarification: "Clarification", update: "Update", editors_note: "Editor's note" };
-  var CATEGORIES = [["factual_error", "Factual error"], ["misquote", "Misquote"], ["outdated", "Outdated"],
-    ["missing_context", "Missing context"], ["typo", "Typo"], ["other", "Other"]];
+  var CATEGORIES = ["factual_error", "misquote", "outdated", "missing_context", "typo", "other"];
   var CONTEXT = 32;
 
   var CSS = [
@@ -201,17 +212,17 @@
   }
   function noteElement(n) {
     var kids = [
-      el("p", null, [el("span", { class: "kind", text: KINDS[n.kind] || "Correction" }),
+      el("p", null, [el("span", { class: "kind", text: kindWord(n.kind) }),
         el("time", { datetime: n.published_at, text: formatDate(n.published_at) })]),
     ];
-    if (n.wrong) kids.push(el("p", null, [document.createTextNode("Was: "), el("span", { class: "was", text: n.wrong })]));
-    if (n.right) kids.push(el("p", null, [document.createTextNode("Now: "), el("span", { class: "now", text: n.right })]));
+    if (n.wrong) kids.push(el("p", null, [document.createTextNode(T("widget-was") + " "), el("span", { class: "was", text: n.wrong })]));
+    if (n.right) kids.push(el("p", null, [document.createTextNode(T("widget-now") + " "), el("span", { class: "now", text: n.right })]));
     kids.push(noteBody(n.body_html || ""));
-    kids.push(el("p", null, [el("a", { href: n.permalink, text: "Permalink" })]));
-    return el("article", { class: "note", id: "errata-note-" + n.id, tabindex: "-1", "aria-label": (KINDS[n.kind] || "Correction") + " " + formatDate(n.published_at) }, kids);
+    kids.push(el("p", null, [el("a", { href: n.permalink, text: T("widget-permalink") })]));
+    return el("article", { class: "note", id: "errata-note-" + n.id, tabindex: "-1", "aria-label": kindWord(n.kind) + " " + formatDate(n.published_at) }, kids);
   }
   function reportLink() {
-    var a = el("a", { href: BASE + "/report?url=" + encodeURIComponent(ARTICLE), text: "Report an inaccuracy" });
+    var a = el("a", { href: BASE + "/report?url=" + encodeURIComponent(ARTICLE) + "&lang=" + LANG, text: T("report-title") });
     a.addEventListener("click", function (ev) { ev.preventDefault(); openDialog(null, a); });
     return el("p", { class: "report" }, [a]);
   }
@@ -234,8 +245,8 @@
       h.host.setAttribute("lang", LANG);
       var inner;
       if (list.length) {
-        inner = el("section", { class: "box", role: "region", "aria-label": "Corrections" },
-          [el("h2", { text: "Corrections" })]);
+        inner = el("section", { class: "box", role: "region", "aria-label": T("widget-corrections") },
+          [el("h2", { text: T("widget-corrections") })]);
         list.forEach(function (n) { var e = noteElement(n); noteEls[n.id] = e; inner.appendChild(e); });
         if (withLink) inner.appendChild(reportLink());
       } else {
@@ -255,8 +266,8 @@
       if (!hit) return;
       mark(page, hit.start, hit.end, n.id).forEach(function (m, i) {
         m.setAttribute("tabindex", i === 0 ? "0" : "-1");
-        m.setAttribute("title", (KINDS[n.kind] || "Correction") + ": see the note");
-        m.setAttribute("aria-label", (KINDS[n.kind] || "Correction") + ": " + m.textContent);
+        m.setAttribute("title", kindWord(n.kind) + ": " + T("widget-see-note"));
+        m.setAttribute("aria-label", kindWord(n.kind) + ": " + m.textContent);
       });
     });
   }
@@ -315,7 +326,8 @@
       button = shadowHost("errata-report-button", BUTTON_CSS);
       button.place = new CSSStyleSheet();
       button.root.adoptedStyleSheets = button.root.adoptedStyleSheets.concat([button.place]);
-      var b = el("button", { type: "button", text: "Report an inaccuracy" });
+      button.host.setAttribute("lang", LANG);
+      var b = el("button", { type: "button", text: T("report-title") });
       b.addEventListener("mousedown", function (ev) { ev.preventDefault(); });
       b.addEventListener("click", function () { openDialog(chosen, b); });
       button.root.appendChild(b);
@@ -336,18 +348,19 @@
 
   // ---- the dialog --------------------------------------------------------------------------------
   var FIELDS = [
-    // [id, label, server field prefix, control]
-    ["passage", "Passage", "passage", "textarea"],
-    ["category", "Category", "category", "select"],
-    ["description", "What is wrong?", "description", "textarea"],
-    ["suggestion", "Suggested correction", "suggested_correction", "textarea"],
-    ["evidence", "Evidence links", "evidence_urls", "textarea"],
-    ["name", "Your name", "reporter.name", "text"],
-    ["email", "Your email", "reporter.email", "email"],
+    // [id, label, server field prefix, control, what is wrong with it]
+    ["passage", "report-passage", "passage", "textarea", "invalid-passage"],
+    ["category", "report-category", "category", "select", "invalid-category"],
+    ["description", "report-description", "description", "textarea", "invalid-description"],
+    ["suggestion", "report-suggestion", "suggested_correction", "textarea", "invalid-suggested_correction"],
+    ["evidence", "report-evidence", "evidence_urls", "textarea", "invalid-evidence_urls"],
+    ["name", "report-name", "reporter.name", "text", "invalid-reporter_name"],
+    ["email", "report-email", "reporter.email", "email", "invalid-reporter_email"],
   ];
   var dlg = null;
   function buildDialog() {
     var h = shadowHost("errata-dialog", DIALOG_CSS);
+    h.host.setAttribute("lang", LANG);
     var d = el("dialog", { "aria-labelledby": "errata-title", "aria-modal": "true" });
     var form = el("form", { novalidate: "" });
     var alertBox = el("div", { class: "alert", role: "alert", id: "errata-alert" });
@@ -356,24 +369,24 @@
     FIELDS.forEach(function (f) {
       var c;
       if (f[3] === "select") {
-        c = el("select", { id: "errata-" + f[0] }, [el("option", { value: "", text: "Choose one" })]);
-        CATEGORIES.forEach(function (k) { c.appendChild(el("option", { value: k[0], text: k[1] })); });
+        c = el("select", { id: "errata-" + f[0] }, [el("option", { value: "", text: T("report-choose") })]);
+        CATEGORIES.forEach(function (k) { c.appendChild(el("option", { value: k, text: T("category-" + k) })); });
       } else if (f[3] === "textarea") c = el("textarea", { id: "errata-" + f[0], rows: f[0] === "passage" ? "3" : "4" });
       else c = el("input", { id: "errata-" + f[0], type: f[3], autocomplete: f[0] === "email" ? "email" : f[0] === "name" ? "name" : "off" });
       controls[f[0]] = c;
       errors[f[0]] = el("p", { class: "err", id: "errata-" + f[0] + "-error" });
-      form.appendChild(el("label", { for: "errata-" + f[0], text: f[1] }));
-      if (f[0] === "evidence") form.appendChild(el("p", { class: "hint", id: "errata-evidence-hint", text: "One link a line, at most 5." }));
+      form.appendChild(el("label", { for: "errata-" + f[0], text: T(f[1]) }));
+      if (f[0] === "evidence") form.appendChild(el("p", { class: "hint", id: "errata-evidence-hint", text: T("report-evidence-hint") }));
       form.appendChild(c);
       form.appendChild(errors[f[0]]);
     });
     var notify = el("input", { id: "errata-notify", type: "checkbox" });
-    form.appendChild(el("label", { class: "check", for: "errata-notify" }, [notify, document.createTextNode("Email me about this report")]));
-    var send = el("button", { type: "submit", text: "Send report" });
-    var cancel = el("button", { type: "button", class: "plain", text: "Cancel" });
+    form.appendChild(el("label", { class: "check", for: "errata-notify" }, [notify, document.createTextNode(T("report-notify"))]));
+    var send = el("button", { type: "submit", text: T("report-send") });
+    var cancel = el("button", { type: "button", class: "plain", text: T("widget-cancel") });
     form.appendChild(el("div", { class: "actions" }, [cancel, send]));
     var done = el("div", { tabindex: "-1" });
-    d.appendChild(el("h2", { id: "errata-title", text: "Report an inaccuracy" }));
+    d.appendChild(el("h2", { id: "errata-title", text: T("report-title") }));
     d.appendChild(form);
     d.appendChild(done);
     h.root.appendChild(d);
@@ -410,13 +423,15 @@
   }
   function fieldFor(serverField) {
     if (!serverField) return null;
-    for (var i = 0; i < FIELDS.length; i++) if (serverField.indexOf(FIELDS[i][2]) === 0) return FIELDS[i][0];
-    if (serverField === "reporter.notify") return "email";
+    if (serverField === "reporter.notify") serverField = "reporter.email";
+    for (var i = 0; i < FIELDS.length; i++) if (serverField.indexOf(FIELDS[i][2]) === 0) return FIELDS[i];
     return null;
   }
+  // The server's refusal in the reader's words: what is wrong with the field, or when to retry.
   function showError(message, serverField) {
-    var f = fieldFor(serverField);
-    dlg.alert.textContent = "The report was not sent: " + message;
+    var field = fieldFor(serverField), f = field && field[0];
+    if (field) message = T(field[4]);
+    dlg.alert.textContent = T("widget-not-sent", { message: message });
     if (f) {
       var c = dlg.controls[f];
       c.setAttribute("aria-invalid", "true");
@@ -463,24 +478,26 @@
       .then(function (r) {
         dlg.send.disabled = false;
         if (r.ok) return sent(r.json);
-        var e = r.json && r.json.error;
-        showError(e && e.message ? e.message : "the server answered " + r.status + ".", e && e.field);
+        var e = (r.json && r.json.error) || {};
+        var why = e.retry_after ? T("widget-too-many", { minutes: Math.max(1, Math.ceil(e.retry_after / 60)) }) :
+          e.message || T("widget-server-answered", { status: r.status });
+        showError(why, e.field);
       })
       .catch(function () {
         dlg.send.disabled = false;
-        showError("Errata could not be reached. Check your connection and try again.", null);
+        showError(T("widget-unreachable"), null);
       });
   }
   function sent(filed) {
     dlg.form.hidden = true;
     Object.keys(dlg.controls).forEach(function (k) { dlg.controls[k].value = ""; });
     dlg.notify.checked = false;
-    var close = el("button", { type: "button", text: "Close" });
+    var close = el("button", { type: "button", text: T("widget-close") });
     close.addEventListener("click", function () { dlg.dialog.close(); });
     dlg.done.appendChild(el("div", { role: "status" }, [
-      el("p", { text: "Thank you. Your report was received. Its reference is:" }),
+      el("p", { text: T("widget-received") }),
       el("p", { class: "ref", text: filed.reference || "" }),
-      el("p", null, [el("a", { href: filed.status_url || "#", target: "_blank", rel: "noopener", text: "Follow this report" })]),
+      el("p", null, [el("a", { href: (filed.status_url || "#") + (filed.status_url ? "?lang=" + LANG : ""), target: "_blank", rel: "noopener", text: T("report-follow") })]),
     ]));
     dlg.done.appendChild(el("div", { class: "actions" }, [close]));
     dlg.done.focus();

@@ -1,5 +1,8 @@
 //! People and machines that act in Errata: users with a role, their argon2id passwords, and API
-//! tokens with scopes. Which role may hold which scope is decided here, once.
+//! tokens with scopes. What each role may do is the table in `permissions`; which scope a token
+//! of a role may hold follows from it.
+
+pub mod permissions;
 
 pub mod sessions;
 
@@ -9,16 +12,23 @@ use argon2::password_hash::{
 use argon2::Argon2;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::{AsExpression, FromSqlRow};
 use serde::Serialize;
+
+pub use permissions::Action;
 
 use crate::db::schema::{api_tokens, users};
 use crate::db::{self, Conn};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::events::{self, ActedBy, NewEvent};
 use crate::secrets::{random_secret, sha256_hex};
 use crate::time::now;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+/// A user's role; stored as its name.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, AsExpression, FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Reviewer,
@@ -41,19 +51,25 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
-    /// Editors and admins may resolve, reopen and publish; reviewers may not.
-    pub fn can_publish(self) -> bool {
-        self >= Role::Editor
+    /// Whether a token of a user with this role may carry `scope`: when the role may take some
+    /// action the scope is for.
+    pub fn may_hold(self, scope: Scope) -> bool {
+        scope
+            .actions()
+            .iter()
+            .any(|&action| permissions::allows(self, action))
     }
 
     /// The scopes a token of a user with this role may carry.
-    pub fn allowed_scopes(self) -> &'static [Scope] {
-        match self {
-            Role::Reviewer => &[Scope::ReportsRead, Scope::ReportsWrite],
-            Role::Editor | Role::Admin => &Scope::ALL,
-        }
+    pub fn allowed_scopes(self) -> Vec<Scope> {
+        Scope::ALL
+            .into_iter()
+            .filter(|&s| self.may_hold(s))
+            .collect()
     }
 }
+
+crate::stored_as_text!(Role, "role");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Scope {
@@ -87,6 +103,25 @@ impl Scope {
     pub fn parse(s: &str) -> Option<Scope> {
         Scope::ALL.into_iter().find(|x| x.as_str() == s)
     }
+
+    /// What a token with this scope is used for.
+    pub fn actions(self) -> &'static [Action] {
+        match self {
+            Scope::ArticlesWrite => &[Action::RegisterArticles],
+            Scope::ReportsRead => &[Action::ReadReports],
+            Scope::ReportsWrite => &[
+                Action::Triage,
+                Action::Investigate,
+                Action::Comment,
+                Action::Assign,
+                Action::Reattach,
+                Action::MarkDuplicate,
+                Action::Resolve,
+                Action::Reopen,
+            ],
+            Scope::CorrectionsWrite => &[Action::Publish, Action::Amend, Action::Retract],
+        }
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
@@ -96,19 +131,11 @@ pub struct User {
     pub email: String,
     pub name: String,
     #[serde(skip)]
-    pub role: String,
+    pub role: Role,
     #[serde(skip)]
     pub password_hash: String,
     pub active: bool,
     pub created_at: NaiveDateTime,
-}
-
-impl User {
-    pub fn role(&self) -> Role {
-        // The column has a CHECK constraint; an unknown value can only come from a hand-edited
-        // database, and then the least privilege is the safe reading.
-        Role::parse(&self.role).unwrap_or(Role::Reviewer)
-    }
 }
 
 pub fn hash_password(password: &str) -> Result<String> {
@@ -144,7 +171,7 @@ pub struct NewUser<'a> {
     pub password: &'a str,
 }
 
-fn check_password(password: &str) -> Result<()> {
+pub fn check_password(password: &str) -> Result<()> {
     if password.chars().filter(|c| !c.is_whitespace()).count() < 12 {
         return Err(Error::invalid(
             "password",
@@ -172,7 +199,7 @@ pub fn create_user(conn: &mut Conn, new: NewUser<'_>) -> Result<User> {
             .get_result(conn)?;
         if taken > 0 {
             return Err(Error::conflict(
-                "email_taken",
+                Code::EmailTaken,
                 format!("a user with {email} exists"),
             ));
         }
@@ -180,7 +207,7 @@ pub fn create_user(conn: &mut Conn, new: NewUser<'_>) -> Result<User> {
             .values((
                 users::email.eq(&email),
                 users::name.eq(name),
-                users::role.eq(new.role.as_str()),
+                users::role.eq(new.role),
                 users::password_hash.eq(&hash),
                 users::active.eq(true),
                 users::created_at.eq(now()),
@@ -203,6 +230,23 @@ pub fn find_user(conn: &mut Conn, id: i64) -> Result<Option<User>> {
         .select(User::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// `find_user` for an id named in a request: 404 when there is no such user.
+pub fn require_user(conn: &mut Conn, id: i64) -> Result<User> {
+    find_user(conn, id)?
+        .ok_or_else(|| Error::not_found(Code::UserNotFound, format!("there is no user {id}")))
+}
+
+/// Whether `actor` may change `target`'s role or access from the dashboard: never their own, so
+/// an admin cannot lock the newsroom (or themselves) out by a slip; the CLI remains for that.
+pub fn may_change(actor: &User, target: &User) -> Result<()> {
+    if actor.id == target.id {
+        return Err(Error::forbidden(
+            "you cannot change your own role or access; ask another admin",
+        ));
+    }
+    Ok(())
 }
 
 pub fn find_user_by_email(conn: &mut Conn, email: &str) -> Result<Option<User>> {
@@ -250,7 +294,7 @@ pub fn create_token(
             "a token name of 1 to 100 characters is required",
         ));
     }
-    let allowed = user.role().allowed_scopes();
+    let allowed = user.role.allowed_scopes();
     let scopes: Vec<Scope> = if scopes.is_empty() {
         allowed.to_vec()
     } else {
@@ -261,7 +305,7 @@ pub fn create_token(
             "scope",
             format!(
                 "a {} may not hold the scope {}",
-                user.role().as_str(),
+                user.role.as_str(),
                 s.as_str()
             ),
         ));
@@ -324,7 +368,7 @@ pub fn touch_token(conn: &mut Conn, token_id: i64) -> Result<()> {
 pub fn require_user_by_email(conn: &mut Conn, email: &str) -> Result<User> {
     find_user_by_email(conn, email)?.ok_or_else(|| {
         Error::not_found(
-            "user_not_found",
+            Code::UserNotFound,
             format!("there is no user {}", email.trim()),
         )
     })
@@ -379,24 +423,21 @@ pub fn set_active(conn: &mut Conn, email: &str, active: bool, by: ActedBy<'_>) -
 pub fn set_role(conn: &mut Conn, email: &str, role: Role, by: ActedBy<'_>) -> Result<User> {
     db::write(conn, |conn| {
         let user = require_user_by_email(conn, email)?;
-        if user.role() == role {
+        if user.role == role {
             return Ok(user);
         }
         diesel::update(users::table.find(user.id))
-            .set(users::role.eq(role.as_str()))
+            .set(users::role.eq(role))
             .execute(conn)?;
         audit_user(
             conn,
             by,
             &user,
             "role_changed",
-            Some(user.role().as_str().into()),
+            Some(user.role.as_str().into()),
             Some(role.as_str().into()),
         )?;
-        Ok(User {
-            role: role.as_str().into(),
-            ..user
-        })
+        Ok(User { role, ..user })
     })
 }
 
@@ -436,11 +477,11 @@ pub fn revoke_token(conn: &mut Conn, id: i64, by: ActedBy<'_>) -> Result<ApiToke
             .first(conn)
             .optional()?
             .ok_or_else(|| {
-                Error::not_found("token_not_found", format!("there is no token {id}"))
+                Error::not_found(Code::TokenNotFound, format!("there is no token {id}"))
             })?;
         if token.revoked_at.is_some() {
             return Err(Error::conflict(
-                "already_revoked",
+                Code::AlreadyRevoked,
                 format!("token {id} is already revoked"),
             ));
         }
@@ -481,8 +522,11 @@ mod tests {
         assert!(Role::Editor
             .allowed_scopes()
             .contains(&Scope::CorrectionsWrite));
-        assert!(!Role::Reviewer.can_publish());
-        assert!(Role::Admin.can_publish());
+        assert_eq!(
+            Role::Reviewer.allowed_scopes(),
+            vec![Scope::ReportsRead, Scope::ReportsWrite]
+        );
+        assert_eq!(Role::Admin.allowed_scopes(), Scope::ALL.to_vec());
     }
 
     #[test]

@@ -2,13 +2,17 @@
 //! revision is stored only when the canonical text changes, and then every open anchor on the
 //! article is moved to it.
 
+pub mod settings;
+
+pub use settings::{update_publication, PublicationSettings};
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::db::schema::{articles, publication_origins, publications, revisions};
 use crate::db::{self, Conn};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::secrets::sha256_hex;
 use crate::text::{self, input};
 use crate::time::now;
@@ -109,7 +113,7 @@ pub fn create_publication(
             .get_result(conn)?;
         if exists > 0 {
             return Err(Error::conflict(
-                "publication_exists",
+                Code::PublicationExists,
                 format!("{base} is already registered"),
             ));
         }
@@ -410,6 +414,8 @@ pub fn upsert(conn: &mut Conn, input: &ArticleInput) -> Result<Upserted> {
                         articles::title.eq(&title),
                         articles::published_at.eq(input.published_at.or(article.published_at)),
                         articles::updated_at.eq(t),
+                        // The public answer shows the title.
+                        articles::corrections_version.eq(articles::corrections_version + 1),
                     ))
                     .returning(Article::as_returning())
                     .get_result(conn)?
@@ -483,6 +489,8 @@ fn set_current(
             articles::title.eq(title),
             articles::published_at.eq(published_at),
             articles::updated_at.eq(now()),
+            // A new revision moves the notes' passages (re-anchored in this same transaction).
+            articles::corrections_version.eq(articles::corrections_version + 1),
         ))
         .returning(Article::as_returning())
         .get_result(conn)?)
@@ -510,17 +518,39 @@ pub fn find_by_url(conn: &mut Conn, raw_url: &str) -> Result<Option<Article>> {
 /// `find`, with the API's 404 when there is no such article.
 pub fn require(conn: &mut Conn, id: i64) -> Result<Article> {
     find(conn, id)?
-        .ok_or_else(|| Error::not_found("article_not_found", format!("there is no article {id}")))
+        .ok_or_else(|| Error::not_found(Code::ArticleNotFound, format!("there is no article {id}")))
 }
 
 /// `find_by_url`, with the API's 404 when no article is registered at the URL.
 pub fn require_by_url(conn: &mut Conn, raw_url: &str) -> Result<Article> {
-    find_by_url(conn, raw_url)?.ok_or_else(|| {
-        Error::not_found(
-            "article_not_found",
-            format!("no article is registered at {raw_url}"),
-        )
-    })
+    find_by_url(conn, raw_url)?.ok_or_else(|| not_registered(raw_url))
+}
+
+/// The API's 404 for a URL no article is registered at.
+pub fn not_registered(raw_url: &str) -> Error {
+    Error::not_found(
+        Code::ArticleNotFound,
+        format!("no article is registered at {raw_url}"),
+    )
+}
+
+/// Records that what `GET /api/v1/corrections` shows for the article changed. Called in the
+/// transaction of the change (a note published, amended or retracted; see also `upsert`), so that
+/// every server's in-memory answer is checked against it, whichever process made the change.
+pub fn corrections_changed(conn: &mut Conn, article_id: i64) -> Result<()> {
+    diesel::update(articles::table.find(article_id))
+        .set(articles::corrections_version.eq(articles::corrections_version + 1))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The article at a canonical URL and the version of its public corrections answer.
+pub fn corrections_version(conn: &mut Conn, canonical_url: &str) -> Result<Option<(i64, i64)>> {
+    Ok(articles::table
+        .filter(articles::url.eq(canonical_url))
+        .select((articles::id, articles::corrections_version))
+        .first(conn)
+        .optional()?)
 }
 
 pub fn current_revision(conn: &mut Conn, article: &Article) -> Result<Revision> {

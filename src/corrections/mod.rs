@@ -6,10 +6,10 @@ pub mod markdown;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::accounts::permissions::{self, Action};
 use crate::accounts::User;
 use crate::anchoring::{self, Placement, Subject};
 use crate::articles::{self, Article};
@@ -18,24 +18,17 @@ use crate::db::{self, Conn};
 use crate::error::{Error, Result};
 use crate::events::{self, NewEvent};
 use crate::mail::{NoteMail, Site};
-use crate::reports::{self, workflow, workflow::Resolution, workflow::State};
+use crate::notes::live;
+pub use crate::notes::{Note, NoteKind, NotePlacement};
+use crate::reports;
 use crate::secrets::sha256_hex;
-use crate::text::{self, input};
+use crate::text::{self, input, AnchorMethod};
 use crate::time::{now, rfc3339};
+use crate::workflow;
 
-pub const KINDS: [&str; 4] = ["correction", "clarification", "update", "editors_note"];
 pub const BODY_MAX: usize = 20_000;
 pub const WRONG_RIGHT_MAX: usize = 2000;
 pub const RESOLVES_MAX: usize = 100;
-
-pub fn kind_label(kind: &str) -> &'static str {
-    match kind {
-        "clarification" => "Clarification",
-        "update" => "Update",
-        "editors_note" => "Editor's note",
-        _ => "Correction",
-    }
-}
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,12 +43,12 @@ pub struct NoteInput {
 }
 
 struct ValidNote {
-    kind: String,
+    kind: NoteKind,
     wrong: Option<String>,
     right: Option<String>,
     body_markdown: String,
     body_html: String,
-    placement: String,
+    placement: NotePlacement,
     passage: Option<(String, Option<String>, Option<String>)>,
     resolves: Vec<i64>,
 }
@@ -68,26 +61,22 @@ impl NoteInput {
     fn validate(&self) -> Result<ValidNote> {
         let kind = match trimmed(&self.kind, "kind", usize::MAX)?.as_deref() {
             None => return Err(Error::invalid("kind", "kind is required")),
-            Some(k) if KINDS.contains(&k) => k.to_owned(),
-            Some(k) => {
-                return Err(Error::invalid(
-                    "kind",
-                    format!("`{k}` is not a kind: {}", KINDS.join(", ")),
-                ))
-            }
+            Some(k) => NoteKind::parse(k).ok_or_else(|| {
+                let kinds: Vec<&str> = NoteKind::ALL.iter().map(|k| k.as_str()).collect();
+                Error::invalid("kind", format!("`{k}` is not a kind: {}", kinds.join(", ")))
+            })?,
         };
         let body_markdown = trimmed(&self.body_markdown, "body_markdown", BODY_MAX)?
             .ok_or_else(|| Error::invalid("body_markdown", "body_markdown is required"))?;
         let body_html = markdown::render(&body_markdown);
         let placement = match trimmed(&self.placement, "placement", usize::MAX)?.as_deref() {
-            None => "bottom".to_owned(),
-            Some(p @ ("top" | "bottom")) => p.to_owned(),
-            Some(p) => {
-                return Err(Error::invalid(
+            None => NotePlacement::default(),
+            Some(p) => NotePlacement::parse(p).ok_or_else(|| {
+                Error::invalid(
                     "placement",
                     format!("`{p}` is not a placement: top or bottom"),
-                ))
-            }
+                )
+            })?,
         };
         let passage = match &self.passage {
             None => None,
@@ -131,32 +120,6 @@ impl NoteInput {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = correction_notes)]
-pub struct Note {
-    pub id: i64,
-    pub article_id: i64,
-    pub kind: String,
-    pub wrong: Option<String>,
-    pub right_text: Option<String>,
-    pub body_markdown: String,
-    pub body_html: String,
-    pub placement: String,
-    pub revision_id: i64,
-    pub quote_exact: Option<String>,
-    pub quote_prefix: Option<String>,
-    pub quote_suffix: Option<String>,
-    pub quote_start: Option<i64>,
-    pub quote_end: Option<i64>,
-    pub author_id: i64,
-    pub version: i64,
-    pub published_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub amended_at: Option<NaiveDateTime>,
-    pub retracted_at: Option<NaiveDateTime>,
-    pub retraction_reason: Option<String>,
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct NotePassage {
     pub exact: String,
@@ -171,11 +134,11 @@ pub struct NotePassage {
 #[derive(Debug, Clone, Serialize)]
 pub struct NoteView {
     pub id: i64,
-    pub kind: String,
+    pub kind: NoteKind,
     pub wrong: Option<String>,
     pub right: Option<String>,
     pub body_html: String,
-    pub placement: String,
+    pub placement: NotePlacement,
     pub published_at: String,
     pub updated_at: String,
     pub passage: Option<NotePassage>,
@@ -219,11 +182,11 @@ fn note_passage(conn: &mut Conn, note: &Note) -> Result<Option<NotePassage>> {
 pub fn view(conn: &mut Conn, site: &Site, note: &Note) -> Result<NoteView> {
     Ok(NoteView {
         id: note.id,
-        kind: note.kind.clone(),
+        kind: note.kind,
         wrong: note.wrong.clone(),
         right: note.right_text.clone(),
         body_html: note.body_html.clone(),
-        placement: note.placement.clone(),
+        placement: note.placement,
         published_at: rfc3339(note.published_at),
         updated_at: rfc3339(note.updated_at),
         passage: note_passage(conn, note)?,
@@ -241,12 +204,7 @@ pub fn publish(
     article_id: i64,
     input: &NoteInput,
 ) -> Result<(Article, NoteView)> {
-    if !actor.role().can_publish() {
-        return Err(Error::forbidden(format!(
-            "a {} may not publish correction notes",
-            actor.role().as_str()
-        )));
-    }
+    permissions::require(actor.role, Action::Publish)?;
     let v = input.validate()?;
     db::write(conn, |conn| {
         let article = articles::require(conn, article_id)?;
@@ -265,12 +223,12 @@ pub fn publish(
         let note: Note = diesel::insert_into(correction_notes::table)
             .values((
                 correction_notes::article_id.eq(article.id),
-                correction_notes::kind.eq(&v.kind),
+                correction_notes::kind.eq(v.kind),
                 correction_notes::wrong.eq(&v.wrong),
                 correction_notes::right_text.eq(&v.right),
                 correction_notes::body_markdown.eq(&v.body_markdown),
                 correction_notes::body_html.eq(&v.body_html),
-                correction_notes::placement.eq(&v.placement),
+                correction_notes::placement.eq(v.placement),
                 correction_notes::revision_id.eq(revision.id),
                 correction_notes::quote_exact.eq(located.as_ref().map(|l| l.quote.exact.clone())),
                 correction_notes::quote_prefix.eq(located.as_ref().map(|l| l.quote.prefix.clone())),
@@ -285,7 +243,11 @@ pub fn publish(
             .returning(Note::as_returning())
             .get_result(conn)?;
         if let Some(l) = &located {
-            let method = if l.exact_match { "intake" } else { "fuzzy" };
+            let method = if l.exact_match {
+                AnchorMethod::Intake
+            } else {
+                AnchorMethod::Fuzzy
+            };
             anchoring::insert(
                 conn,
                 Subject::Note(note.id),
@@ -300,17 +262,14 @@ pub fn publish(
                 note_id: Some(note.id),
                 article_id: Some(article.id),
                 actor: Some(actor.id),
-                to: Some(note.kind.clone()),
+                to: Some(note.kind.as_str().into()),
                 ..Default::default()
             },
         )?;
-        let resolution = if v.kind == "clarification" {
-            Resolution::Clarified
-        } else {
-            Resolution::Corrected
-        };
+        articles::corrections_changed(conn, article.id)?;
+        let resolution = workflow::resolution_by_note(note.kind);
         let mail_note = NoteMail {
-            kind_label: kind_label(&note.kind),
+            kind_label: note.kind.label(),
             body_markdown: &note.body_markdown,
             body_html: &note.body_html,
             permalink: permalink(site, note.id),
@@ -323,17 +282,9 @@ pub fn publish(
                     format!("report {} is about another article", report.reference),
                 ));
             }
-            let from = report.state();
-            workflow::check(
-                from,
-                workflow::Move {
-                    to: State::Resolved,
-                    resolution: Some(resolution),
-                },
-                actor.role(),
-                true,
-            )
-            .map_err(|r| reports::refusal_error(r, from).with_field("resolves"))?;
+            let from = report.state;
+            workflow::check(from, workflow::Move::resolve(resolution), actor.role, true)
+                .map_err(|r| reports::refusal_error(r, from).with_field("resolves"))?;
             diesel::insert_into(note_reports::table)
                 .values((
                     note_reports::note_id.eq(note.id),
@@ -345,9 +296,7 @@ pub fn publish(
                 site,
                 actor,
                 &report,
-                State::Resolved,
-                Some(resolution),
-                None,
+                workflow::Move::resolve(resolution),
                 Some(format!("resolved by note {}", note.id)),
                 Some((note.id, &mail_note)),
             )?;
@@ -374,7 +323,7 @@ pub fn live_note_for_report(
     let note: Option<Note> = correction_notes::table
         .inner_join(note_reports::table)
         .filter(note_reports::report_id.eq(report_id))
-        .filter(correction_notes::retracted_at.is_null())
+        .filter(live())
         .order(correction_notes::id.desc())
         .select(Note::as_select())
         .first(conn)
@@ -392,7 +341,7 @@ pub struct ArticleCorrections {
 pub fn for_article(conn: &mut Conn, site: &Site, article: &Article) -> Result<ArticleCorrections> {
     let notes: Vec<Note> = correction_notes::table
         .filter(correction_notes::article_id.eq(article.id))
-        .filter(correction_notes::retracted_at.is_null())
+        .filter(live())
         .order((
             correction_notes::published_at.asc(),
             correction_notes::id.asc(),
@@ -429,47 +378,59 @@ impl Cached {
 }
 
 /// The embed asks for an article's notes on every page view: answers are kept in memory by
-/// canonical article URL and dropped whenever a note or the article changes.
+/// canonical article URL, each with the article's `corrections_version` it was read at.
 ///
-/// A generation counter closes the race between a reader that missed the cache and a writer: an
-/// answer read from the database is stored only if nothing was invalidated since the read began,
-/// so a stale answer can never outlive the change that made it stale.
+/// Every change to an answer bumps that version in the change's own transaction
+/// (`articles::corrections_changed`), so before serving from memory the cache asks the database
+/// for the current version, one indexed read: a change made by another process (the CLI's
+/// `article import`) is seen as soon as one made by this server, and no route has to remember to
+/// invalidate anything.
 #[derive(Default)]
 pub struct CorrectionsCache {
-    state: RwLock<CacheState>,
-}
-
-#[derive(Default)]
-struct CacheState {
-    entries: HashMap<String, Arc<Cached>>,
-    generation: u64,
+    entries: RwLock<HashMap<String, (i64, Arc<Cached>)>>,
 }
 
 impl CorrectionsCache {
-    pub fn get(&self, url: &str) -> Option<Arc<Cached>> {
-        self.state.read().ok()?.entries.get(url).cloned()
+    /// The answer kept for `url`, if it was read at `version`.
+    pub fn get(&self, url: &str, version: i64) -> Option<Arc<Cached>> {
+        let entries = self.entries.read().ok()?;
+        entries
+            .get(url)
+            .filter(|(at, _)| *at == version)
+            .map(|(_, cached)| cached.clone())
     }
 
-    /// Read before loading an answer from the database; hand it back to `put`.
-    pub fn generation(&self) -> u64 {
-        self.state.read().map(|s| s.generation).unwrap_or(0)
-    }
-
-    pub fn put(&self, url: &str, cached: Cached, read_at: u64) -> Arc<Cached> {
+    /// Keeps an answer read at `version`, unless a newer one is kept already (a slow reader
+    /// finishing late must not put back an older answer).
+    pub fn put(&self, url: &str, version: i64, cached: Cached) -> Arc<Cached> {
         let cached = Arc::new(cached);
-        if let Ok(mut state) = self.state.write() {
-            if state.generation == read_at {
-                state.entries.insert(url.to_owned(), cached.clone());
+        if let Ok(mut entries) = self.entries.write() {
+            let newer_kept = entries.get(url).is_some_and(|(at, _)| *at > version);
+            if !newer_kept {
+                entries.insert(url.to_owned(), (version, cached.clone()));
             }
         }
         cached
     }
 
-    pub fn invalidate(&self, url: &str) {
-        if let Ok(mut state) = self.state.write() {
-            state.entries.remove(url);
-            state.generation += 1;
+    /// The public answer for the article at a canonical URL: from memory when its version is
+    /// current, else read (answer and version from one snapshot) and kept.
+    pub fn answer(&self, conn: &mut Conn, site: &Site, canonical_url: &str) -> Result<Arc<Cached>> {
+        let Some((_, version)) = articles::corrections_version(conn, canonical_url)? else {
+            return Err(articles::not_registered(canonical_url));
+        };
+        if let Some(hit) = self.get(canonical_url, version) {
+            return Ok(hit);
         }
+        let (version, body) = db::read(conn, |conn| {
+            let article = articles::require_by_url(conn, canonical_url)?;
+            let (_, version) = articles::corrections_version(conn, canonical_url)?
+                .ok_or_else(|| articles::not_registered(canonical_url))?;
+            let answer = for_article(conn, site, &article)?;
+            let body = serde_json::to_string(&answer).map_err(Error::internal)?;
+            Ok((version, body))
+        })?;
+        Ok(self.put(canonical_url, version, Cached::new(body)))
     }
 }
 
@@ -478,22 +439,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_answer_read_before_an_invalidation_is_not_kept() {
+    fn an_answer_is_served_only_at_its_version_and_never_replaced_by_an_older_one() {
         let cache = CorrectionsCache::default();
-        let read_at = cache.generation();
-        // A note is published while the slow read is still running.
-        cache.invalidate("https://a.example/x");
-        cache.put("https://a.example/x", Cached::new("old".into()), read_at);
-        assert!(cache.get("https://a.example/x").is_none());
-        let read_at = cache.generation();
-        cache.put("https://a.example/x", Cached::new("new".into()), read_at);
+        let url = "https://a.example/x";
+        cache.put(url, 1, Cached::new("one".into()));
         assert_eq!(
-            cache
-                .get("https://a.example/x")
-                .map(|c| c.body.clone())
-                .as_deref(),
-            Some("new")
+            cache.get(url, 1).map(|c| c.body.clone()).as_deref(),
+            Some("one")
         );
+        // A note was published (version 2): the answer at 1 is not served any more.
+        assert!(cache.get(url, 2).is_none());
+        cache.put(url, 2, Cached::new("two".into()));
+        // A slow reader that read version 1 finishes late.
+        cache.put(url, 1, Cached::new("one".into()));
+        assert_eq!(
+            cache.get(url, 2).map(|c| c.body.clone()).as_deref(),
+            Some("two")
+        );
+        assert!(cache.get(url, 1).is_none());
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! The database: an r2d2 pool of SQLite connections with our pragmas, the embedded migrations, and
 //! `Db::run`, which runs blocking diesel work off the async executor.
 
+pub mod errors;
 pub mod schema;
 pub mod search;
+mod text_enum;
 
 use std::time::Duration;
 
@@ -11,11 +13,14 @@ use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnectio
 use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-use crate::error::Error;
+use crate::error::{Code, Error};
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
 pub type Conn = SqliteConnection;
+/// The backend queries are built for. Code outside `db` names this, never `Sqlite`, so that a
+/// second backend is a change here.
+pub type Backend = diesel::sqlite::Sqlite;
 pub type PoolConn = PooledConnection<ConnectionManager<SqliteConnection>>;
 
 /// Per-connection settings. `busy_timeout` comes first so that even the WAL switch waits for a
@@ -37,7 +42,7 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Pragmas {
 pub fn connect(database_url: &str) -> Result<SqliteConnection, Error> {
     use diesel::Connection;
     let mut conn = SqliteConnection::establish(database_url)
-        .map_err(|e| Error::internal(format!("cannot open database {database_url}: {e}")))?;
+        .map_err(|e| Error::internal_while(format!("cannot open database {database_url}"), e))?;
     conn.batch_execute(PRAGMAS)?;
     Ok(conn)
 }
@@ -54,14 +59,18 @@ pub fn for_bulk_load(conn: &mut SqliteConnection) -> Result<(), Error> {
 pub fn migrate(conn: &mut SqliteConnection) -> Result<Vec<String>, Error> {
     let applied = conn
         .run_pending_migrations(MIGRATIONS)
-        .map_err(|e| Error::internal(format!("migration failed: {e}")))?;
+        .map_err(|e| Error::internal_while("migration failed", e))?;
     Ok(applied.iter().map(|v| v.to_string()).collect())
 }
+
+/// Called on the blocking thread after each `Db::run`, whatever its outcome.
+pub type AfterRun = std::sync::Arc<dyn Fn() + Send + Sync>;
 
 /// The shared pool, managed by Rocket.
 #[derive(Clone)]
 pub struct Db {
     pool: Pool<ConnectionManager<SqliteConnection>>,
+    after_run: Option<AfterRun>,
 }
 
 impl Db {
@@ -72,8 +81,22 @@ impl Db {
             .connection_timeout(Duration::from_secs(30))
             .connection_customizer(Box::new(Pragmas))
             .build(manager)
-            .map_err(|e| Error::internal(format!("cannot open database {database_url}: {e}")))?;
-        Ok(Db { pool })
+            .map_err(|e| {
+                Error::internal_while(format!("cannot open database {database_url}"), e)
+            })?;
+        Ok(Db {
+            pool,
+            after_run: None,
+        })
+    }
+
+    /// Runs `hook` after each unit of work, on its thread: how the application learns of what the
+    /// domain did there (mail queued) without every caller having to say so.
+    pub fn after_each_run(self, hook: impl Fn() + Send + Sync + 'static) -> Db {
+        Db {
+            after_run: Some(std::sync::Arc::new(hook)),
+            ..self
+        }
     }
 
     pub fn get(&self) -> Result<PoolConn, Error> {
@@ -90,11 +113,14 @@ impl Db {
     {
         let db = self.clone();
         rocket::tokio::task::spawn_blocking(move || {
-            let mut conn = db.get()?;
-            f(&mut conn)
+            let done = db.get().and_then(|mut conn| f(&mut conn));
+            if let Some(hook) = &db.after_run {
+                hook();
+            }
+            done
         })
         .await
-        .map_err(|e| Error::internal(format!("database task failed: {e}")))?
+        .map_err(|e| Error::internal_while("database task failed", e))?
     }
 }
 
@@ -114,6 +140,16 @@ where
     }
 }
 
+/// Runs `f` in a read transaction: every read in it sees one snapshot of the database, so
+/// values read together agree with each other.
+pub fn read<T, F>(conn: &mut SqliteConnection, f: F) -> Result<T, Error>
+where
+    F: FnOnce(&mut SqliteConnection) -> Result<T, Error>,
+{
+    use diesel::Connection;
+    conn.transaction(f)
+}
+
 /// One round trip, for health checks.
 pub fn ping(conn: &mut SqliteConnection) -> Result<(), Error> {
     use diesel::RunQueryDsl;
@@ -127,7 +163,7 @@ pub fn backup(conn: &mut SqliteConnection, path: &std::path::Path) -> Result<(),
     use diesel::RunQueryDsl;
     if path.exists() {
         return Err(Error::conflict(
-            "backup_exists",
+            Code::BackupExists,
             format!("{} exists already; name a new file", path.display()),
         ));
     }
@@ -137,7 +173,7 @@ pub fn backup(conn: &mut SqliteConnection, path: &std::path::Path) -> Result<(),
     diesel::sql_query("VACUUM INTO ?")
         .bind::<diesel::sql_types::Text, _>(target)
         .execute(conn)
-        .map_err(|e| Error::internal(format!("backup to {target} failed: {e}")))?;
+        .map_err(|e| Error::internal_while(format!("backup to {target} failed"), e))?;
     Ok(())
 }
 

@@ -64,6 +64,7 @@ diesel::table! {
         current_revision_id -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        corrections_version -> BigInt,
     }
 }
 
@@ -228,6 +229,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    password_tokens (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     signin_failures (id) {
         id -> BigInt,
         key -> Text,
@@ -244,6 +256,7 @@ diesel::table! {
 
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(password_tokens -> users (user_id));
 diesel::joinable!(publication_origins -> publications (publication_id));
 diesel::joinable!(articles -> publications (publication_id));
 diesel::joinable!(revisions -> articles (article_id));
@@ -273,6 +286,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     outbox,
     sessions,
+    password_tokens,
     signin_failures,
     report_counts,
 );
+
+diesel::table! {
+    report_counters (sender_hash, publication_id, minute) {
+        sender_hash -> Text,
+        publication_id -> BigInt,
+        minute -> Timestamp,
+        filings -> BigInt,
+    }
+}

@@ -10,6 +10,7 @@ pub use outbox::enqueue;
 use askama::Template;
 
 use crate::error::{Error, Result};
+use crate::workflow::Resolution;
 
 /// What mail needs to know about this server to write links and Message-IDs.
 #[derive(Debug, Clone)]
@@ -38,7 +39,7 @@ pub struct Email {
 
 fn render<T: Template>(t: &T) -> Result<String> {
     t.render()
-        .map_err(|e| Error::internal(format!("email template: {e}")))
+        .map_err(|e| Error::internal_while("email template", e))
 }
 
 /// What the reader is told about their report; shared by the text and HTML bodies.
@@ -75,6 +76,41 @@ pub fn report_received(to: &str, report_id: i64, m: &ReportMail<'_>) -> Result<E
     })
 }
 
+/// What an invited colleague is told; shared by the text and HTML bodies.
+pub struct InviteMail<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub role: &'a str,
+    pub inviter: &'a str,
+    pub link: String,
+    pub signin: String,
+    pub expires: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/invite.txt")]
+struct InviteText<'a> {
+    m: &'a InviteMail<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/invite.html")]
+struct InviteHtml<'a> {
+    m: &'a InviteMail<'a>,
+}
+
+pub fn invite(m: &InviteMail<'_>) -> Result<Email> {
+    Ok(Email {
+        template: "invite",
+        to: m.email.into(),
+        subject: format!("{} invited you to Errata", m.inviter),
+        text: render(&InviteText { m })?,
+        html: render(&InviteHtml { m })?,
+        report_id: None,
+        note_id: None,
+    })
+}
+
 /// The note a resolution points to, as the reader sees it.
 pub struct NoteMail<'a> {
     pub kind_label: &'a str,
@@ -102,22 +138,22 @@ struct ResolvedHtml<'a> {
 }
 
 /// A short outcome line and a sentence for the reader, by resolution.
-pub fn outcome_words(resolution: &str, duplicate_of: Option<&str>) -> (&'static str, String) {
+pub fn outcome_words(resolution: Resolution, duplicate_of: Option<&str>) -> (&'static str, String) {
     match resolution {
-        "corrected" => ("Corrected", "The newsroom agreed and published a correction.".into()),
-        "clarified" => ("Clarified", "The newsroom published a clarification.".into()),
-        "no_error" => (
+        Resolution::Corrected => ("Corrected", "The newsroom agreed and published a correction.".into()),
+        Resolution::Clarified => ("Clarified", "The newsroom published a clarification.".into()),
+        Resolution::NoError => (
             "No error found",
             "The newsroom reviewed the passage and found it accurate as published.".into(),
         ),
-        "duplicate" => (
+        Resolution::Duplicate => (
             "Already reported",
             format!(
                 "Another reader reported the same passage{}. We will write to you again when that report is resolved.",
                 duplicate_of.map(|r| format!(" ({r})")).unwrap_or_default()
             ),
         ),
-        _ => ("Closed", "The newsroom closed the report.".into()),
+        Resolution::Spam => ("Closed", "The newsroom closed the report.".into()),
     }
 }
 
@@ -125,7 +161,7 @@ pub fn report_resolved(
     to: &str,
     report_id: i64,
     m: &ReportMail<'_>,
-    resolution: &str,
+    resolution: Resolution,
     duplicate_of: Option<&str>,
     note: Option<(i64, &NoteMail<'_>)>,
 ) -> Result<Email> {

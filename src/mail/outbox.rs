@@ -10,20 +10,25 @@
 //!   └── discarded <── (an admin discards a queued or failed message)
 //! ```
 
+use std::cell::Cell;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::{AsExpression, FromSqlRow};
 use serde::Serialize;
 
 use crate::db::schema::outbox;
 use crate::db::{self, Conn};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::events::{self, ActedBy, NewEvent};
 use crate::secrets::random_secret;
 use crate::time::now;
 
 use super::{Email, Site};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Where a message is on its way out; stored as its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, AsExpression, FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum OutboxState {
     Queued,
@@ -57,8 +62,24 @@ impl OutboxState {
     }
 }
 
+crate::stored_as_text!(OutboxState, "outbox state");
+
+thread_local! {
+    /// Whether this thread queued mail since it last asked (`take_queued`).
+    static QUEUED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether mail was queued on this thread since the last call; clears the mark. Database work runs
+/// on one blocking thread per unit (`Db::run`), which asks this afterwards (through the hook the
+/// application installs, `worker::wake_when_queued`) so that the worker is woken by the domain
+/// that queued the mail, whoever called it, and no route has to remember to.
+pub fn take_queued() -> bool {
+    QUEUED.with(|q| q.replace(false))
+}
+
 /// Queues `email`; call inside the transaction of the change that causes it.
 pub fn enqueue(conn: &mut Conn, site: &Site, email: Email) -> Result<i64> {
+    QUEUED.with(|q| q.set(true));
     let message_id = format!("<{}@{}>", random_secret(18), site.host);
     let t = now();
     Ok(diesel::insert_into(outbox::table)
@@ -72,7 +93,7 @@ pub fn enqueue(conn: &mut Conn, site: &Site, email: Email) -> Result<i64> {
             outbox::message_id.eq(message_id),
             outbox::report_id.eq(email.report_id),
             outbox::note_id.eq(email.note_id),
-            outbox::state.eq(OutboxState::Queued.as_str()),
+            outbox::state.eq(OutboxState::Queued),
             outbox::attempts.eq(0),
             outbox::next_attempt_at.eq(t),
             outbox::created_at.eq(t),
@@ -116,10 +137,10 @@ pub fn claim_due(conn: &mut Conn, limit: i64) -> Result<Vec<Due>> {
         let due: Vec<Due> = outbox::table
             .filter(
                 outbox::state
-                    .eq(OutboxState::Queued.as_str())
+                    .eq(OutboxState::Queued)
                     .and(outbox::next_attempt_at.le(t))
                     .or(outbox::state
-                        .eq(OutboxState::Sending.as_str())
+                        .eq(OutboxState::Sending)
                         .and(outbox::lease_until.lt(t))),
             )
             .order((outbox::next_attempt_at.asc(), outbox::id.asc()))
@@ -129,7 +150,7 @@ pub fn claim_due(conn: &mut Conn, limit: i64) -> Result<Vec<Due>> {
         let ids: Vec<i64> = due.iter().map(|d| d.id).collect();
         diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
             .set((
-                outbox::state.eq(OutboxState::Sending.as_str()),
+                outbox::state.eq(OutboxState::Sending),
                 outbox::lease_until.eq(t + lease()),
             ))
             .execute(conn)?;
@@ -175,7 +196,7 @@ pub fn record_attempt(
     };
     diesel::update(outbox::table.find(id))
         .set((
-            outbox::state.eq(state.as_str()),
+            outbox::state.eq(state),
             outbox::attempts.eq(attempts),
             outbox::next_attempt_at.eq(next),
             outbox::lease_until.eq(None::<NaiveDateTime>),
@@ -194,7 +215,7 @@ pub struct Listed {
     pub kind: String,
     pub template: String,
     pub recipient: String,
-    pub state: String,
+    pub state: OutboxState,
     pub attempts: i64,
     pub next_attempt_at: NaiveDateTime,
     pub last_error: Option<String>,
@@ -210,21 +231,18 @@ pub fn list(conn: &mut Conn, state: Option<OutboxState>, limit: i64) -> Result<V
         .select(Listed::as_select())
         .into_boxed();
     if let Some(state) = state {
-        query = query.filter(outbox::state.eq(state.as_str()));
+        query = query.filter(outbox::state.eq(state));
     }
     Ok(query.load(conn)?)
 }
 
 fn state_of(conn: &mut Conn, id: i64) -> Result<OutboxState> {
-    let state: Option<String> = outbox::table
+    let state: Option<OutboxState> = outbox::table
         .find(id)
         .select(outbox::state)
         .first(conn)
         .optional()?;
-    let state = state
-        .ok_or_else(|| Error::not_found("outbox_not_found", format!("there is no message {id}")))?;
-    OutboxState::parse(&state)
-        .ok_or_else(|| Error::internal(format!("message {id} has an unknown state")))
+    state.ok_or_else(|| Error::not_found(Code::OutboxNotFound, format!("there is no message {id}")))
 }
 
 fn audit(
@@ -258,20 +276,20 @@ pub fn retry(conn: &mut Conn, id: i64, by: ActedBy<'_>) -> Result<()> {
             OutboxState::Failed | OutboxState::Discarded => {}
             OutboxState::Queued | OutboxState::Sending => {
                 return Err(Error::conflict(
-                    "already_queued",
+                    Code::AlreadyQueued,
                     format!("message {id} is already {}", from.as_str()),
                 ))
             }
             OutboxState::Sent => {
                 return Err(Error::conflict(
-                    "already_sent",
+                    Code::AlreadySent,
                     format!("message {id} was sent; it is not sent twice"),
                 ))
             }
         }
         diesel::update(outbox::table.find(id))
             .set((
-                outbox::state.eq(OutboxState::Queued.as_str()),
+                outbox::state.eq(OutboxState::Queued),
                 outbox::attempts.eq(0),
                 outbox::next_attempt_at.eq(now()),
                 outbox::lease_until.eq(None::<NaiveDateTime>),
@@ -285,7 +303,7 @@ pub fn retry(conn: &mut Conn, id: i64, by: ActedBy<'_>) -> Result<()> {
 pub fn retry_failed(conn: &mut Conn, by: ActedBy<'_>) -> Result<Vec<i64>> {
     db::write(conn, |conn| {
         let ids: Vec<i64> = outbox::table
-            .filter(outbox::state.eq(OutboxState::Failed.as_str()))
+            .filter(outbox::state.eq(OutboxState::Failed))
             .order(outbox::id.asc())
             .select(outbox::id)
             .load(conn)?;
@@ -304,25 +322,25 @@ pub fn discard(conn: &mut Conn, id: i64, by: ActedBy<'_>) -> Result<()> {
             OutboxState::Queued | OutboxState::Failed => {}
             OutboxState::Sending => {
                 return Err(Error::conflict(
-                    "being_sent",
+                    Code::BeingSent,
                     format!("message {id} is being sent right now; try again in a moment"),
                 ))
             }
             OutboxState::Sent => {
                 return Err(Error::conflict(
-                    "already_sent",
+                    Code::AlreadySent,
                     format!("message {id} was already sent"),
                 ))
             }
             OutboxState::Discarded => {
                 return Err(Error::conflict(
-                    "already_discarded",
+                    Code::AlreadyDiscarded,
                     format!("message {id} is already discarded"),
                 ))
             }
         }
         diesel::update(outbox::table.find(id))
-            .set(outbox::state.eq(OutboxState::Discarded.as_str()))
+            .set(outbox::state.eq(OutboxState::Discarded))
             .execute(conn)?;
         audit(conn, by, id, "mail_discarded", from, OutboxState::Discarded)
     })

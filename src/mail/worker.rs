@@ -98,13 +98,23 @@ pub async fn deliver_due(
     Ok(sent)
 }
 
-/// Wakes the worker when a request has queued mail, so delivery does not wait for the next poll.
+/// Wakes the worker when mail was queued, so delivery does not wait for the next poll.
 #[derive(Clone, Default)]
 pub struct Wakeup(pub Arc<Notify>);
 
 impl Wakeup {
     pub fn wake(&self) {
         self.0.notify_one();
+    }
+}
+
+/// The hook for `Db::after_each_run`: wakes the worker after a unit of database work that queued
+/// mail. (A separate process, such as the CLI, cannot wake it: the worker's poll finds that mail.)
+pub fn wake_when_queued(wakeup: Wakeup) -> impl Fn() + Send + Sync + 'static {
+    move || {
+        if super::outbox::take_queued() {
+            wakeup.wake();
+        }
     }
 }
 
@@ -133,4 +143,49 @@ pub async fn run(
 
 fn log_error(e: &Error) {
     log::error!("mail worker: {e}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mail::{Email, Site};
+
+    fn email() -> Email {
+        Email {
+            template: "report_received",
+            to: "ada@example.org".into(),
+            subject: "s".into(),
+            text: "t".into(),
+            html: "h".into(),
+            report_id: None,
+            note_id: None,
+        }
+    }
+
+    /// Whoever queues mail through `Db::run` wakes the worker; work that queues none does not.
+    #[rocket::async_test]
+    async fn mail_queued_in_a_unit_of_work_wakes_the_worker() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let url = dir.path().join("t.db").to_string_lossy().into_owned();
+        let mut conn = crate::db::connect(&url).unwrap();
+        crate::db::migrate(&mut conn).unwrap();
+        let wakeup = Wakeup::default();
+        let db = Db::open(&url, 1)
+            .unwrap()
+            .after_each_run(wake_when_queued(wakeup.clone()));
+        let woken =
+            || rocket::tokio::time::timeout(Duration::from_millis(200), wakeup.0.notified());
+
+        db.run(|_| Ok(())).await.unwrap();
+        assert!(woken().await.is_err(), "nothing was queued");
+
+        let site = Site {
+            base_url: "http://errata.test".into(),
+            host: "errata.test".into(),
+        };
+        db.run(move |conn| outbox::enqueue(conn, &site, email()))
+            .await
+            .unwrap();
+        assert!(woken().await.is_ok(), "the worker is woken");
+    }
 }

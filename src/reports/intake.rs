@@ -11,11 +11,11 @@ use crate::anchoring::{self, Placement, Subject};
 use crate::articles::{self, Article};
 use crate::db::schema::reports;
 use crate::db::{self, Conn};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::events::{self, NewEvent};
 use crate::mail::{self, Site};
 use crate::secrets::random_secret;
-use crate::text::{self, input};
+use crate::text::{self, input, AnchorMethod};
 use crate::time::now;
 
 /// A report as a reader's browser sends it. Every field is optional here so that a missing one
@@ -53,7 +53,7 @@ pub struct ValidReport {
     pub exact: String,
     pub prefix: Option<String>,
     pub suffix: Option<String>,
-    pub category: String,
+    pub category: Category,
     pub description: String,
     pub suggested_correction: Option<String>,
     pub evidence_urls: Vec<String>,
@@ -145,14 +145,13 @@ impl ReportInput {
         let category = keep(
             &mut faults,
             required(&self.category, "category").and_then(|category| {
-                if CATEGORIES.contains(&category.as_str()) {
-                    Ok(category)
-                } else {
-                    Err(Error::invalid(
+                Category::parse(&category).ok_or_else(|| {
+                    let names: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+                    Error::invalid(
                         "category",
-                        format!("category must be one of {}", CATEGORIES.join(", ")),
-                    ))
-                }
+                        format!("category must be one of {}", names.join(", ")),
+                    )
+                })
             }),
         );
         // At least DESCRIPTION_MIN characters a reader can see: say what is wrong.
@@ -231,7 +230,7 @@ impl ReportInput {
             exact: exact.unwrap_or_default(),
             prefix: prefix.flatten(),
             suffix: suffix.flatten(),
-            category: category.unwrap_or_default(),
+            category: category.unwrap_or(Category::Other),
             description: description.unwrap_or_default(),
             suggested_correction: suggested_correction.flatten(),
             evidence_urls: evidence_urls.unwrap_or_default(),
@@ -253,35 +252,98 @@ fn keep<T>(faults: &mut Vec<Error>, checked: Result<T>) -> Option<T> {
     }
 }
 
-/// The 201 answer to a filed report.
+/// The answer to a filed report: 201, or 200 when it is the sender's repeat of a report filed
+/// moments ago (`repeated`), which is answered with the first report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Filed {
     pub id: i64,
     pub reference: String,
-    pub status: String,
+    pub status: State,
     pub status_url: String,
     pub passage: PassageView,
+    #[serde(skip)]
+    pub repeated: bool,
 }
 
-/// Files a report: finds the article and the passage, then writes the report, its anchor, its
-/// event and (if asked) the acknowledgement email in one transaction.
+/// How long a sender's repeat of the same passage and description is taken for the same report
+/// (a double click, a resent form, a reload) rather than a new one.
+pub const REPEAT_WINDOW_MINUTES: i64 = 10;
+
 /// Who sent a report: the hashed address, and the browser origin of a cross-site request.
 #[derive(Debug, Clone, Default)]
 pub struct Sender {
     pub ip_hash: Option<String>,
     pub origin: Option<String>,
+    /// Reports this sender may file per publication and hour (`ratelimit`); 0 for no limit, as
+    /// for the demo's own reports.
+    pub hourly_limit: u32,
 }
 
+/// The sender's own report on the same passage with the same description, filed within the
+/// last `REPEAT_WINDOW_MINUTES`, if there is one. A sender without an address is never matched.
+fn repeated_filing(
+    conn: &mut Conn,
+    sender: &Sender,
+    article_id: i64,
+    exact: &str,
+    description: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<Option<Report>> {
+    let Some(ip_hash) = &sender.ip_hash else {
+        return Ok(None);
+    };
+    let since = now - chrono::Duration::minutes(REPEAT_WINDOW_MINUTES);
+    Ok(reports::table
+        .filter(reports::ip_hash.eq(ip_hash))
+        .filter(reports::article_id.eq(article_id))
+        .filter(reports::quote_exact.eq(exact))
+        .filter(reports::description.eq(description))
+        .filter(reports::created_at.ge(since))
+        .order(reports::id.asc())
+        .select(Report::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// A sender already over the hourly limit is refused before the passage search, which can be
+/// costly, unless the filing may be a repeat of their recent report (answered with that report).
+fn refuse_early_over_the_limit(
+    conn: &mut Conn,
+    input: &ValidReport,
+    sender: &Sender,
+) -> Result<()> {
+    let (Some(ip_hash), limit @ 1..) = (&sender.ip_hash, sender.hourly_limit) else {
+        return Ok(());
+    };
+    let Some(article) = articles::find_by_url(conn, &input.article_url)? else {
+        return Ok(());
+    };
+    let t = now();
+    let since = t - chrono::Duration::minutes(REPEAT_WINDOW_MINUTES);
+    let maybe_repeat: i64 = reports::table
+        .filter(reports::ip_hash.eq(ip_hash))
+        .filter(reports::article_id.eq(article.id))
+        .filter(reports::description.eq(&input.description))
+        .filter(reports::created_at.ge(since))
+        .count()
+        .get_result(conn)?;
+    if maybe_repeat > 0 {
+        return Ok(());
+    }
+    crate::ratelimit::check(conn, Some(ip_hash), article.publication_id, limit, t)
+}
+
+/// Files a report: finds the article and the passage, then writes the report, its anchor, its
+/// event and (if asked) the acknowledgement email in one transaction. A repeat of the sender's
+/// report of moments ago gives that report back; past the sender's hourly limit nothing is
+/// written and the answer is 429 (both checked under the write lock, so concurrent filings
+/// cannot slip past either).
 pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -> Result<Filed> {
     // Locating can take a fuzzy search: do it before taking the write lock, and inside the
     // transaction only check that the article has not moved on to a newer revision meanwhile.
     let place = |conn: &mut Conn| -> Result<(Article, articles::Revision, text::Located)> {
-        let article = articles::require_by_url(conn, &input.article_url).map_err(|e| {
-            if e.code == "article_not_found" {
-                e.with_field("article_url")
-            } else {
-                e
-            }
+        let article = articles::find_by_url(conn, &input.article_url)?.ok_or_else(|| {
+            articles::not_registered(&input.article_url).with_field("article_url")
         })?;
         if let Some(origin) = &sender.origin {
             // A page may report only on its own publication's articles.
@@ -289,7 +351,7 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
                 return Err(Error::forbidden(format!(
                     "pages on {origin} may not report on articles of another publication"
                 ))
-                .with_code("origin_not_allowed"));
+                .with_code(Code::OriginNotAllowed));
             }
         }
         let revision = articles::current_revision(conn, &article)?;
@@ -302,6 +364,7 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
         )?;
         Ok((article, revision, located))
     };
+    refuse_early_over_the_limit(conn, input, &sender)?;
     let first = place(conn)?;
     db::write(conn, |conn| {
         let still_current = articles::find(conn, first.0.id)?
@@ -312,6 +375,30 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
             place(conn)?
         };
         let t = now();
+        if let Some(first) = repeated_filing(
+            conn,
+            &sender,
+            article.id,
+            &located.quote.exact,
+            &input.description,
+            t,
+        )? {
+            return Ok(Filed {
+                id: first.id,
+                reference: first.reference.clone(),
+                status: first.state,
+                status_url: site.status_url(&first.status_token),
+                passage: PassageView::of(&first),
+                repeated: true,
+            });
+        }
+        crate::ratelimit::take(
+            conn,
+            sender.ip_hash.as_deref(),
+            article.publication_id,
+            sender.hourly_limit,
+            t,
+        )?;
         let token = random_secret(24);
         let report: Report =
             diesel::insert_into(reports::table)
@@ -325,7 +412,7 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
                     reports::quote_suffix.eq(&located.quote.suffix),
                     reports::quote_start.eq(located.start as i64),
                     reports::quote_end.eq(located.end as i64),
-                    reports::category.eq(&input.category),
+                    reports::category.eq(input.category),
                     reports::description.eq(&input.description),
                     reports::suggested_correction.eq(&input.suggested_correction),
                     reports::evidence_urls
@@ -334,7 +421,7 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
                     reports::reporter_name.eq(&input.reporter_name),
                     reports::reporter_email.eq(&input.reporter_email),
                     reports::notify.eq(input.notify),
-                    reports::state.eq(State::New.as_str()),
+                    reports::state.eq(State::New),
                     reports::ip_hash.eq(&sender.ip_hash),
                     reports::created_at.eq(t),
                     reports::updated_at.eq(t),
@@ -350,9 +437,9 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
             ..report
         };
         let method = if located.exact_match {
-            "intake"
+            AnchorMethod::Intake
         } else {
-            "fuzzy"
+            AnchorMethod::Fuzzy
         };
         anchoring::insert(
             conn,
@@ -377,9 +464,10 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
         Ok(Filed {
             id: report.id,
             reference: report.reference.clone(),
-            status: report.state.clone(),
+            status: report.state,
             status_url: site.status_url(&report.status_token),
             passage: PassageView::of(&report),
+            repeated: false,
         })
     })
 }

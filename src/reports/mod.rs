@@ -8,8 +8,10 @@ pub mod reattach;
 pub mod transition;
 pub mod triage;
 pub mod view;
-pub mod workflow;
 
+/// The state machine sits below reports (anchoring and publishing ask it too); reached from here
+/// as well, where a reader of reports looks for it.
+pub use crate::workflow;
 pub use bulk::*;
 pub use intake::*;
 pub use reattach::*;
@@ -19,34 +21,69 @@ pub use view::*;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::{AsExpression, FromSqlRow};
 use serde::Serialize;
 
 use crate::articles::Article;
 use crate::db::schema::reports;
 use crate::db::Conn;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::mail::{ReportMail, Site};
-use workflow::State;
+use workflow::{Resolution, State};
 
-pub const CATEGORIES: [&str; 6] = [
-    "factual_error",
-    "misquote",
-    "outdated",
-    "missing_context",
-    "typo",
-    "other",
-];
-/// A category as a reader reads it.
-pub fn category_label(category: &str) -> &'static str {
-    match category {
-        "factual_error" => "Factual error",
-        "misquote" => "Misquote",
-        "outdated" => "Outdated",
-        "missing_context" => "Missing context",
-        "typo" => "Typo",
-        _ => "Other",
+/// What kind of inaccuracy a reader reports; stored as its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, AsExpression, FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    FactualError,
+    Misquote,
+    Outdated,
+    MissingContext,
+    Typo,
+    Other,
+}
+
+impl Category {
+    /// In the order the reader's form offers them.
+    pub const ALL: [Category; 6] = [
+        Category::FactualError,
+        Category::Misquote,
+        Category::Outdated,
+        Category::MissingContext,
+        Category::Typo,
+        Category::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::FactualError => "factual_error",
+            Category::Misquote => "misquote",
+            Category::Outdated => "outdated",
+            Category::MissingContext => "missing_context",
+            Category::Typo => "typo",
+            Category::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Category> {
+        Category::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// The category as a reader reads it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Category::FactualError => "Factual error",
+            Category::Misquote => "Misquote",
+            Category::Outdated => "Outdated",
+            Category::MissingContext => "Missing context",
+            Category::Typo => "Typo",
+            Category::Other => "Other",
+        }
     }
 }
+
+crate::stored_as_text!(Category, "report category");
 
 pub const DESCRIPTION_MIN: usize = 10;
 pub const DESCRIPTION_MAX: usize = 5000;
@@ -71,15 +108,15 @@ pub struct Report {
     pub quote_suffix: String,
     pub quote_start: i64,
     pub quote_end: i64,
-    pub category: String,
+    pub category: Category,
     pub description: String,
     pub suggested_correction: Option<String>,
     pub evidence_urls: String,
     pub reporter_name: Option<String>,
     pub reporter_email: Option<String>,
     pub notify: bool,
-    pub state: String,
-    pub resolution: Option<String>,
+    pub state: State,
+    pub resolution: Option<Resolution>,
     pub assignee_id: Option<i64>,
     pub duplicate_of: Option<i64>,
     pub ip_hash: Option<String>,
@@ -89,8 +126,9 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn state(&self) -> State {
-        State::parse(&self.state).unwrap_or(State::New)
+    /// Whether the report is still being worked on (see `State::is_open`).
+    pub fn is_open(&self) -> bool {
+        self.state.is_open()
     }
 
     pub fn evidence(&self) -> Vec<String> {
@@ -141,25 +179,22 @@ fn mail_view<'a>(r: &'a Report, article: &'a Article, site: &Site) -> ReportMail
     }
 }
 
-pub fn find(conn: &mut Conn, id: i64) -> Result<Report> {
-    reports::table
+fn find_row(conn: &mut Conn, id: i64) -> Result<Option<Report>> {
+    Ok(reports::table
         .find(id)
         .select(Report::as_select())
         .first(conn)
-        .optional()?
-        .ok_or_else(|| Error::not_found("report_not_found", format!("there is no report {id}")))
+        .optional()?)
 }
 
-/// `find` for an id named in a request body: a missing report is that field's fault (422); any
-/// other failure stays what it is.
+pub fn find(conn: &mut Conn, id: i64) -> Result<Report> {
+    find_row(conn, id)?
+        .ok_or_else(|| Error::not_found(Code::ReportNotFound, format!("there is no report {id}")))
+}
+
+/// `find` for an id named in a request body: a missing report is that field's fault (422).
 pub fn find_referenced(conn: &mut Conn, id: i64, field: &str) -> Result<Report> {
-    find(conn, id).map_err(|e| {
-        if e.code == "report_not_found" {
-            Error::invalid(field, format!("there is no report {id}"))
-        } else {
-            e
-        }
-    })
+    find_row(conn, id)?.ok_or_else(|| Error::invalid(field, format!("there is no report {id}")))
 }
 
 #[cfg(test)]
@@ -169,7 +204,14 @@ mod tests {
     #[test]
     fn every_category_has_a_label_of_its_own() {
         let labels: std::collections::HashSet<&str> =
-            CATEGORIES.iter().map(|c| category_label(c)).collect();
-        assert_eq!(labels.len(), CATEGORIES.len());
+            Category::ALL.iter().map(|c| c.label()).collect();
+        assert_eq!(labels.len(), Category::ALL.len());
+        for c in Category::ALL {
+            assert_eq!(Category::parse(c.as_str()), Some(c));
+            assert_eq!(
+                serde_json::to_value(c).ok(),
+                Some(serde_json::json!(c.as_str()))
+            );
+        }
     }
 }

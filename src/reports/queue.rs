@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sqlite::Sqlite;
 
 use super::workflow::State;
 use super::*;
@@ -36,7 +35,7 @@ pub struct QueueFilter {
     pub state: State,
     pub publication_id: Option<i64>,
     pub article_id: Option<i64>,
-    pub category: Option<String>,
+    pub category: Option<Category>,
     pub assignee: AssigneeFilter,
     /// Only reports filed at least this many hours ago.
     pub older_than_hours: Option<i64>,
@@ -82,7 +81,7 @@ impl QueueItem {
 
     /// An open report older than its publication's target time.
     pub fn overdue(&self, at: NaiveDateTime) -> bool {
-        self.report.state() != State::Resolved && self.age_hours(at) >= self.target_hours
+        self.report.state.is_open() && self.age_hours(at) >= self.target_hours
     }
 }
 
@@ -141,12 +140,12 @@ pub fn page(conn: &mut Conn, f: &QueueFilter) -> Result<QueuePage> {
     })
 }
 
-type ReportQuery = reports::BoxedQuery<'static, Sqlite>;
+type ReportQuery = reports::BoxedQuery<'static, db::Backend>;
 
 /// The reports in `f`'s state that pass its filters, all but the search and the page's place.
 fn filtered(f: &QueueFilter) -> ReportQuery {
     let mut query = reports::table
-        .filter(reports::state.eq(f.state.as_str()))
+        .filter(reports::state.eq(f.state))
         .into_boxed();
     if let Some(p) = f.publication_id {
         query = query.filter(
@@ -161,7 +160,7 @@ fn filtered(f: &QueueFilter) -> ReportQuery {
         query = query.filter(reports::article_id.eq(a));
     }
     if let Some(c) = &f.category {
-        query = query.filter(reports::category.eq(c.clone()));
+        query = query.filter(reports::category.eq(*c));
     }
     query = match f.assignee {
         AssigneeFilter::Anyone => query,
@@ -333,14 +332,14 @@ mod tests {
                 quote_suffix: String::new(),
                 quote_start: 0,
                 quote_end: 0,
-                category: "typo".into(),
+                category: Category::Typo,
                 description: String::new(),
                 suggested_correction: None,
                 evidence_urls: "[]".into(),
                 reporter_name: None,
                 reporter_email: None,
                 notify: false,
-                state: "new".into(),
+                state: State::New,
                 resolution: None,
                 assignee_id: None,
                 duplicate_of: None,
@@ -381,7 +380,7 @@ mod tests {
         i.target_hours = 72;
         assert!(!i.overdue(now()));
         i.target_hours = 48;
-        i.report.state = "resolved".into();
+        i.report.state = State::Resolved;
         assert!(!i.overdue(now()));
     }
 }

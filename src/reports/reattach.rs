@@ -3,13 +3,14 @@
 use serde::Deserialize;
 
 use super::*;
+use crate::accounts::permissions::{self, Action};
 use crate::accounts::User;
 use crate::anchoring::{self, Placement, Subject};
 use crate::articles::{self};
 use crate::db::{self, Conn};
 use crate::error::{Error, Result};
 use crate::events::{self, NewEvent};
-use crate::text::{self};
+use crate::text::{self, AnchorMethod};
 
 /// An editor's hand placement of a report's passage on the current revision.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -26,6 +27,7 @@ pub struct AnchorInput {
 }
 
 pub fn attach(conn: &mut Conn, actor: &User, id: i64, input: &AnchorInput) -> Result<Report> {
+    permissions::require(actor.role, Action::Reattach)?;
     db::write(conn, |conn| {
         let report = find(conn, id)?;
         let article = articles::find(conn, report.article_id)?
@@ -98,7 +100,7 @@ pub fn attach(conn: &mut Conn, actor: &User, id: i64, input: &AnchorInput) -> Re
             conn,
             Subject::Report(report.id),
             revision.id,
-            &Placement::anchored("manual", 1.0, start, end),
+            &Placement::anchored(AnchorMethod::Manual, 1.0, start, end),
         )?;
         events::record(
             conn,
@@ -107,8 +109,8 @@ pub fn attach(conn: &mut Conn, actor: &User, id: i64, input: &AnchorInput) -> Re
                 report_id: Some(report.id),
                 article_id: Some(article.id),
                 actor: Some(actor.id),
-                from: before.map(|b| b.status),
-                to: Some(row.status),
+                from: before.map(|b| b.status.as_str().into()),
+                to: Some(row.status.as_str().into()),
                 body: Some(format!(
                     "placed by hand on [{start}, {end}) of revision {}",
                     revision.number

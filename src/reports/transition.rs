@@ -8,11 +8,12 @@ use super::workflow::{Move, Refusal, Resolution, State};
 use super::*;
 use crate::accounts::User;
 use crate::articles::{self};
-use crate::db::schema::{correction_notes, note_reports, reports};
+use crate::db::schema::reports;
 use crate::db::{self, Conn};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::events::{self, NewEvent};
 use crate::mail::{self, Site};
+use crate::notes;
 use crate::time::now;
 
 /// A move requested through the API.
@@ -25,23 +26,13 @@ pub struct TransitionInput {
     pub note: Option<String>,
 }
 
-fn has_live_note(conn: &mut Conn, report_id: i64) -> Result<bool> {
-    let n: i64 = note_reports::table
-        .inner_join(correction_notes::table)
-        .filter(note_reports::report_id.eq(report_id))
-        .filter(correction_notes::retracted_at.is_null())
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
-}
-
 /// Turns a refusal of the state machine into the API's answer.
 pub fn refusal_error(refusal: Refusal, from: State) -> Error {
     match refusal {
         Refusal::Invalid { allowed } => {
             let names: Vec<String> = allowed.iter().map(|s| s.as_str().to_owned()).collect();
             let mut e = Error::conflict(
-                "invalid_transition",
+                Code::InvalidTransition,
                 format!(
                     "a {} report can move only to: {}",
                     from.as_str(),
@@ -60,19 +51,16 @@ pub fn refusal_error(refusal: Refusal, from: State) -> Error {
     }
 }
 
-/// The original a duplicate should point at: follows `duplicate_of` to the root.
+/// The original a duplicate should point at: follows `duplicate_of` to the root, asking the
+/// state machine at every link.
 fn duplicate_root(conn: &mut Conn, report: &Report, target_id: i64) -> Result<i64> {
     let mut id = target_id;
     for _ in 0..32 {
-        if id == report.id {
-            return Err(Error::invalid(
-                "duplicate_of",
-                "a report cannot be a duplicate of itself",
-            ));
-        }
+        workflow::check_duplicate_target(report.id, id)
+            .map_err(|r| refusal_error(r, report.state))?;
         let target = find_referenced(conn, id, "duplicate_of")?;
-        match (target.resolution.as_deref(), target.duplicate_of) {
-            (Some("duplicate"), Some(next)) => id = next,
+        match (target.resolution, target.duplicate_of) {
+            (Some(Resolution::Duplicate), Some(next)) => id = next,
             _ => return Ok(id),
         }
     }
@@ -111,27 +99,18 @@ pub fn transition(
     let note = optional_text(&input.note, "note", COMMENT_MAX)?;
     db::write(conn, |conn| {
         let report = find(conn, id)?;
-        let from = report.state();
-        let has_note = has_live_note(conn, report.id)?;
-        workflow::check(from, Move { to, resolution }, actor.role(), has_note)
-            .map_err(|r| refusal_error(r, from))?;
-        let duplicate_of = match (resolution, input.duplicate_of) {
-            (Some(Resolution::Duplicate), Some(target)) => {
-                Some(duplicate_root(conn, &report, target)?)
-            }
-            (Some(Resolution::Duplicate), None) => {
-                return Err(Error::invalid(
-                    "duplicate_of",
-                    "marking a duplicate needs duplicate_of: the original report's id",
-                ))
-            }
-            (_, Some(_)) => {
-                return Err(Error::invalid(
-                    "duplicate_of",
-                    "duplicate_of is only given with the resolution duplicate",
-                ))
-            }
-            (_, None) => None,
+        let from = report.state;
+        let has_note = notes::has_live_note(conn, report.id)?;
+        let mv = Move {
+            to,
+            resolution,
+            duplicate_of: input.duplicate_of,
+        };
+        workflow::check(from, mv, actor.role, has_note).map_err(|r| refusal_error(r, from))?;
+        // The state machine allowed `duplicate_of` only with a duplicate resolution.
+        let duplicate_of = match mv.duplicate_of {
+            Some(target) => Some(duplicate_root(conn, &report, target)?),
+            None => None,
         };
         if let Some(root) = duplicate_of {
             // Reports that followed this one now follow its original, so their readers still
@@ -170,9 +149,7 @@ pub fn transition(
             site,
             actor,
             &report,
-            to,
-            resolution,
-            duplicate_of,
+            Move { duplicate_of, ..mv },
             note.clone(),
             None,
         )
@@ -181,24 +158,26 @@ pub fn transition(
 
 /// Writes a move that the state machine has allowed: the row, the event, and the emails. Also used
 /// by publishing, which resolves reports with the note it creates.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn apply(
     conn: &mut Conn,
     site: &Site,
     actor: &User,
     report: &Report,
-    to: State,
-    resolution: Option<Resolution>,
-    duplicate_of: Option<i64>,
+    mv: Move,
     note_text: Option<String>,
     published: Option<(i64, &mail::NoteMail<'_>)>,
 ) -> Result<Report> {
+    let Move {
+        to,
+        resolution,
+        duplicate_of,
+    } = mv;
     let t = now();
-    let resolved = to == State::Resolved;
+    let resolved = !to.is_open();
     let updated: Report = diesel::update(reports::table.find(report.id))
         .set((
-            reports::state.eq(to.as_str()),
-            reports::resolution.eq(resolution.map(Resolution::as_str)),
+            reports::state.eq(to),
+            reports::resolution.eq(resolution),
             reports::duplicate_of.eq(duplicate_of),
             reports::resolved_at.eq(if resolved { Some(t) } else { None }),
             reports::updated_at.eq(t),
@@ -217,7 +196,7 @@ pub(crate) fn apply(
             note_id: published.map(|p| p.0),
             article_id: Some(report.article_id),
             actor: Some(actor.id),
-            from: Some(report.state.clone()),
+            from: Some(report.state.as_str().into()),
             to: Some(to_value),
             body: note_text,
             ..Default::default()
@@ -248,7 +227,7 @@ fn notify_resolution(
     if resolution != Resolution::Duplicate {
         let followers: Vec<Report> = reports::table
             .filter(reports::duplicate_of.eq(report.id))
-            .filter(reports::resolution.eq(Resolution::Duplicate.as_str()))
+            .filter(reports::resolution.eq(Resolution::Duplicate))
             .select(Report::as_select())
             .load(conn)?;
         recipients.extend(followers);
@@ -259,7 +238,7 @@ fn notify_resolution(
             to,
             r.id,
             &mail_view(r, &article, site),
-            resolution.as_str(),
+            resolution,
             original_ref.as_deref(),
             published,
         )?;

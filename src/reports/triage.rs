@@ -4,6 +4,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::*;
+use crate::accounts::permissions::{self, Action};
 use crate::accounts::User;
 use crate::db::schema::{reports, users};
 use crate::db::{self, Conn};
@@ -28,6 +29,7 @@ pub fn comment(
     id: i64,
     body: &Option<String>,
 ) -> Result<CommentView> {
+    permissions::require(actor.role, Action::Comment)?;
     let body = input::required(body.as_deref(), "body", 1, COMMENT_MAX)?;
     db::write(conn, |conn| {
         let report = find(conn, id)?;
@@ -61,6 +63,7 @@ pub fn comment(
 
 /// Assigns a report to an active user, or clears the assignee with `None`.
 pub fn assign(conn: &mut Conn, actor: &User, id: i64, user_id: Option<i64>) -> Result<Report> {
+    permissions::require(actor.role, Action::Assign)?;
     db::write(conn, |conn| {
         let report = find(conn, id)?;
         if let Some(uid) = user_id {

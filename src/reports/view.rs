@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::workflow::State;
+use super::workflow::{Resolution, State};
 use super::*;
 use crate::accounts::{self, User};
 use crate::anchoring::{self, AnchorView, Subject};
@@ -44,11 +44,11 @@ pub struct ReportView {
     pub id: i64,
     pub reference: String,
     pub article: ArticleRef,
-    pub state: String,
+    pub state: State,
     /// The same as `state`; the name the reader-facing answers use.
-    pub status: String,
-    pub resolution: Option<String>,
-    pub category: String,
+    pub status: State,
+    pub resolution: Option<Resolution>,
+    pub category: Category,
     pub description: String,
     pub suggested_correction: Option<String>,
     pub evidence_urls: Vec<String>,
@@ -142,10 +142,10 @@ fn view_with(
         id: r.id,
         reference: r.reference.clone(),
         article: lookups.article(conn, r.article_id)?,
-        state: r.state.clone(),
-        status: r.state.clone(),
-        resolution: r.resolution.clone(),
-        category: r.category.clone(),
+        state: r.state,
+        status: r.state,
+        resolution: r.resolution,
+        category: r.category,
         description: r.description.clone(),
         suggested_correction: r.suggested_correction.clone(),
         evidence_urls: r.evidence(),
@@ -159,7 +159,7 @@ fn view_with(
         passage: PassageView::of(r),
         anchor,
         notes: note_ids(conn, r.id)?,
-        allowed_transitions: workflow::allowed_for(r.state(), viewer.role()),
+        allowed_transitions: workflow::allowed_for(r.state, viewer.role),
         created_at: rfc3339(r.created_at),
         updated_at: rfc3339(r.updated_at),
         resolved_at: rfc3339_opt(r.resolved_at),
@@ -194,7 +194,7 @@ pub fn list(
 ) -> Result<(Vec<ReportView>, Option<i64>)> {
     let mut query = reports::table.select(Report::as_select()).into_boxed();
     if let Some(state) = q.state {
-        query = query.filter(reports::state.eq(state.as_str()));
+        query = query.filter(reports::state.eq(state));
     }
     if let Some(article) = q.article_id {
         query = query.filter(reports::article_id.eq(article));

@@ -10,6 +10,7 @@
 //! the version-history page. [`input`] holds the rule every text field of a request obeys. No I/O,
 //! no database, no HTTP.
 
+pub mod anchor_status;
 pub mod approx;
 mod bounded;
 pub mod canonical;
@@ -21,13 +22,12 @@ pub mod reanchor;
 pub mod search;
 pub mod selector;
 
+pub use anchor_status::{AnchorMethod, AnchorStatus};
 pub use canonical::{canonical_from_html, canonical_from_text};
 pub use diff::{word_diff, DiffOp, DiffSpan};
 pub use fold::fold;
 pub use locate::{locate, LocateError, Located};
-pub use reanchor::{
-    AnchorMethod, AnchorStatus, Candidate, PriorAnchor, Reanchored, RevisionChange,
-};
+pub use reanchor::{Candidate, PriorAnchor, Reanchored, RevisionChange};
 pub use selector::{cp_len, cp_slice, quote_at, utf16_to_cp, TextQuote, CONTEXT_LEN};
 
 /// Fixtures shared by the tests of several submodules.

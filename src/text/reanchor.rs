@@ -3,11 +3,11 @@
 //! diff is shifted; anything else goes through a fuzzy search whose candidates must clear
 //! fixed thresholds, because a wrong anchor is worse than an orphan that an editor re-attaches.
 
-use std::fmt;
 use std::ops::Range;
 
 use serde::Serialize;
 
+use super::anchor_status::{AnchorMethod, AnchorStatus};
 use super::diff::{Alignment, DIFF_WORK};
 use super::fold::{fold_chars, is_word_char};
 use super::search::{
@@ -18,104 +18,6 @@ use super::selector::{CharIndex, TextQuote, CONTEXT_LEN};
 
 /// Two accepted passages whose scores are this close are indistinguishable.
 const AMBIGUITY_MARGIN: f64 = 0.01;
-
-/// Where an anchor stands after a revision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AnchorStatus {
-    /// The passage's text is where the anchor says.
-    Anchored,
-    /// The passage was found, but its words have changed.
-    Drifted,
-    /// The passage was replaced by a published correction (set by the server).
-    Corrected,
-    /// Two places fit equally well; an editor must choose.
-    Ambiguous,
-    /// The passage could not be found; `now_reads` tells what the old span became.
-    Orphaned,
-}
-
-impl AnchorStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AnchorStatus::Anchored => "anchored",
-            AnchorStatus::Drifted => "drifted",
-            AnchorStatus::Corrected => "corrected",
-            AnchorStatus::Ambiguous => "ambiguous",
-            AnchorStatus::Orphaned => "orphaned",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "anchored" => AnchorStatus::Anchored,
-            "drifted" => AnchorStatus::Drifted,
-            "corrected" => AnchorStatus::Corrected,
-            "ambiguous" => AnchorStatus::Ambiguous,
-            "orphaned" => AnchorStatus::Orphaned,
-            _ => return None,
-        })
-    }
-}
-
-impl fmt::Display for AnchorStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// How an anchor was placed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AnchorMethod {
-    /// Located when the report was filed.
-    Intake,
-    /// The canonical text did not change.
-    Unchanged,
-    /// Shifted along an unchanged stretch of the diff.
-    Diff,
-    /// Found by the fuzzy search.
-    Fuzzy,
-    /// A moved paragraph or sentence, recognised by its own paragraph's context.
-    Moved,
-    /// Attached by an editor (set by the server).
-    Manual,
-    /// Not placed (orphaned).
-    None,
-}
-
-impl AnchorMethod {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AnchorMethod::Intake => "intake",
-            AnchorMethod::Unchanged => "unchanged",
-            AnchorMethod::Diff => "diff",
-            AnchorMethod::Fuzzy => "fuzzy",
-            AnchorMethod::Moved => "moved",
-            AnchorMethod::Manual => "manual",
-            AnchorMethod::None => "none",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "intake" => AnchorMethod::Intake,
-            "unchanged" => AnchorMethod::Unchanged,
-            "diff" => AnchorMethod::Diff,
-            "fuzzy" => AnchorMethod::Fuzzy,
-            "moved" => AnchorMethod::Moved,
-            "manual" => AnchorMethod::Manual,
-            "none" => AnchorMethod::None,
-            _ => return None,
-        })
-    }
-}
-
-impl fmt::Display for AnchorMethod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// An anchor in the previous revision: its span and the quote selector stored for it.
 #[derive(Debug, Clone, PartialEq)]

@@ -14,7 +14,7 @@ use super::guards::{
 use super::App;
 use crate::articles::{self, Article};
 use crate::corrections::{self, Cached, NoteInput};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::reports::{
     self, workflow::State as ReportState, AnchorInput, ListQuery, ReportInput, TransitionInput,
 };
@@ -84,8 +84,6 @@ async fn put_article(
         .db
         .run(move |conn| crate::anchoring::upsert_article(conn, &input))
         .await?;
-    // A new title or a moved note passage changes the public answer too.
-    app.cache.invalidate(&done.article.url);
     let status = if done.created {
         Status::Created
     } else {
@@ -234,7 +232,7 @@ async fn revision_diff(
             articles::require(conn, id)?;
             let new = articles::revision_by_number(conn, id, number)?.ok_or_else(|| {
                 Error::not_found(
-                    "revision_not_found",
+                    Code::RevisionNotFound,
                     format!("article {id} has no revision {number}"),
                 )
             })?;
@@ -273,12 +271,10 @@ async fn publish_correction(
     let site = app.site.clone();
     let input = body.0;
     let user = auth.user;
-    let (article, note) = app
+    let (_, note) = app
         .db
         .run(move |conn| corrections::publish(conn, &site, &user, id, &input))
         .await?;
-    app.cache.invalidate(&article.url);
-    app.wakeup.wake();
     Ok((Status::Created, Json(note)))
 }
 
@@ -337,24 +333,12 @@ async fn corrections_for_url(
 ) -> Result<Cacheable> {
     let raw = url_param(url)?;
     let canonical = articles::canonical_url(&raw).map_err(|m| Error::invalid("url", m))?;
-    let cached = match app.cache.get(&canonical) {
-        Some(c) => c,
-        None => {
-            let generation = app.cache.generation();
-            let site = app.site.clone();
-            let key = canonical.clone();
-            let answer = app
-                .db
-                .run(move |conn| {
-                    let article = articles::require_by_url(conn, &key)?;
-                    corrections::for_article(conn, &site, &article)
-                })
-                .await?;
-            let body =
-                serde_json::to_string(&answer).map_err(|e| Error::internal(e.to_string()))?;
-            app.cache.put(&canonical, Cached::new(body), generation)
-        }
-    };
+    let cache = app.cache.clone();
+    let site = app.site.clone();
+    let cached = app
+        .db
+        .run(move |conn| cache.answer(conn, &site, &canonical))
+        .await?;
     let not_modified = inm
         .0
         .as_deref()
@@ -384,19 +368,20 @@ async fn file_report(
     body: JsonBody<ReportInput>,
 ) -> Result<(Status, Json<reports::Filed>)> {
     let valid = body.0.validate()?;
-    app.limiter.check(&sender)?;
     let site = app.site.clone();
+    let sender = reports::Sender {
+        ip_hash: sender.0,
+        origin: origin.0,
+        hourly_limit: app.settings.report_rate_limit,
+    };
     let filed = app
         .db
-        .run(move |conn| {
-            let sender = reports::Sender {
-                ip_hash: sender.0,
-                origin: origin.0,
-            };
-            reports::file(conn, &site, &valid, sender)
-        })
+        .run(move |conn| reports::file(conn, &site, &valid, sender))
         .await?;
-    app.wakeup.wake();
+    if filed.repeated {
+        // The sender's own report of moments ago: the same answer, nothing new written.
+        return Ok((Status::Ok, Json(filed)));
+    }
     Ok((Status::Created, Json(filed)))
 }
 
@@ -563,7 +548,6 @@ async fn transition_report(
             reports::view(conn, &report, &user, true)
         })
         .await?;
-    app.wakeup.wake();
     Ok(Json(view))
 }
 

@@ -16,7 +16,7 @@ use rocket::{catch, catchers, Catcher, Request};
 
 use super::guards::GuardFailure;
 use super::security_headers;
-use crate::error::Error;
+use crate::error::{Code, Error};
 
 pub fn all() -> Vec<Catcher> {
     catchers![any_error]
@@ -82,37 +82,45 @@ fn any_error(status: Status, req: &Request<'_>) -> Caught {
 fn api_error(status: Status, req: &Request<'_>, allow: Option<&str>) -> Error {
     let path = req.uri().path();
     match status.code {
-        400 => Error::bad_request("bad_request", "the request could not be understood"),
+        400 => Error::bad_request(Code::BadRequest, "the request could not be understood"),
         401 => Error::unauthorized("authentication is required"),
         403 => Error::forbidden("this is not allowed"),
-        404 => Error::not_found("not_found", format!("nothing is at {path}")),
+        404 => Error::not_found(Code::NotFound, format!("nothing is at {path}")),
         405 => Error::new(
             status,
-            "method_not_allowed",
+            Code::MethodNotAllowed,
             format!(
                 "{} is not allowed on {path}; allowed: {}",
                 req.method(),
                 allow.unwrap_or("none")
             ),
         ),
-        413 => Error::new(status, "payload_too_large", "the request body is too large"),
-        415 => Error::new(status, "unsupported_media_type", "send the body as JSON"),
+        413 => Error::new(
+            status,
+            Code::PayloadTooLarge,
+            "the request body is too large",
+        ),
+        415 => Error::new(status, Code::UnsupportedMediaType, "send the body as JSON"),
         422 => match bad_segment(req) {
             Some((name, value)) => Error::invalid(
                 name.clone(),
                 format!("{name} in the path must be a whole number, not `{value}`"),
             ),
-            None => Error::new(status, "invalid_field", "the request has an invalid value"),
+            None => Error::new(
+                status,
+                Code::InvalidField,
+                "the request has an invalid value",
+            ),
         },
         431 => Error::new(
             status,
-            "headers_too_large",
+            Code::HeadersTooLarge,
             "the request's headers are too large",
         ),
         _ if status.code >= 500 => Error::internal(format!("status {status} for {}", req.uri())),
         _ => Error::new(
             status,
-            "error",
+            Code::Other,
             status.reason().unwrap_or("error").to_owned(),
         ),
     }

@@ -12,13 +12,15 @@ use rocket::State;
 use serde::de::DeserializeOwned;
 
 use crate::accounts::{self, Scope, User};
-use crate::error::Error;
+use crate::error::{Code, Error};
 use crate::web::App;
 
 /// The error a guard failed with, read back by the catchers.
 pub struct GuardFailure(pub Option<Error>);
 
 pub(crate) fn fail<T, F>(req: &Request<'_>, error: Error) -> Outcome<T, (Status, Error), F> {
+    // The catcher shows this error but is not its responder: log ours (a 5xx) here, with its cause.
+    error.log_if_ours();
     let status = error.status;
     let stored = error.clone();
     req.local_cache(move || GuardFailure(Some(stored)));
@@ -97,12 +99,12 @@ impl<'r, S: NeedsScope> FromRequest<'r> for Authorized<S> {
                             S::SCOPE.as_str()
                         )),
                     )
-                } else if !user.role().allowed_scopes().contains(&S::SCOPE) {
+                } else if !user.role.may_hold(S::SCOPE) {
                     fail(
                         req,
                         Error::forbidden(format!(
                             "the token's owner is now a {} and may not use {}",
-                            user.role().as_str(),
+                            user.role.as_str(),
                             S::SCOPE.as_str()
                         )),
                     )
@@ -150,7 +152,7 @@ impl<'r, T: JsonInput> FromData<'r> for JsonBody<T> {
                 req,
                 Error::new(
                     Status::UnsupportedMediaType,
-                    "unsupported_media_type",
+                    Code::UnsupportedMediaType,
                     "send the body as JSON (Content-Type: application/json), not as a form",
                 ),
             );
@@ -162,7 +164,7 @@ impl<'r, T: JsonInput> FromData<'r> for JsonBody<T> {
                 return fail(
                     req,
                     Error::bad_request(
-                        "unreadable_body",
+                        Code::UnreadableBody,
                         format!("the request body could not be read: {e}"),
                     ),
                 )
@@ -173,7 +175,7 @@ impl<'r, T: JsonInput> FromData<'r> for JsonBody<T> {
                 req,
                 Error::new(
                     Status::PayloadTooLarge,
-                    "payload_too_large",
+                    Code::PayloadTooLarge,
                     format!("the request body is larger than {} KiB", limit / 1024),
                 ),
             );
@@ -184,7 +186,7 @@ impl<'r, T: JsonInput> FromData<'r> for JsonBody<T> {
                 return fail(
                     req,
                     Error::bad_request(
-                        "malformed_json",
+                        Code::MalformedJson,
                         format!("the body is not valid JSON: {e}"),
                     ),
                 )
@@ -193,7 +195,7 @@ impl<'r, T: JsonInput> FromData<'r> for JsonBody<T> {
         if !value.is_object() {
             return fail(
                 req,
-                Error::bad_request("malformed_json", "the body must be a JSON object"),
+                Error::bad_request(Code::MalformedJson, "the body must be a JSON object"),
             );
         }
         match serde_path_to_error::deserialize::<_, T>(value) {
@@ -203,7 +205,7 @@ impl<'r, T: JsonInput> FromData<'r> for JsonBody<T> {
                 let field = if path == "." { None } else { Some(path) };
                 let mut error = Error::new(
                     Status::UnprocessableEntity,
-                    "invalid_field",
+                    Code::InvalidField,
                     e.inner().to_string(),
                 );
                 error.field = field;
@@ -270,7 +272,7 @@ impl<'r> FromRequest<'r> for AllowedOrigin {
                 Error::forbidden(format!(
                     "reports from {origin} are not accepted: no publication lists this origin"
                 ))
-                .with_code("origin_not_allowed"),
+                .with_code(Code::OriginNotAllowed),
             ),
             Err(e) => fail(req, e),
         }

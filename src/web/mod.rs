@@ -8,9 +8,7 @@ pub mod pages;
 pub mod reader;
 pub mod request_log;
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use rocket::fairing::{Fairing, Info, Kind};
 use rocket::http::{Header, Method};
@@ -19,7 +17,6 @@ use rocket::{Request, Response};
 use crate::config::Settings;
 use crate::corrections::CorrectionsCache;
 use crate::db::Db;
-use crate::mail::worker::Wakeup;
 use crate::mail::Site;
 use guards::CorsOrigin;
 
@@ -28,64 +25,8 @@ pub struct App {
     pub db: Db,
     pub settings: Settings,
     pub site: Site,
-    pub cache: CorrectionsCache,
-    pub wakeup: Wakeup,
+    pub cache: Arc<CorrectionsCache>,
     pub ip_salt: String,
-    pub limiter: RateLimiter,
-}
-
-/// A sliding one-hour window of report filings per hashed sender.
-pub struct RateLimiter {
-    per_hour: u32,
-    seen: Mutex<HashMap<String, Vec<Instant>>>,
-}
-
-impl RateLimiter {
-    pub fn new(per_hour: u32) -> Self {
-        RateLimiter {
-            per_hour,
-            seen: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Counts one filing by `sender` (the API's and the form's alike); 429 when over the limit.
-    /// A sender without an address (a test client) is not limited.
-    pub fn check(&self, sender: &guards::SenderHash) -> crate::error::Result<()> {
-        match &sender.0 {
-            Some(hash) if !self.allow(hash) => Err(crate::error::Error::new(
-                rocket::http::Status::TooManyRequests,
-                "rate_limited",
-                "too many reports were sent from this address in the last hour; please try again later",
-            )),
-            _ => Ok(()),
-        }
-    }
-
-    /// Counts one filing; `false` when the sender is over the limit.
-    pub fn allow(&self, sender: &str) -> bool {
-        if self.per_hour == 0 {
-            return true;
-        }
-        let Ok(mut seen) = self.seen.lock() else {
-            return true;
-        };
-        let now = Instant::now();
-        let window = Duration::from_secs(3600);
-        if seen.len() > 10_000 {
-            seen.retain(|_, times| {
-                times
-                    .last()
-                    .is_some_and(|t| now.duration_since(*t) < window)
-            });
-        }
-        let times = seen.entry(sender.to_owned()).or_default();
-        times.retain(|t| now.duration_since(*t) < window);
-        if times.len() as u32 >= self.per_hour {
-            return false;
-        }
-        times.push(now);
-        true
-    }
 }
 
 pub fn catchers() -> Vec<rocket::Catcher> {

@@ -8,7 +8,7 @@ use rocket::{get, routes, Route, State};
 
 use super::App;
 use crate::articles;
-use crate::corrections::{self, kind_label};
+use crate::corrections;
 use crate::error::{Error, Result};
 use crate::time::{readable, rfc3339};
 
@@ -48,8 +48,7 @@ struct NotePage {
 }
 
 fn render(t: &impl Template) -> Result<String> {
-    t.render()
-        .map_err(|e| Error::internal(format!("template: {e}")))
+    t.render().map_err(|e| Error::internal_while("template", e))
 }
 
 #[get("/corrections/<id>")]
@@ -73,14 +72,12 @@ async fn note_permalink(app: &State<App>, id: i64) -> Result<(Status, RawHtml<St
             "There is no correction note at this address.",
         );
     };
-    let retraction = note
-        .retracted_at
-        .map(|_| note.retraction_reason.clone().unwrap_or_default());
+    let retraction = (!note.is_live()).then(|| note.retraction_reason.clone().unwrap_or_default());
     let page = NotePage {
         publication: publication.name,
         article_title: article.title,
         article_url: article.url,
-        kind_label: kind_label(&note.kind),
+        kind_label: note.kind.label(),
         published_at: (rfc3339(note.published_at), readable(note.published_at)),
         amended_at: note.amended_at.map(|t| (rfc3339(t), readable(t))),
         retraction,

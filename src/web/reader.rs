@@ -7,17 +7,19 @@ use hmac::{Hmac, Mac};
 use rocket::form::{Form, FromForm};
 use rocket::http::{ContentType, Cookie, CookieJar, Header, SameSite, Status};
 use rocket::response::content::RawHtml;
-use rocket::{get, post, routes, Route, State};
+use rocket::response::{self, Responder};
+use rocket::{get, post, routes, Request, Route, State};
 use sha2::Sha256;
 
 use super::guards::SenderHash;
 use super::App;
 use crate::articles;
-use crate::corrections::kind_label;
 use crate::demo::ARTICLE_PATH as DEMO_PATH;
 use crate::error::{Error, Result};
+use crate::i18n::{self, Lang, Messages};
 use crate::reports::{self, PassageInput, ReportInput, ReporterInput};
 use crate::status::{self, PublicStatus};
+use crate::workflow::{Resolution, State as ReportState};
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -32,8 +34,7 @@ pub fn routes() -> Vec<Route> {
 }
 
 fn render(t: &impl Template) -> Result<String> {
-    t.render()
-        .map_err(|e| Error::internal(format!("template: {e}")))
+    t.render().map_err(|e| Error::internal_while("template", e))
 }
 
 fn page(status: Status, html: String) -> (Status, RawHtml<String>) {
@@ -43,10 +44,12 @@ fn page(status: Status, html: String) -> (Status, RawHtml<String>) {
 #[derive(Template)]
 #[template(path = "reader/message.html")]
 struct MessagePage<'a> {
+    t: Messages,
     title: &'a str,
     message: &'a str,
 }
 
+/// A page that says what went wrong, in English (for pages not yet in the catalogue).
 pub(super) fn message(
     status: Status,
     title: &str,
@@ -55,10 +58,37 @@ pub(super) fn message(
     Ok(page(
         status,
         render(&MessagePage {
+            t: Messages(Lang::En),
             title,
             message: text,
         })?,
     ))
+}
+
+/// A page that says what went wrong, in the reader's language: `key-title` and `key`.
+fn message_in(t: Messages, status: Status, key: &str) -> Result<(Status, RawHtml<String>)> {
+    Ok(page(
+        status,
+        render(&MessagePage {
+            t,
+            title: &t.get(&format!("{key}-title")),
+            message: &t.get(key),
+        })?,
+    ))
+}
+
+/// The reader's language for a page: `?lang=`, else `Accept-Language`, else English.
+pub struct ReaderLang(pub Lang);
+
+#[rocket::async_trait]
+impl<'r> rocket::request::FromRequest<'r> for ReaderLang {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> rocket::request::Outcome<Self, Self::Error> {
+        let named = req.query_value::<&str>("lang").and_then(|v| v.ok());
+        let accept = req.headers().get_one("Accept-Language");
+        rocket::request::Outcome::Success(ReaderLang(i18n::choose(named, accept)))
+    }
 }
 
 // ---- front door and demo -------------------------------------------------------------------
@@ -137,12 +167,25 @@ async fn demo_article(app: &State<App>) -> Result<(Status, RawHtml<String>)> {
 #[derive(rocket::Responder)]
 struct Asset(&'static str, ContentType, Header<'static>);
 
+/// Where `static/embed.js` takes its messages: the server puts the catalogues' widget strings
+/// there, so the embed needs no request of its own for them.
+const MESSAGES_SLOT: &str = "/*ERRATA_MESSAGES*/{}";
+
+/// The embed with every language's widget messages inside, made once.
+static EMBED: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    include_str!("../../static/embed.js").replacen(
+        MESSAGES_SLOT,
+        &i18n::widget_catalogue().to_string(),
+        1,
+    )
+});
+
 /// The embed, built into the binary. Publishers' pages load it on every view: cached briefly, so
 /// a fixed embed reaches readers within minutes.
 #[get("/embed.js")]
 fn embed_script() -> Asset {
     Asset(
-        include_str!("../../static/embed.js"),
+        EMBED.as_str(),
         ContentType::JavaScript,
         Header::new("Cache-Control", "public, max-age=300"),
     )
@@ -171,27 +214,41 @@ struct Step {
 #[derive(Template)]
 #[template(path = "reader/status.html")]
 struct StatusPage<'a> {
+    t: Messages,
     s: &'a PublicStatus,
     steps: Vec<Step>,
     outcome: Option<String>,
-    note_label: &'static str,
 }
 
-fn when(rfc3339: &str) -> (String, String) {
-    (rfc3339.to_owned(), crate::time::readable_rfc3339(rfc3339))
+/// A resolution in the reader's words: the outcome, and what it means.
+fn outcome_words(
+    t: Messages,
+    resolution: Resolution,
+    duplicate_of: Option<&str>,
+) -> (String, String) {
+    let key = match resolution {
+        Resolution::Spam => "closed",
+        other => other.as_str(),
+    };
+    let why = t.with(
+        &format!("outcome-{key}-why"),
+        "original",
+        duplicate_of.unwrap_or("none"),
+    );
+    (t.get(&format!("outcome-{key}")), why)
 }
 
 /// The reader's timeline in plain words: Received, Under review, Resolved (with its outcome).
-fn timeline(s: &PublicStatus) -> (Vec<Step>, Option<String>) {
-    let resolved = s.status == "resolved";
-    let reviewing = matches!(s.status.as_str(), "triaged" | "investigating");
-    let outcome = s.resolution.as_deref().map(|r| {
-        let (word, explanation) = crate::mail::outcome_words(r, s.duplicate_of.as_deref());
-        (word, explanation)
-    });
+fn timeline(t: Messages, s: &PublicStatus) -> (Vec<Step>, Option<String>) {
+    let when = |rfc3339: &str| (rfc3339.to_owned(), t.date_time_rfc3339(rfc3339));
+    let resolved = !s.status.is_open();
+    let reviewing = matches!(s.status, ReportState::Triaged | ReportState::Investigating);
+    let outcome = s
+        .resolution
+        .map(|r| outcome_words(t, r, s.duplicate_of.as_deref()));
     let steps = vec![
         Step {
-            label: "Received".into(),
+            label: t.get("status-received"),
             at: Some(when(&s.created_at)),
             state: if resolved || reviewing {
                 "done"
@@ -200,7 +257,7 @@ fn timeline(s: &PublicStatus) -> (Vec<Step>, Option<String>) {
             },
         },
         Step {
-            label: "Under review".into(),
+            label: t.get("status-under-review"),
             at: None,
             state: if resolved {
                 "done"
@@ -212,8 +269,8 @@ fn timeline(s: &PublicStatus) -> (Vec<Step>, Option<String>) {
         },
         Step {
             label: match &outcome {
-                Some((word, _)) if resolved => format!("Resolved: {word}"),
-                _ => "Resolved".into(),
+                Some((word, _)) if resolved => t.with("status-resolved-as", "outcome", word),
+                _ => t.get("status-resolved"),
             },
             at: s.resolved_at.as_deref().filter(|_| resolved).map(when),
             state: if resolved { "current" } else { "upcoming" },
@@ -223,7 +280,12 @@ fn timeline(s: &PublicStatus) -> (Vec<Step>, Option<String>) {
 }
 
 #[get("/status/<token>")]
-async fn status_page(app: &State<App>, token: &str) -> Result<(Status, RawHtml<String>)> {
+async fn status_page(
+    app: &State<App>,
+    lang: ReaderLang,
+    token: &str,
+) -> Result<(Status, RawHtml<String>)> {
+    let t = Messages(lang.0);
     let site = app.site.clone();
     let token = token.to_owned();
     let found = app
@@ -231,34 +293,35 @@ async fn status_page(app: &State<App>, token: &str) -> Result<(Status, RawHtml<S
         .run(move |conn| status::public_status(conn, &site, &token))
         .await;
     match found {
-        Ok(status) => Ok(page(Status::Ok, status_html(&status)?)),
-        Err(e) if e.status == Status::NotFound => unknown_status_link(),
+        Ok(status) => Ok(page(Status::Ok, status_page_in(t, &status)?)),
+        Err(e) if e.status == Status::NotFound => {
+            message_in(t, Status::NotFound, "message-unknown-status")
+        }
         Err(e) => Err(e),
     }
 }
 
-/// The reader's status page, for `/status/{token}` and for a browser at the API's status link.
-pub(super) fn status_html(status: &PublicStatus) -> Result<String> {
-    let (steps, outcome) = timeline(status);
-    let note_label = status
-        .note
-        .as_ref()
-        .map(|n| kind_label(&n.kind))
-        .unwrap_or("Correction");
+fn status_page_in(t: Messages, status: &PublicStatus) -> Result<String> {
+    let (steps, outcome) = timeline(t, status);
     render(&StatusPage {
+        t,
         s: status,
         steps,
         outcome,
-        note_label,
     })
 }
 
-/// The page for a status link that matches no report.
+/// The reader's status page for a browser at the API's status link (in English).
+pub(super) fn status_html(status: &PublicStatus) -> Result<String> {
+    status_page_in(Messages(Lang::En), status)
+}
+
+/// The page for a status link that matches no report (in English, for the API's link).
 pub(super) fn unknown_status_link() -> Result<(Status, RawHtml<String>)> {
-    message(
+    message_in(
+        Messages(Lang::En),
         Status::NotFound,
-        "Not found",
-        "This status link does not match any report. Check that the whole link was copied.",
+        "message-unknown-status",
     )
 }
 
@@ -340,6 +403,8 @@ pub struct ReportForm {
     /// The honeypot: hidden from people, filled by bots.
     #[field(default = String::new())]
     website: String,
+    /// The language the form was shown in, so that its answer stays in it.
+    lang: Option<String>,
 }
 
 fn non_empty(s: &str) -> Option<String> {
@@ -388,22 +453,36 @@ fn form_field(api_field: &str) -> Option<&'static str> {
     Some(field)
 }
 
+/// What the reader is told about a refused field: the catalogue's words for the form's field,
+/// or the server's own message for anything else.
+fn fault_words(t: Messages, e: &Error) -> (String, String) {
+    match e.field.as_deref().and_then(form_field) {
+        Some(field) => (field.to_owned(), t.get(&format!("invalid-{field}"))),
+        None => (String::new(), e.message.clone()),
+    }
+}
+
 /// Every field's error at once, by the API's own validation, each under the form's field.
-fn field_errors(input: &ReportInput) -> std::result::Result<(), Vec<(String, String)>> {
+fn field_errors(
+    t: Messages,
+    input: &ReportInput,
+) -> std::result::Result<(), Vec<(String, String)>> {
     input.validate_all().map(|_| ()).map_err(|faults| {
-        faults
-            .into_iter()
-            .map(|e| {
-                let field = e.field.as_deref().and_then(form_field).unwrap_or_default();
-                (field.to_owned(), e.message.clone())
-            })
-            .collect()
+        let mut errors: Vec<(String, String)> = Vec::new();
+        for e in &faults {
+            let fault = fault_words(t, e);
+            // Several faults in one field (two bad links) are one message by it.
+            if !errors.contains(&fault) {
+                errors.push(fault);
+            }
+        }
+        errors
     })
 }
 
 struct Field {
     name: &'static str,
-    label: &'static str,
+    label: String,
     error: Option<String>,
 }
 
@@ -416,10 +495,11 @@ impl Field {
 #[derive(Template)]
 #[template(path = "reader/report.html")]
 struct FormPage<'a> {
+    t: Messages,
     f: &'a ReportForm,
     article_title: &'a str,
     csrf: String,
-    categories: Vec<(&'static str, &'static str)>,
+    categories: Vec<(&'static str, String)>,
     summary: Vec<String>,
     fields: Vec<Field>,
 }
@@ -433,18 +513,20 @@ impl FormPage<'_> {
     }
 }
 
+/// The form's fields and the catalogue keys of their labels.
 const FIELD_LABELS: [(&str, &str); 8] = [
-    ("passage", "Passage"),
-    ("category", "Category"),
-    ("description", "What is wrong?"),
-    ("suggested_correction", "Suggested correction"),
-    ("evidence_urls", "Evidence links"),
-    ("reporter_name", "Your name"),
-    ("reporter_email", "Your email"),
-    ("notify", "Email me about this report"),
+    ("passage", "report-passage"),
+    ("category", "report-category"),
+    ("description", "report-description"),
+    ("suggested_correction", "report-suggestion"),
+    ("evidence_urls", "report-evidence"),
+    ("reporter_name", "report-name"),
+    ("reporter_email", "report-email"),
+    ("notify", "report-notify"),
 ];
 
 fn form_page(
+    t: Messages,
     f: &ReportForm,
     article_title: &str,
     csrf: String,
@@ -454,7 +536,7 @@ fn form_page(
         .iter()
         .map(|(name, label)| Field {
             name,
-            label,
+            label: t.get(label),
             error: errors
                 .iter()
                 .find(|(field, _)| field == name)
@@ -462,12 +544,13 @@ fn form_page(
         })
         .collect();
     render(&FormPage {
+        t,
         f,
         article_title,
         csrf,
-        categories: reports::CATEGORIES
+        categories: reports::Category::ALL
             .iter()
-            .map(|c| (*c, reports::category_label(c)))
+            .map(|c| (c.as_str(), t.get(&format!("category-{}", c.as_str()))))
             .collect(),
         summary: errors.into_iter().map(|(_, m)| m).collect(),
         fields,
@@ -477,6 +560,7 @@ fn form_page(
 #[derive(Template)]
 #[template(path = "reader/sent.html")]
 struct SentPage<'a> {
+    t: Messages,
     reference: &'a str,
     status_path: &'a str,
     article_url: &'a str,
@@ -493,24 +577,18 @@ async fn article_title(app: &App, url: &str) -> Result<Option<String>> {
 async fn report_form(
     app: &State<App>,
     jar: &CookieJar<'_>,
+    lang: ReaderLang,
     url: Option<String>,
     exact: Option<String>,
     prefix: Option<String>,
     suffix: Option<String>,
 ) -> Result<(Status, RawHtml<String>)> {
+    let t = Messages(lang.0);
     let Some(url) = url.filter(|u| !u.trim().is_empty()) else {
-        return message(
-            Status::BadRequest,
-            "Which article?",
-            "This form needs the article's address: /report?url=ARTICLE_URL.",
-        );
+        return message_in(t, Status::BadRequest, "message-which-article");
     };
     let Some(title) = article_title(app, &url).await? else {
-        return message(
-            Status::NotFound,
-            "Article not found",
-            "Reports can be filed only on articles this newsroom has registered, and this address is not one of them.",
-        );
+        return message_in(t, Status::NotFound, "message-unknown-article");
     };
     let form = ReportForm {
         article_url: url,
@@ -520,7 +598,35 @@ async fn report_form(
         ..Default::default()
     };
     let csrf = csrf_token(app, jar);
-    Ok(page(Status::Ok, form_page(&form, &title, csrf, vec![])?))
+    Ok(page(Status::Ok, form_page(t, &form, &title, csrf, vec![])?))
+}
+
+/// The form's answer: a page, and `Retry-After` when the sender is over the hourly limit.
+pub struct FormAnswer {
+    status: Status,
+    html: String,
+    retry_after: Option<u64>,
+}
+
+impl From<(Status, RawHtml<String>)> for FormAnswer {
+    fn from((status, RawHtml(html)): (Status, RawHtml<String>)) -> Self {
+        FormAnswer {
+            status,
+            html,
+            retry_after: None,
+        }
+    }
+}
+
+impl<'r> Responder<'r, 'static> for FormAnswer {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        let mut res = RawHtml(self.html).respond_to(req)?;
+        res.set_status(self.status);
+        if let Some(seconds) = self.retry_after {
+            res.set_raw_header("Retry-After", seconds.to_string());
+        }
+        Ok(res)
+    }
 }
 
 #[post("/report", data = "<form>")]
@@ -528,16 +634,19 @@ async fn send_report(
     app: &State<App>,
     jar: &CookieJar<'_>,
     sender: SenderHash,
+    lang: ReaderLang,
     form: Form<ReportForm>,
-) -> Result<(Status, RawHtml<String>)> {
+) -> Result<FormAnswer> {
     let form = form.into_inner();
+    let t = Messages(
+        form.lang
+            .as_deref()
+            .and_then(Lang::from_tag)
+            .unwrap_or(lang.0),
+    );
     let cookie = jar.get(CSRF_COOKIE).map(|c| c.value().to_owned());
     if !csrf_matches(app.ip_salt.as_bytes(), cookie.as_deref(), &form.csrf_token) {
-        return message(
-            Status::Forbidden,
-            "Please send the form again",
-            "This form has expired or was not sent from this site. Go back, reload the page and send it again; what you typed is still in your browser's back history.",
-        );
+        return message_in(t, Status::Forbidden, "message-csrf").map(FormAnswer::from);
     }
     if !form.website.is_empty() {
         // A bot filled the field people never see: answer as if filed, write nothing.
@@ -548,70 +657,69 @@ async fn send_report(
         );
         let status_path = format!("/status/{}", crate::secrets::random_secret(24));
         let html = render(&SentPage {
+            t,
             reference: &reference,
             status_path: &status_path,
             article_url: &form.article_url,
         })?;
-        return Ok(page(Status::Created, html));
+        return Ok(page(Status::Created, html).into());
     }
     let Some(title) = article_title(app, &form.article_url).await? else {
-        return message(
-            Status::NotFound,
-            "Article not found",
-            "Reports can be filed only on articles this newsroom has registered, and this address is not one of them.",
-        );
+        return message_in(t, Status::NotFound, "message-unknown-article").map(FormAnswer::from);
     };
     let input = form.to_input();
-    let again = |errors: Vec<(String, String)>, status: Status| -> Result<_> {
+    let again = |errors: Vec<(String, String)>, status: Status| -> Result<FormAnswer> {
         let csrf = csrf_token(app, jar);
-        Ok(page(status, form_page(&form, &title, csrf, errors)?))
+        Ok(page(status, form_page(t, &form, &title, csrf, errors)?).into())
     };
-    if let Err(errors) = field_errors(&input) {
+    if let Err(errors) = field_errors(t, &input) {
         return again(errors, Status::UnprocessableEntity);
     }
     let valid = match input.validate() {
         Ok(v) => v,
-        Err(e) => return again(vec![(String::new(), e.message.clone())], e.status),
+        Err(e) => return again(vec![fault_words(t, &e)], e.status),
     };
-    if let Err(e) = app.limiter.check(&sender) {
-        return again(vec![(String::new(), e.message.clone())], e.status);
-    }
     let site = app.site.clone();
+    let sender = reports::Sender {
+        ip_hash: sender.0,
+        origin: None,
+        hourly_limit: app.settings.report_rate_limit,
+    };
     let filed = app
         .db
-        .run(move |conn| {
-            let sender = reports::Sender {
-                ip_hash: sender.0,
-                origin: None,
-            };
-            reports::file(conn, &site, &valid, sender)
-        })
+        .run(move |conn| reports::file(conn, &site, &valid, sender))
         .await;
     let filed = match filed {
         Ok(f) => f,
-        Err(e) if e.status.code < 500 => {
-            let field = e
-                .field
-                .as_deref()
-                .and_then(form_field)
-                .unwrap_or_default()
-                .to_owned();
-            return again(vec![(field, e.message.clone())], e.status);
+        Err(e) if e.retry_after.is_some() => {
+            let seconds = e.retry_after.unwrap_or(3600);
+            let minutes = crate::ratelimit::minutes(seconds);
+            let text = t.args("form-try-again", &[("minutes", minutes.into())]);
+            let mut answer = again(vec![(String::new(), text)], e.status)?;
+            answer.retry_after = Some(seconds);
+            return Ok(answer);
         }
+        Err(e) if e.status.code < 500 => return again(vec![fault_words(t, &e)], e.status),
         Err(e) => return Err(e),
     };
-    app.wakeup.wake();
     let status_path = filed
         .status_url
         .strip_prefix(&app.site.base_url)
         .unwrap_or(&filed.status_url)
         .to_owned();
     let html = render(&SentPage {
+        t,
         reference: &filed.reference,
         status_path: &status_path,
         article_url: &form.article_url,
     })?;
-    Ok(page(Status::Created, html))
+    // A repeat of the reader's report of moments ago is that report, not a new one.
+    let status = if filed.repeated {
+        Status::Ok
+    } else {
+        Status::Created
+    };
+    Ok(page(status, html).into())
 }
 
 #[cfg(test)]
@@ -658,7 +766,7 @@ mod tests {
             reporter_email: "nobody".into(),
             ..Default::default()
         };
-        let errors = field_errors(&form.to_input()).unwrap_err();
+        let errors = field_errors(Messages(Lang::En), &form.to_input()).unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|(f, _)| f.as_str()).collect();
         assert_eq!(
             fields,

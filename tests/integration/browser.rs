@@ -199,6 +199,8 @@ async fn a_reader_selects_a_passage_and_files_a_report_through_the_dialog() {
     assert_eq!(dialog["readonly"], true);
     assert_eq!(dialog["focused"], true, "focus moves into the dialog");
     assert!(dialog["send"].to_string().contains("Send report"));
+    b.assert_accessible("the open dialog", json!({ "include": [["errata-dialog"]] }))
+        .await;
 
     // Focus stays in the dialog however far one tabs.
     for _ in 0..14 {
@@ -245,6 +247,11 @@ async fn a_reader_selects_a_passage_and_files_a_report_through_the_dialog() {
     );
     assert_eq!(error["kept"], description);
     b.screenshot("dialog-error").await;
+    b.assert_accessible(
+        "the dialog showing an error",
+        json!({ "include": [["errata-dialog"]] }),
+    )
+    .await;
 
     choose_in_dialog(&b, "#errata-category", "factual_error").await;
     type_in_dialog(&b, "#errata-name", "Ada Reader").await;
@@ -329,6 +336,39 @@ async fn a_reader_selects_a_passage_and_files_a_report_through_the_dialog() {
     );
     assert!(!page.contains("ada@reader.test") && !page.contains("Ada Reader"));
     b.screenshot("status-page").await;
+    b.assert_accessible("the status page", json!("html")).await;
+
+    // The no-JS form, empty and then with every error shown (axe needs JavaScript, so this
+    // browser opens it; the page itself has no script).
+    let form = format!(
+        "{}/report?url={}&exact={}",
+        s.errata_origin,
+        urlencode(&s.article_url),
+        urlencode("roughly 14,000 vehicles a day")
+    );
+    b.client.goto(&form).await.unwrap();
+    b.assert_accessible("the no-JS form", json!("html")).await;
+    b.client
+        .find(Locator::Id("reporter_email"))
+        .await
+        .unwrap()
+        .send_keys("not-an-address")
+        .await
+        .unwrap();
+    b.client
+        .find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.client
+        .wait()
+        .for_element(Locator::Css("#reporter_email[aria-invalid=true]"))
+        .await
+        .expect("the form's errors");
+    b.assert_accessible("the no-JS form with errors", json!("html"))
+        .await;
     b.quit().await;
 }
 
@@ -542,7 +582,10 @@ async fn the_report_form_works_without_javascript() {
         .text()
         .await
         .unwrap();
-    assert!(message.contains("description"), "{message}");
+    assert!(
+        message.contains("Say what is wrong, in 10 to 5000 characters"),
+        "{message}"
+    );
     assert_eq!(
         description.prop("value").await.unwrap().as_deref(),
         Some("short")
@@ -610,6 +653,195 @@ async fn the_report_form_works_without_javascript() {
     assert_eq!(
         list["reports"][0]["passage"]["exact"],
         "roughly 14,000 vehicles a day"
+    );
+    b.quit().await;
+}
+
+/// The embed in Spanish: chosen by `data-errata-lang` over the page's own `lang`, and by the
+/// page's `lang` when the script names none. The box, the button, the dialog, its field errors
+/// and its answer all speak Spanish, and the open dialog passes axe.
+#[rocket::async_test]
+async fn the_embed_speaks_spanish_when_asked() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let s = setup();
+    let (status, note) = s.server.json(
+        "POST",
+        &format!("/api/v1/articles/{}/corrections", s.article_id),
+        Some(&s.token),
+        Some(
+            json!({ "kind": "clarification", "body_markdown": "The bond is for repairs only.",
+                     "passage": { "exact": "a $48 million bond" }, "placement": "bottom" }),
+        ),
+    );
+    assert_eq!(status, 201, "{note}");
+    s.host.article_in(
+        "/es/bridge-bond",
+        &s.errata_origin,
+        &s.article_url,
+        PAGE_HTML,
+        "en",
+        " data-errata-lang=\"es\"",
+    );
+    s.host.article_in(
+        "/es-page/bridge-bond",
+        &s.errata_origin,
+        &s.article_url,
+        PAGE_HTML,
+        "es-ES",
+        "",
+    );
+    let box_text = "const h = document.querySelector('errata-corrections');
+                    const r = h && h.shadowRoot.querySelector('[role=region]');
+                    return r && [r.getAttribute('aria-label'), r.textContent, h.getAttribute('lang'),
+                                 document.querySelector('mark[data-errata-note]') && document.querySelector('mark[data-errata-note]').title];";
+    for page in ["/es/bridge-bond", "/es-page/bridge-bond"] {
+        b.client.goto(&s.host.url(page)).await.unwrap();
+        let seen = b.wait_for("the Spanish box", box_text).await;
+        assert_eq!(seen[0], "Correcciones", "{page}: {seen}");
+        let text = seen[1].as_str().unwrap();
+        for words in ["Aclaración", "Enlace permanente", "Avisar de un error"] {
+            assert!(text.contains(words), "{page}: {words} in {text}");
+        }
+        assert!(
+            !text.contains("Permalink") && !text.contains("Report an"),
+            "{text}"
+        );
+        assert_eq!(seen[2], "es");
+        assert_eq!(seen[3], "Aclaración: ver la nota", "{page}: {seen}");
+    }
+
+    // The button and the dialog, on a selection.
+    b.select_words("#story", "roughly 14,000 vehicles a day")
+        .await;
+    let label = b
+        .wait_for(
+            "the Spanish button",
+            "const h = document.querySelector('errata-report-button');
+             return h && h.isConnected && h.shadowRoot.querySelector('button').textContent;",
+        )
+        .await;
+    assert_eq!(label, "Avisar de un error");
+    b.client
+        .find(Locator::Css("errata-report-button"))
+        .await
+        .unwrap()
+        .shadow_root()
+        .await
+        .unwrap()
+        .find(Locator::Css("button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let dialog = b
+        .wait_for(
+            "the Spanish dialog",
+            &format!(
+                "{DIALOG} const d = r.querySelector('dialog'); if (!d.open) return null;
+                 return {{ name: r.getElementById(d.getAttribute('aria-labelledby')).textContent,
+                          labels: [...r.querySelectorAll('label')].map(l => l.textContent.trim()),
+                          options: [...r.querySelectorAll('option')].map(o => o.textContent),
+                          buttons: [...r.querySelectorAll('button')].map(b => b.textContent),
+                          lang: h.getAttribute('lang') }};"
+            ),
+        )
+        .await;
+    assert_eq!(dialog["name"], "Avisar de un error");
+    assert_eq!(dialog["lang"], "es");
+    assert_eq!(
+        dialog["labels"],
+        json!([
+            "Pasaje",
+            "Categoría",
+            "¿Qué está mal?",
+            "Corrección propuesta",
+            "Enlaces a pruebas",
+            "Su nombre",
+            "Su correo electrónico",
+            "Escríbanme sobre este aviso"
+        ])
+    );
+    assert_eq!(
+        dialog["options"],
+        json!([
+            "Elija una",
+            "Error factual",
+            "Cita errónea",
+            "Desactualizado",
+            "Falta contexto",
+            "Errata tipográfica",
+            "Otro"
+        ])
+    );
+    assert_eq!(dialog["buttons"], json!(["Cancelar", "Enviar aviso"]));
+
+    // A refused field, in Spanish.
+    type_in_dialog(&b, "#errata-description", "corto").await;
+    click_in_dialog(&b, "button[type=submit]").await;
+    let error = b
+        .wait_for(
+            "the Spanish errors",
+            &format!(
+                "{DIALOG} const c = r.getElementById('errata-category');
+                 if (c.getAttribute('aria-invalid') !== 'true') return null;
+                 return [r.getElementById('errata-category-error').textContent, r.querySelector('[role=alert]').textContent];"
+            ),
+        )
+        .await;
+    assert_eq!(error[0], "Elija una categoría.");
+    assert_eq!(error[1], "El aviso no se ha enviado: Elija una categoría.");
+    let shot = b.screenshot("dialog-spanish").await;
+    assert!(std::fs::metadata(shot).is_ok_and(|m| m.len() > 1000));
+    b.assert_accessible(
+        "the Spanish dialog",
+        json!({ "include": [["errata-dialog"]] }),
+    )
+    .await;
+
+    // Sent: the answer in Spanish, and the status link keeps the language.
+    choose_in_dialog(&b, "#errata-category", "factual_error").await;
+    type_in_dialog(
+        &b,
+        "#errata-description",
+        " El estudio de 2022 dice 12.000.",
+    )
+    .await;
+    click_in_dialog(&b, "button[type=submit]").await;
+    let done = b
+        .wait_for(
+            "the Spanish answer",
+            &format!(
+                "{DIALOG} const ref = r.querySelector('.ref'); if (!ref || !ref.textContent) return null;
+                 const a = [...r.querySelectorAll('a')].find(a => a.textContent === 'Seguir este aviso');
+                 return {{ text: r.querySelector('[role=status]').textContent, status: a && a.href }};"
+            ),
+        )
+        .await;
+    assert!(
+        done["text"]
+            .as_str()
+            .unwrap()
+            .contains("Gracias. Hemos recibido su aviso."),
+        "{done}"
+    );
+    let status_url = done["status"].as_str().unwrap().to_owned();
+    assert!(status_url.ends_with("?lang=es"), "{status_url}");
+    b.client.goto(&status_url).await.unwrap();
+    let page = b
+        .wait_for(
+            "the Spanish status page",
+            "return document.documentElement.lang === 'es' && document.body.innerText",
+        )
+        .await;
+    let page = page.as_str().unwrap();
+    assert!(
+        page.contains("Estado del aviso")
+            && page.contains("Recibido")
+            && page.contains("En revisión"),
+        "{page}"
     );
     b.quit().await;
 }

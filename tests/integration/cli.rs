@@ -326,7 +326,7 @@ fn the_server_starts_on_an_empty_database_with_the_demo() {
         }
     }
     assert!(
-        banner.contains("Sign in as editor@example.org with password: "),
+        banner.contains("/signin as editor@example.org with password: "),
         "{banner}"
     );
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
@@ -345,4 +345,48 @@ fn the_server_starts_on_an_empty_database_with_the_demo() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains(r#"{"status":"ok"}"#), "{answer}");
     assert!(dir.path().join("serve.db").exists());
+}
+
+/// The server keeps each article's corrections answer in memory; a revision imported by another
+/// process (the CLI) must show at once, not when that memory happens to be dropped.
+#[test]
+fn an_article_imported_through_the_cli_is_fresh_in_a_running_servers_corrections() {
+    use crate::articles::urlencode;
+    use crate::support::binary::Errata;
+
+    let errata = Errata::new();
+    errata.ok(&[
+        "publication",
+        "add",
+        "--name",
+        "The Ledger",
+        "--url",
+        "https://ledger.example/",
+    ]);
+    let file = errata.dir.path().join("article.jsonl");
+    let import = |title: &str, body: &str| {
+        let line = serde_json::json!({
+            "url": "https://ledger.example/a",
+            "title": title,
+            "body_text": body,
+        });
+        std::fs::write(&file, line.to_string()).unwrap();
+        errata.ok(&["article", "import", file.to_str().unwrap()]);
+    };
+    import("The first title", "The bridge is closed to trucks.");
+    let server = errata.serve();
+    let path = format!(
+        "/api/v1/corrections?url={}",
+        urlencode("https://ledger.example/a")
+    );
+    for _ in 0..2 {
+        // The second read is served from memory.
+        let (status, body) = server.json("GET", &path, None, None);
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["article"]["title"], "The first title");
+    }
+    import("The second title", "The bridge is closed to lorries.");
+    let (status, body) = server.json("GET", &path, None, None);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["article"]["title"], "The second title", "{body}");
 }

@@ -9,10 +9,10 @@ use serde_json::{json, Value};
 use crate::support::{TestApp, ARTICLE_URL};
 
 /// The password `TestApp::user` gives everyone.
-pub(crate) const PASSWORD: &str = "a long test password";
+pub const PASSWORD: &str = "a long test password";
 
 /// A page's HTML and status.
-pub(crate) struct Html {
+pub struct Html {
     pub status: Status,
     pub body: String,
     pub location: Option<String>,
@@ -38,7 +38,7 @@ impl Html {
     }
 }
 
-pub(crate) async fn get(app: &TestApp, path: &str) -> Html {
+pub async fn get(app: &TestApp, path: &str) -> Html {
     let res = app.client.get(path.to_owned()).dispatch().await;
     let status = res.status();
     let location = res.headers().get_one("Location").map(str::to_owned);
@@ -49,7 +49,7 @@ pub(crate) async fn get(app: &TestApp, path: &str) -> Html {
     }
 }
 
-pub(crate) async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Html {
+pub async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Html {
     let body: String = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(fields)
         .finish();
@@ -70,7 +70,7 @@ pub(crate) async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)]
 }
 
 /// Signs in as `email` through the form; returns the session's CSRF token.
-pub(crate) async fn sign_in_as(app: &TestApp, email: &str) -> String {
+pub async fn sign_in_as(app: &TestApp, email: &str) -> String {
     let form = get(app, "/signin").await;
     assert_eq!(form.status, Status::Ok);
     let done = post_form(
@@ -89,14 +89,14 @@ pub(crate) async fn sign_in_as(app: &TestApp, email: &str) -> String {
 }
 
 /// A user of `role`, signed in; returns their email and CSRF token.
-pub(crate) async fn signed_in(app: &TestApp, role: Role) -> (errata::accounts::User, String) {
+pub async fn signed_in(app: &TestApp, role: Role) -> (errata::accounts::User, String) {
     let (user, _) = app.user(role, &[]);
     let csrf = sign_in_as(app, &user.email).await;
     (user, csrf)
 }
 
 /// An article and reports on it, filed by readers through the API; returns their ids.
-pub(crate) async fn article_with_reports(app: &TestApp, quotes: &[&str]) -> Vec<i64> {
+pub async fn article_with_reports(app: &TestApp, quotes: &[&str]) -> Vec<i64> {
     let (_, token) = app.user(Role::Editor, &[]);
     app.article(&token).await;
     let mut ids = Vec::new();
@@ -928,4 +928,31 @@ async fn changing_the_password_ends_other_sessions() {
     assert_eq!(res.status, Status::SeeOther);
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM sessions"), 0);
     assert_eq!(get(&app, "/dashboard").await.status, Status::SeeOther);
+}
+
+/// Rocket refuses to start outside debug without a secret key for private cookies: the binary
+/// makes one on first start and keeps it in the database, so a release server starts as is and
+/// sessions outlive a restart.
+#[test]
+fn a_release_server_starts_without_a_configured_secret_key_and_keeps_it() {
+    use crate::support::binary::Errata;
+    let errata = Errata::new()
+        .env("ROCKET_PROFILE", "release")
+        .env("ROCKET_DEMO", "true");
+    let key = || {
+        let mut conn = errata::db::connect(errata.db_path().to_str().expect("path")).expect("db");
+        use diesel::prelude::*;
+        errata::db::schema::settings::table
+            .filter(errata::db::schema::settings::key.eq("cookie_secret_key"))
+            .select(errata::db::schema::settings::value)
+            .first::<String>(&mut conn)
+            .expect("a kept key")
+    };
+    let server = errata.serve();
+    assert_eq!(server.request("GET", "/signin", &[], None).0, 200);
+    let first = key();
+    drop(server);
+    let server = errata.serve();
+    assert_eq!(server.request("GET", "/signin", &[], None).0, 200);
+    assert_eq!(key(), first, "the same key after a restart");
 }

@@ -64,6 +64,9 @@ async fn sign_in(browser: &Browser, d: &Demo) {
     browser
         .wait_for("the sign-in page", "return location.pathname === '/signin'")
         .await;
+    browser
+        .assert_accessible("the sign-in page", json!("html"))
+        .await;
     c.find(Locator::Css("#email"))
         .await
         .expect("Email")
@@ -158,6 +161,7 @@ async fn an_editor_clears_a_report_and_its_duplicate_with_the_keyboard_and_one_f
         .as_str()
         .is_some_and(|t| t.contains("2 readers")));
     browser.screenshot("dashboard-queue").await;
+    browser.assert_accessible("the queue", json!("html")).await;
 
     // `o` opens it.
     c.active_element()
@@ -183,6 +187,9 @@ async fn an_editor_clears_a_report_and_its_duplicate_with_the_keyboard_and_one_f
         json!("about 9,200 passengers on an average weekday")
     );
     browser.screenshot("dashboard-workspace").await;
+    browser
+        .assert_accessible("the workspace", json!("html"))
+        .await;
 
     // The other reader's report is ticked: mark it as a duplicate of this one.
     let ticked = browser
@@ -252,6 +259,17 @@ async fn an_editor_clears_a_report_and_its_duplicate_with_the_keyboard_and_one_f
         )
         .await;
     browser.screenshot("dashboard-published").await;
+    // At a phone's width nothing needs sideways scrolling.
+    c.set_window_size(390, 844).await.expect("resized");
+    let wide = browser
+        .js(
+            "return document.documentElement.scrollWidth - window.innerWidth",
+            vec![],
+        )
+        .await;
+    assert!(wide.as_f64().is_some_and(|w| w <= 1.0), "overflow {wide}");
+    browser.screenshot("dashboard-workspace-phone").await;
+    c.set_window_size(1280, 1000).await.expect("resized");
     assert_eq!(
         report_state(&d, 1),
         ("resolved".to_owned(), json!("corrected"))

@@ -450,7 +450,8 @@ async fn the_charts_draw_in_a_real_browser_under_the_dashboards_csp() {
 #[test]
 fn search_pages_walk_the_index_from_the_cursor_and_miss_nothing() {
     use errata::reports::queue::{page, QueueFilter, QueueOrder};
-    use errata::reports::Report;
+    use errata::reports::{Category, Report};
+    use errata::workflow::State;
 
     let dir = tempfile::TempDir::new().expect("dir");
     let path = dir.path().join("q.db");
@@ -487,8 +488,8 @@ fn search_pages_walk_the_index_from_the_cursor_and_miss_nothing() {
     ] {
         let mut expected: Vec<i64> = all
             .iter()
-            .filter(|r| r.state == "new")
-            .filter(|r| category.is_none_or(|c| r.category == c))
+            .filter(|r| r.state == State::New)
+            .filter(|r| category.is_none_or(|c| r.category.as_str() == c))
             .filter(|r| word.split(' ').all(|w| has_word(r, w)))
             .map(|r| r.id)
             .collect();
@@ -504,7 +505,7 @@ fn search_pages_walk_the_index_from_the_cursor_and_miss_nothing() {
                 &mut conn,
                 &QueueFilter {
                     search: Some(word.into()),
-                    category: category.map(str::to_owned),
+                    category: category.and_then(Category::parse),
                     order,
                     after,
                     limit: 7,

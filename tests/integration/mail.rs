@@ -8,9 +8,24 @@ use serde_json::json;
 
 use crate::support::TestApp;
 
+/// An app whose SMTP server is a loopback port nothing listens on.
+async fn with_unreachable_smtp() -> TestApp {
+    // Bind and drop a listener to find such a port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    TestApp::builder()
+        .set("smtp_url", json!(format!("smtp://127.0.0.1:{port}")))
+        .start()
+        .await
+}
+
 #[rocket::async_test]
 async fn a_resolving_note_reaches_the_reporter_over_smtp_with_text_and_html() {
     let app = TestApp::builder().smtp().start().await;
+    app.expect_delivery();
     let sink = app.smtp.clone().unwrap();
     let token = app.editor();
     let article = app.article(&token).await;
@@ -63,22 +78,18 @@ async fn a_resolving_note_reaches_the_reporter_over_smtp_with_text_and_html() {
     assert_eq!(parsed.text_body.len(), 1);
     assert_eq!(parsed.html_body.len(), 1);
 
-    let sent = app.count(&format!("SELECT COUNT(*) AS n FROM outbox WHERE report_id = {id} AND state = 'sent' AND sent_at IS NOT NULL"));
-    assert_eq!(sent, 2);
+    // The worker records the send just after the server's answer: give it that moment.
+    let sent_query = format!("SELECT COUNT(*) AS n FROM outbox WHERE report_id = {id} AND state = 'sent' AND sent_at IS NOT NULL");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while app.count(&sent_query) < 2 && std::time::Instant::now() < deadline {
+        rocket::tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(app.count(&sent_query), 2);
 }
 
 #[rocket::async_test]
 async fn an_unreachable_smtp_server_leaves_the_message_queued_for_a_later_attempt() {
-    // Bind and drop a listener to find a loopback port nothing listens on.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let app = TestApp::builder()
-        .set("smtp_url", json!(format!("smtp://127.0.0.1:{port}")))
-        .start()
-        .await;
+    let app = with_unreachable_smtp().await;
     let token = app.editor();
     app.article(&token).await;
     app.report("roughly 14,000 vehicles a day", Some("ada@example.org"))
@@ -120,13 +131,15 @@ async fn an_unreachable_smtp_server_leaves_the_message_queued_for_a_later_attemp
 #[rocket::async_test]
 async fn without_smtp_mail_is_written_as_eml_files() {
     let app = TestApp::new().await;
+    app.expect_delivery();
     let token = app.editor();
     app.article(&token).await;
     app.report("roughly 14,000 vehicles a day", Some("ada@example.org"))
         .await;
     let dir = app.dir.join("mail");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    let file = loop {
+    // The worker may still be writing the file when it appears: wait until it reads whole.
+    let raw = loop {
         let found = std::fs::read_dir(&dir).ok().and_then(|mut d| {
             d.find_map(|e| {
                 e.ok()
@@ -134,17 +147,21 @@ async fn without_smtp_mail_is_written_as_eml_files() {
                     .filter(|p| p.extension().is_some_and(|x| x == "eml"))
             })
         });
-        if let Some(f) = found {
-            break f;
+        if let Some(raw) = found.and_then(|f| std::fs::read(f).ok()) {
+            if MessageParser::default()
+                .parse(&raw)
+                .is_some_and(|m| m.subject().is_some())
+            {
+                break raw;
+            }
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "an .eml file appears in {}",
+            "a whole .eml file appears in {}",
             dir.display()
         );
         rocket::tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     };
-    let raw = std::fs::read(&file).unwrap();
     let parsed = MessageParser::default()
         .parse(&raw)
         .expect("a MIME message");
@@ -205,4 +222,16 @@ async fn a_configuration_refusal_is_retried_not_dropped() {
         1,
         "kept for a later attempt"
     );
+}
+
+/// The check at drop can fail: mail that cannot be delivered fails a test that expected delivery.
+#[rocket::async_test]
+#[should_panic(expected = "outbox rows were left unsent")]
+async fn a_test_expecting_delivery_fails_when_mail_is_left_unsent() {
+    let app = with_unreachable_smtp().await;
+    app.expect_delivery_within(std::time::Duration::from_secs(1));
+    let token = app.editor();
+    app.article(&token).await;
+    app.report("roughly 14,000 vehicles a day", Some("ada@example.org"))
+        .await;
 }

@@ -10,6 +10,7 @@ mod cli;
 mod concurrency;
 mod corrections;
 mod dashboard;
+mod dashboard_admin;
 mod dashboard_browser;
 mod dashboard_stats;
 mod demo;

@@ -33,6 +33,23 @@ fn article(server: &Server, token: &str) -> i64 {
 }
 
 fn report(server: &Server, exact: &str, name: &str, email: &str) -> Value {
+    report_saying(
+        server,
+        exact,
+        "The study says 12,000 vehicles, not 14,000.",
+        name,
+        email,
+    )
+}
+
+/// A report in words of its own: the same sender's same words within minutes are one report.
+fn report_saying(
+    server: &Server,
+    exact: &str,
+    description: &str,
+    name: &str,
+    email: &str,
+) -> Value {
     let (status, body) = server.json(
         "POST",
         "/api/v1/reports",
@@ -41,7 +58,7 @@ fn report(server: &Server, exact: &str, name: &str, email: &str) -> Value {
             "article_url": ARTICLE,
             "passage": { "exact": exact },
             "category": "factual_error",
-            "description": "The study says 12,000 vehicles, not 14,000.",
+            "description": description,
             "reporter": { "name": name, "email": email, "notify": true },
         })),
     );
@@ -580,9 +597,10 @@ fn a_backup_taken_while_the_server_writes_restores_every_row() {
     let server = errata.serve();
     article(&server, &token);
     for i in 0..5 {
-        report(
+        report_saying(
             &server,
             "18 months",
+            &format!("The study says 12,000 vehicles, not 14,000 (report {i})."),
             &format!("Reader {i}"),
             "r@reader.example",
         );
@@ -593,15 +611,15 @@ fn a_backup_taken_while_the_server_writes_restores_every_row() {
         let stop = stop.clone();
         let port = server.port;
         std::thread::spawn(move || {
-            let body = json!({
-                "article_url": ARTICLE,
-                "passage": { "exact": "public hearing" },
-                "category": "other",
-                "description": "Filed while a backup runs.",
-            })
-            .to_string();
             let mut filed = 0;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) && filed < 200 {
+                let body = json!({
+                    "article_url": ARTICLE,
+                    "passage": { "exact": "public hearing" },
+                    "category": "other",
+                    "description": format!("Filed while a backup runs ({filed})."),
+                })
+                .to_string();
                 let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
                 use std::io::{Read, Write};
                 let req = format!("POST /api/v1/reports HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len());
@@ -672,4 +690,36 @@ fn building_outside_a_runtime_with_smtp_is_an_error_not_an_abort() {
         panic!("built an SMTP transport with no runtime to run it");
     };
     assert!(err.to_string().contains("runtime"), "{err}");
+}
+
+/// A guard that fails on our side (here the origin check, whose table is gone) answers a plain
+/// 500, and its cause is in the log: a guard's error is shown by a catcher, not by its responder,
+/// and used to reach nobody.
+#[test]
+fn a_guards_server_error_is_logged_with_its_cause() {
+    let errata = Errata::new();
+    let server = errata.serve();
+    let mut conn = errata::db::connect(errata.db_path().to_str().unwrap()).unwrap();
+    diesel::sql_query("DROP TABLE publication_origins")
+        .execute(&mut conn)
+        .unwrap();
+    let (status, body) = server.request(
+        "POST",
+        "/api/v1/reports",
+        &[
+            ("Origin", "https://elsewhere.example"),
+            ("Content-Type", "application/json"),
+        ],
+        Some("{}"),
+    );
+    assert_eq!(status, 500, "{body}");
+    assert!(body.contains(r#""code":"internal""#), "{body}");
+    assert!(!body.contains("publication_origins"), "never shown: {body}");
+    assert!(
+        wait_until(10, || server
+            .log()
+            .contains("no such table: publication_origins")),
+        "the cause is logged: {}",
+        server.log()
+    );
 }

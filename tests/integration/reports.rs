@@ -577,14 +577,16 @@ async fn comments_and_assignees_are_recorded() {
 }
 
 async fn file_from(app: &TestApp, remote: &str, forwarded: &str) -> (Status, Value) {
-    let response = report_request(
-        app,
-        report_body("roughly 14,000 vehicles a day").to_string(),
-    )
-    .remote(remote.parse().unwrap())
-    .header(Header::new("X-Real-IP", forwarded.to_owned()))
-    .dispatch()
-    .await;
+    // A description of its own each time: a repeat of the same report is not a new filing.
+    static SENT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = SENT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut body = report_body("roughly 14,000 vehicles a day");
+    body["description"] = json!(format!("The count is off (report {n})."));
+    let response = report_request(app, body.to_string())
+        .remote(remote.parse().unwrap())
+        .header(Header::new("X-Real-IP", forwarded.to_owned()))
+        .dispatch()
+        .await;
     read(response).await
 }
 

@@ -2,6 +2,7 @@
 //! preview. Every action is a plain form that works without JavaScript. Routes parse, call the
 //! domain (`reports`, `corrections`, `accounts`) and render; no rule is decided here.
 
+pub mod admin;
 pub mod charts;
 pub mod queue;
 pub mod session;
@@ -23,6 +24,7 @@ pub use session::{AdminDesk, Checked, CsrfForm, EditorDesk, Staff};
 pub fn routes() -> Vec<Route> {
     let mut all = routes![stylesheet, script, to_signin_get, to_signin_post];
     all.extend(signin::routes());
+    all.extend(admin::routes());
     all.extend(queue::routes());
     all.extend(workspace::routes());
     all.extend(stats::routes());
@@ -76,7 +78,7 @@ impl Frame {
         Frame {
             name: staff.user.name.clone(),
             role: staff.role().as_str(),
-            is_admin: staff.role() == crate::accounts::Role::Admin,
+            is_admin: staff.may(crate::accounts::permissions::Action::ManageUsers),
             csrf: staff.csrf().to_owned(),
             flash: flash.map(|f| (f.kind().to_owned(), f.message().to_owned())),
         }

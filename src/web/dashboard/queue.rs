@@ -9,11 +9,12 @@ use rocket::{get, post, routes, Route, State};
 
 use super::session::{Checked, Staff};
 use super::{ok, CsrfForm, Frame, Page, PageError};
+use crate::accounts::permissions::Action;
 use crate::accounts::{self, User};
 use crate::articles;
 use crate::reports::queue::{self, AssigneeFilter, QueueFilter, QueueGroup, QueueOrder};
 use crate::reports::workflow::State as ReportState;
-use crate::reports::{self, BulkAction};
+use crate::reports::{self, BulkAction, Category};
 use crate::time::now;
 use crate::web::App;
 
@@ -55,10 +56,7 @@ impl QueueParams {
             state,
             publication_id: self.publication,
             article_id: self.article,
-            category: self
-                .category
-                .clone()
-                .filter(|c| reports::CATEGORIES.contains(&c.as_str())),
+            category: self.category.as_deref().and_then(Category::parse),
             assignee,
             older_than_hours: self.age.filter(|h| *h > 0),
             search: self.q.clone().filter(|q| !q.trim().is_empty()),
@@ -184,7 +182,7 @@ fn row(group: &QueueGroup, users: &[(i64, String)]) -> Row {
         href: format!("/dashboard/reports/{}", r.id),
         article_title: first.article_title.clone(),
         publication: first.publication_name.clone(),
-        category: reports::category_label(&r.category),
+        category: r.category.label(),
         description: r.description.clone(),
         passage: r.quote_exact.clone(),
         readers: group.items.len(),
@@ -247,12 +245,12 @@ async fn queue_page(
         next_href: page.next.map(|n| params.link(None, Some(n))),
         first_href: params.after.map(|_| params.link(None, None)),
         publications,
-        categories: reports::CATEGORIES
+        categories: Category::ALL
             .iter()
-            .map(|c| (*c, reports::category_label(c)))
+            .map(|c| (c.as_str(), c.label()))
             .collect(),
         users,
-        can_resolve: staff.role().can_publish(),
+        can_resolve: staff.may(Action::Resolve),
         params,
     })
 }
@@ -322,7 +320,6 @@ async fn bulk(
         .db
         .run(move |conn| reports::bulk(conn, &site, &actor, &ids, action))
         .await;
-    app.wakeup.wake();
     match done {
         Ok(n) => Ok(Flash::success(
             Redirect::to(back),

@@ -28,6 +28,7 @@ pub fn routes() -> Vec<Route> {
 #[derive(Template)]
 #[template(path = "dashboard/signin.html")]
 struct SignInPage<'a> {
+    notice: Option<String>,
     email: &'a str,
     next: &'a str,
     csrf: String,
@@ -41,8 +42,14 @@ fn signin_signed_in(_staff: Staff, next: Option<&str>) -> Redirect {
 }
 
 #[get("/signin?<next>", rank = 2)]
-fn signin_page(app: &State<App>, jar: &CookieJar<'_>, next: Option<&str>) -> Page {
+fn signin_page(
+    app: &State<App>,
+    jar: &CookieJar<'_>,
+    next: Option<&str>,
+    flash: Option<FlashMessage<'_>>,
+) -> Page {
     ok(&SignInPage {
+        notice: flash.map(|f| f.message().to_owned()),
         email: "",
         next: next.and_then(safe_next).unwrap_or("/dashboard"),
         csrf: session::signin_token(app, jar),
@@ -81,6 +88,7 @@ async fn sign_in(
     let again =
         |status: Status, error: String| -> Result<(Status, RawHtml<String>), super::PageError> {
             let html = render(&SignInPage {
+                notice: None,
                 email: &form.email,
                 next: &next,
                 csrf: session::signin_token(app, jar),

@@ -12,7 +12,7 @@ use super::charts::{self, Chart, Item};
 use super::session::Staff;
 use super::{ok, Frame, Page, PageError};
 use crate::articles;
-use crate::corrections::kind_label;
+use crate::notes::NoteKind;
 use crate::stats::{self, Stats, StatsFilter, PERIODS};
 use crate::time::now;
 use crate::web::App;
@@ -100,7 +100,7 @@ fn sections(s: &Stats, scope: &str) -> Vec<Section> {
     let kinds: Vec<Item> = s
         .notes_by_kind
         .iter()
-        .map(|(k, n)| Item::count(kind_label(k), *n))
+        .map(|(k, n)| Item::count(NoteKind::parse(k).map_or("Other", NoteKind::label), *n))
         .collect();
     let per_pub: Vec<Item> = s
         .publications

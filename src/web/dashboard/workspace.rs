@@ -12,12 +12,13 @@ use rocket::{get, post, routes, Route, State};
 
 use super::session::{Checked, CsrfForm, EditorDesk, Staff};
 use super::{render, Frame, Page, PageError};
-use crate::accounts;
+use crate::accounts::{self, permissions::Action};
 use crate::anchoring::AnchorView;
 use crate::articles;
 use crate::corrections::{self, NoteInput};
 use crate::error::{Error, Result};
 use crate::events::EventView;
+use crate::notes::NoteKind;
 use crate::reports::queue;
 use crate::reports::workflow::{self, Resolution, State as ReportState};
 use crate::reports::{self, AnchorInput, PassageInput, Report, ReportView, TransitionInput};
@@ -268,9 +269,7 @@ async fn workspace(
     let on_current = view
         .anchor
         .as_ref()
-        .filter(|a| {
-            a.revision_id == revision.id && a.status != "orphaned" && a.status != "ambiguous"
-        })
+        .filter(|a| a.revision_id == revision.id && a.status.is_placed())
         .and_then(|a| a.start.zip(a.end))
         .map(|(s, e)| (s as usize, e as usize));
     let drift = match view.anchor.as_ref() {
@@ -295,14 +294,14 @@ async fn workspace(
         _ => Vec::new(),
     };
     let role = staff.role();
-    let moves = workflow::allowed_for(report.state(), role)
+    let moves = workflow::allowed_for(report.state, role)
         .into_iter()
         .filter_map(|to| match to {
             ReportState::Triaged => Some(Move {
                 to: "triaged",
                 label: "Triage",
             }),
-            ReportState::Investigating if report.state() == ReportState::Resolved => Some(Move {
+            ReportState::Investigating if report.state == ReportState::Resolved => Some(Move {
                 to: "investigating",
                 label: "Reopen",
             }),
@@ -313,11 +312,11 @@ async fn workspace(
             _ => None,
         })
         .collect();
-    let can_resolve = role.can_publish()
-        && workflow::allowed_for(report.state(), role).contains(&ReportState::Resolved);
+    let can_resolve = staff.may(Action::Resolve)
+        && workflow::allowed_for(report.state, role).contains(&ReportState::Resolved);
     let page = WorkspacePage {
         frame: Frame::new(staff, flash),
-        category: reports::category_label(&report.category),
+        category: report.category.label(),
         paragraphs: pieces(&revision.canonical_text, on_current),
         anchor_note: anchor_words(view.anchor.as_ref()),
         drift,
@@ -327,8 +326,8 @@ async fn workspace(
                 id: o.id,
                 reference: o.reference.clone(),
                 state: match &o.resolution {
-                    Some(r) => format!("{}: {}", o.state, r.replace('_', " ")),
-                    None => o.state.clone(),
+                    Some(r) => format!("{}: {}", o.state.as_str(), resolution_label(*r)),
+                    None => o.state.as_str().to_owned(),
                 },
                 description: o.description.clone(),
                 following: o.duplicate_of == Some(report.id),
@@ -349,9 +348,9 @@ async fn workspace(
                 on_current.map(|(s, e)| (revision.canonical_text.as_str(), s, e)),
             )
         }),
-        kinds: corrections::KINDS
+        kinds: NoteKind::ALL
             .iter()
-            .map(|k| (*k, corrections::kind_label(k)))
+            .map(|k| (k.as_str(), k.label()))
             .collect(),
         problem,
         filed: crate::time::readable_rfc3339(&view.created_at),
@@ -395,7 +394,6 @@ async fn after(
     done: Result<String>,
     form: Option<PublishForm>,
 ) -> std::result::Result<Acted, PageError> {
-    app.wakeup.wake();
     match done {
         Ok(message) => Ok(Acted::Done(Box::new(Flash::success(
             Redirect::to(format!("/dashboard/reports/{id}")),
@@ -456,8 +454,8 @@ async fn apply_move(
         .run(move |conn| {
             let r = reports::transition(conn, &site, &actor, id, &input)?;
             Ok(match &r.resolution {
-                Some(res) => format!("{} is resolved: {}.", r.reference, res.replace('_', " ")),
-                None => format!("{} is now {}.", r.reference, r.state),
+                Some(res) => format!("{} is resolved: {}.", r.reference, resolution_label(*res)),
+                None => format!("{} is now {}.", r.reference, r.state.as_str()),
             })
         })
         .await;
@@ -693,20 +691,13 @@ async fn publish(
         .db
         .run(move |conn| {
             let report = reports::find(conn, id)?;
-            let (article, note) =
-                corrections::publish(conn, &site, &actor, report.article_id, &input)?;
-            Ok((article.url, note.id))
+            let (_, note) = corrections::publish(conn, &site, &actor, report.article_id, &input)?;
+            Ok(format!(
+                "Correction {} is published and the report is resolved.",
+                note.id
+            ))
         })
         .await;
-    let done = match done {
-        Ok((url, note)) => {
-            app.cache.invalidate(&url);
-            Ok(format!(
-                "Correction {note} is published and the report is resolved."
-            ))
-        }
-        Err(e) => Err(e),
-    };
     after(app, &staff, id, done, Some(f)).await
 }
 

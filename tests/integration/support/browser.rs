@@ -41,6 +41,32 @@ fn find_program(env: &str, names: &[&str]) -> Option<PathBuf> {
     })
 }
 
+/// axe-core's `axe.min.js`: from `AXE_CORE_JS`, else from `tests/axe/node_modules` (where
+/// `.ci/run` installs it with `npm ci --prefix tests/axe`). Missing locally, the accessibility
+/// checks say how to get it and are skipped; with `CI=true` a missing file is a failure.
+pub fn axe_source() -> Option<String> {
+    let path = std::env::var_os("AXE_CORE_JS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/axe/node_modules/axe-core/axe.min.js")
+        });
+    match std::fs::read_to_string(&path) {
+        Ok(source) => Some(source),
+        Err(e) => {
+            let how = format!(
+                "the accessibility checks need axe-core at {} ({e}): run `npm ci --prefix tests/axe` \
+                 (or set AXE_CORE_JS to an axe.min.js)",
+                path.display()
+            );
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("{how}");
+            }
+            eprintln!("SKIPPED: {how}");
+            None
+        }
+    }
+}
+
 pub struct Browser {
     pub client: Client,
     driver: Child,
@@ -205,7 +231,10 @@ impl Browser {
                  if (i < 0) return null;
                  const point = (k) => { for (let j = nodes.length - 1; j >= 0; j--) if (nodes[j][1] <= k) return [nodes[j][0], k - nodes[j][1]]; };
                  const rect = (k) => { const [n, o] = point(k); const r = document.createRange(); r.setStart(n, o); r.setEnd(n, o + 1); return r.getBoundingClientRect(); };
-                 root.scrollIntoView({block: 'center'});
+                 // The words themselves to the middle of the viewport (a long article centred
+                 // as a whole can leave them off screen, out of the pointer's reach).
+                 const first = rect(i);
+                 window.scrollBy(0, first.top - window.innerHeight / 2);
                  const a = rect(i), b = rect(i + phrase.length - 1);
                  return [a.left + 1, (a.top + a.bottom) / 2, b.right - 1, (b.top + b.bottom) / 2];",
                 vec![json!(selector), json!(phrase)],
@@ -238,6 +267,46 @@ impl Browser {
             });
         self.client.perform_actions(drag).await.expect("a drag");
         self.client.release_actions().await.expect("released");
+    }
+
+    /// Runs axe-core in the page on `context` (an axe context: a selector, or `{include: ...}`)
+    /// and fails the test with every serious or critical violation it reports. Without
+    /// `axe.min.js` (see `axe_source`) the check is skipped, except on CI.
+    pub async fn assert_accessible(&self, what: &str, context: Value) {
+        let Some(axe) = axe_source() else {
+            return;
+        };
+        let loaded = self
+            .js("return typeof window.axe === 'object'", vec![])
+            .await;
+        if loaded != json!(true) {
+            // Through WebDriver, so the page's CSP (no script but Errata's) does not apply.
+            self.js(&format!("{axe}\n;return true;"), vec![]).await;
+        }
+        let result = self
+            .client
+            .execute_async(
+                "const [context, done] = arguments;
+                 axe.run(context, { resultTypes: ['violations'] })
+                   .then(r => done(r.violations
+                     .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                     .map(v => ({ id: v.id, impact: v.impact, help: v.help,
+                                  nodes: v.nodes.map(n => n.target.join(' ') + ': ' + n.failureSummary) }))))
+                   .catch(e => done([{ id: 'axe-error', help: String(e) }]));",
+                vec![context],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("axe did not run on {what}: {e}"));
+        let serious = result.as_array().cloned().unwrap_or_default();
+        if !serious.is_empty() {
+            let shot = self.screenshot(&format!("axe-{what}")).await;
+            panic!(
+                "axe: serious or critical violations on {what} (screenshot {}):\n{}",
+                shot.display(),
+                serde_json::to_string_pretty(&serious).unwrap_or_default()
+            );
+        }
+        eprintln!("axe: no serious or critical violations on {what}");
     }
 
     pub async fn quit(self) {
@@ -293,17 +362,31 @@ impl HostSite {
     /// An article page embedding Errata from `errata_origin`, under a CSP that allows nothing
     /// inline and no script or connection but Errata's, and with the hostile stylesheet.
     pub fn article(&self, path: &str, errata_origin: &str, article_url: &str, body_html: &str) {
+        self.article_in(path, errata_origin, article_url, body_html, "en", "");
+    }
+
+    /// The same page in the language `lang` (its `<html lang>`), with `attrs` added to the
+    /// script tag (`data-errata-lang="es"`).
+    pub fn article_in(
+        &self,
+        path: &str,
+        errata_origin: &str,
+        article_url: &str,
+        body_html: &str,
+        lang: &str,
+        attrs: &str,
+    ) {
         let csp = format!(
             "default-src 'none'; script-src {errata_origin}; connect-src {errata_origin}; \
              style-src 'self'; img-src 'self'; form-action 'none'; base-uri 'none'"
         );
         let html = format!(
-            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Host article</title>\
+            "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>Host article</title>\
              <link rel=\"stylesheet\" href=\"/hostile.css\"></head><body>\
              <header><p>The Kessler Gazette</p></header>\
              <article id=\"story\">{body_html}</article>\
              <footer><p>Footer text outside the article.</p></footer>\
-             <script src=\"{errata_origin}/embed.js\" data-errata-article=\"{article_url}\" data-errata-container=\"#story\" async></script>\
+             <script src=\"{errata_origin}/embed.js\" data-errata-article=\"{article_url}\" data-errata-container=\"#story\"{attrs} async></script>\
              </body></html>"
         );
         self.put(

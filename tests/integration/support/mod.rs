@@ -6,6 +6,8 @@ pub mod browser;
 pub mod smtp;
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
@@ -78,6 +80,7 @@ impl Builder {
             dir,
             db_path,
             smtp,
+            delivery: Mutex::new(None),
         }
     }
 }
@@ -88,6 +91,38 @@ pub struct TestApp {
     pub dir: PathBuf,
     pub db_path: PathBuf,
     pub smtp: Option<SmtpSink>,
+    /// Set by `expect_delivery`: how long the check at drop waits for the worker.
+    delivery: Mutex<Option<Duration>>,
+}
+
+/// The check a test asks for with `expect_delivery`, as crates.io's harness does for its job
+/// queue: at the end of the test every outbox row has been sent, so a message queued and then
+/// forgotten (or stuck) fails the test that caused it.
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let expected = self.delivery.lock().ok().and_then(|d| *d);
+        let Some(patience) = expected else { return };
+        if std::thread::panicking() {
+            return;
+        }
+        // The test's future runs on this thread; the worker runs on the runtime's own threads,
+        // so waiting here does not hold it up.
+        let deadline = Instant::now() + patience;
+        loop {
+            let total = self.count("SELECT COUNT(*) AS n FROM outbox");
+            let unsent = self.count("SELECT COUNT(*) AS n FROM outbox WHERE state <> 'sent'");
+            if total > 0 && unsent == 0 {
+                return;
+            }
+            if Instant::now() > deadline {
+                let rows = self.outbox_rows();
+                panic!(
+                    "the test expected delivery, but {unsent} of {total} outbox rows were left unsent: {rows:?}"
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
 }
 
 /// Row counts of every table, to show that a refused request wrote nothing.
@@ -143,6 +178,29 @@ impl TestApp {
 
     pub fn count(&self, sql: &str) -> i64 {
         scalar(&mut self.conn(), sql)
+    }
+
+    /// Marks that this test expects its mail delivered: when the app is dropped (and the test did
+    /// not fail already), every outbox row must be `sent` within a few seconds.
+    pub fn expect_delivery(&self) {
+        self.expect_delivery_within(Duration::from_secs(20));
+    }
+
+    /// `expect_delivery`, with the wait at drop.
+    pub fn expect_delivery_within(&self, patience: Duration) {
+        if let Ok(mut d) = self.delivery.lock() {
+            *d = Some(patience);
+        }
+    }
+
+    /// Every outbox row as (id, template, state, attempts, last error), for failure messages.
+    pub fn outbox_rows(&self) -> Vec<(i64, String, String, i64, Option<String>)> {
+        use errata::db::schema::outbox as o;
+        o::table
+            .order(o::id.asc())
+            .select((o::id, o::template, o::state, o::attempts, o::last_error))
+            .load(&mut self.conn())
+            .unwrap_or_default()
     }
 
     /// A user of `role` and a token with `scopes` (empty: all the role allows).

@@ -1,4 +1,4 @@
--- The editors' dashboard: signed-in sessions (the cookie holds a secret whose sha256 is kept here),
+-- The editors' dashboard: signed-in sessions and set-password links (the cookie holds a secret whose sha256 is kept here),
 -- failed sign-ins for throttling, a target time per publication, per-state report counts kept by
 -- triggers so the queue's tabs never count the table, and a full-text index over what editors
 -- search (description, suggested correction, passage).
@@ -13,6 +13,18 @@ CREATE TABLE sessions (
     expires_at TIMESTAMP NOT NULL
 );
 CREATE INDEX sessions_user ON sessions (user_id);
+
+-- A link that lets an invited user (or one an admin reset) choose a password, once, before it
+-- expires; only the sha256 of its secret is kept.
+CREATE TABLE password_tokens (
+    id INTEGER PRIMARY KEY NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    user_id BIGINT NOT NULL REFERENCES users (id),
+    created_at TIMESTAMP NOT NULL,
+    expires_at TIMESTAMP NOT NULL,
+    used_at TIMESTAMP
+);
+CREATE INDEX password_tokens_user ON password_tokens (user_id);
 
 CREATE TABLE signin_failures (
     id INTEGER PRIMARY KEY NOT NULL,

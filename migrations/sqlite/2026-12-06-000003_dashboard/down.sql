@@ -10,4 +10,5 @@ DROP TRIGGER report_counts_insert;
 DROP TABLE report_counts;
 ALTER TABLE publications DROP COLUMN target_hours;
 DROP TABLE signin_failures;
+DROP TABLE password_tokens;
 DROP TABLE sessions;

@@ -1,5 +1,9 @@
 //! The report workflow (DESIGN.md): which state may follow which, with which resolution, and who
-//! may make the move. Every transition in Errata is checked here and nowhere else.
+//! may make the move (by the table in `accounts::permissions`). Every transition in Errata is
+//! checked here and nowhere else, with every rule a move carries: a duplicate names its original,
+//! and the kind of a published note decides the resolution it gives.
+//!
+//! Pure: no database. It sits below reports, anchoring and corrections, which all ask it.
 //!
 //! ```text
 //! new ──> triaged ──> investigating ──> resolved(resolution)
@@ -7,11 +11,16 @@
 //!  └─────────┴──────────────────────────────┘      └──> investigating   (reopen; editor)
 //! ```
 
+use diesel::{AsExpression, FromSqlRow};
 use serde::Serialize;
 
+use crate::accounts::permissions::{self, Action};
 use crate::accounts::Role;
+use crate::notes::NoteKind;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Where a report is in the workflow; stored as its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, AsExpression, FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum State {
     New,
@@ -40,9 +49,24 @@ impl State {
     pub fn parse(s: &str) -> Option<State> {
         State::ALL.into_iter().find(|x| x.as_str() == s)
     }
+
+    /// A report is open until it is resolved: open reports are worked on, and their passages
+    /// follow the article's new revisions.
+    pub fn is_open(self) -> bool {
+        self != State::Resolved
+    }
+
+    /// The open states, for queries.
+    pub fn open_states() -> Vec<State> {
+        State::ALL.into_iter().filter(|s| s.is_open()).collect()
+    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+crate::stored_as_text!(State, "report state");
+
+/// How a resolved report ended; stored as its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, AsExpression, FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum Resolution {
     Corrected,
@@ -86,11 +110,34 @@ impl Resolution {
     }
 }
 
+crate::stored_as_text!(Resolution, "resolution");
+
 /// A move the caller asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Move {
     pub to: State,
     pub resolution: Option<Resolution>,
+    /// The original report, when resolving as a duplicate.
+    pub duplicate_of: Option<i64>,
+}
+
+impl Move {
+    /// A move to `to` with nothing else said.
+    pub fn to(to: State) -> Move {
+        Move {
+            to,
+            resolution: None,
+            duplicate_of: None,
+        }
+    }
+
+    /// Resolving with `resolution`.
+    pub fn resolve(resolution: Resolution) -> Move {
+        Move {
+            resolution: Some(resolution),
+            ..Move::to(State::Resolved)
+        }
+    }
 }
 
 /// Why a move was refused.
@@ -114,6 +161,19 @@ pub fn next_states(from: State) -> &'static [State] {
     }
 }
 
+/// What taking an edge of the workflow is, for the permission table. `None` for a resolving move
+/// that names no resolution (it is incomplete, not yet anyone's action).
+fn action_for(from: State, to: State, resolution: Option<Resolution>) -> Option<Action> {
+    match (from, to, resolution) {
+        (State::Resolved, State::Investigating, _) => Some(Action::Reopen),
+        (_, State::Investigating, _) => Some(Action::Investigate),
+        (_, State::Triaged, _) => Some(Action::Triage),
+        (_, State::Resolved, Some(Resolution::Duplicate)) => Some(Action::MarkDuplicate),
+        (_, State::Resolved, Some(_)) => Some(Action::Resolve),
+        (_, State::Resolved, None) | (_, State::New, _) => None,
+    }
+}
+
 /// The states `role` can actually reach from `from`.
 pub fn allowed_for(from: State, role: Role) -> Vec<State> {
     next_states(from)
@@ -122,29 +182,12 @@ pub fn allowed_for(from: State, role: Role) -> Vec<State> {
         .filter(|&to| {
             if to == State::Resolved {
                 // Every role can resolve as something (reviewers as duplicate).
-                Resolution::ALL.into_iter().any(|r| {
-                    check(
-                        from,
-                        Move {
-                            to,
-                            resolution: Some(r),
-                        },
-                        role,
-                        true,
-                    )
-                    .is_ok()
-                })
+                Resolution::ALL
+                    .into_iter()
+                    .filter_map(|r| action_for(from, to, Some(r)))
+                    .any(|action| permissions::allows(role, action))
             } else {
-                check(
-                    from,
-                    Move {
-                        to,
-                        resolution: None,
-                    },
-                    role,
-                    true,
-                )
-                .is_ok()
+                action_for(from, to, None).is_some_and(|action| permissions::allows(role, action))
             }
         })
         .collect()
@@ -160,9 +203,9 @@ pub fn check(from: State, mv: Move, role: Role, has_note: bool) -> Result<(), Re
     }
     // Who may move comes first: a reviewer reopening is refused as a reviewer, whatever else
     // the request says.
-    if from == State::Resolved && mv.to == State::Investigating && !role.can_publish() {
+    if from == State::Resolved && !permissions::allows(role, Action::Reopen) {
         return Err(Refusal::Forbidden {
-            reason: format!("a {} may not reopen a resolved report", role.as_str()),
+            reason: format!("a {} may not {}", role.as_str(), Action::Reopen.phrase()),
         });
     }
     if mv.to != State::Resolved && mv.resolution.is_some() {
@@ -171,16 +214,16 @@ pub fn check(from: State, mv: Move, role: Role, has_note: bool) -> Result<(), Re
             reason: "a resolution is only given when resolving".into(),
         });
     }
-    match mv.to {
-        State::Resolved => {
-            let Some(resolution) = mv.resolution else {
-                return Err(Refusal::Incomplete {
-                    field: "resolution",
-                    reason: "resolving needs a resolution: corrected, clarified, no_error, duplicate or spam".into(),
-                });
-            };
-            // Reviewers may mark duplicates; every other outcome is an editor's call.
-            if resolution != Resolution::Duplicate && !role.can_publish() {
+    if mv.to == State::Resolved {
+        let Some(resolution) = mv.resolution else {
+            return Err(Refusal::Incomplete {
+                field: "resolution",
+                reason: "resolving needs a resolution: corrected, clarified, no_error, duplicate or spam".into(),
+            });
+        };
+        // Reviewers may mark duplicates; every other outcome is an editor's call.
+        if let Some(action) = action_for(from, mv.to, Some(resolution)) {
+            if !permissions::allows(role, action) {
                 return Err(Refusal::Forbidden {
                     reason: format!(
                         "a {} may not resolve a report as {}",
@@ -189,18 +232,54 @@ pub fn check(from: State, mv: Move, role: Role, has_note: bool) -> Result<(), Re
                     ),
                 });
             }
-            if resolution.needs_note() && !has_note {
-                return Err(Refusal::Incomplete {
-                    field: "resolution",
-                    reason: format!(
-                        "`{}` needs a published correction note that resolves this report; publish one with `resolves`",
-                        resolution.as_str()
-                    ),
-                });
-            }
-            Ok(())
         }
-        _ => Ok(()),
+        if resolution.needs_note() && !has_note {
+            return Err(Refusal::Incomplete {
+                field: "resolution",
+                reason: format!(
+                    "`{}` needs a published correction note that resolves this report; publish one with `resolves`",
+                    resolution.as_str()
+                ),
+            });
+        }
+    } else if let Some(action) = action_for(from, mv.to, None) {
+        if !permissions::allows(role, action) {
+            return Err(Refusal::Forbidden {
+                reason: format!("a {} may not {}", role.as_str(), action.phrase()),
+            });
+        }
+    }
+    match (mv.resolution, mv.duplicate_of) {
+        (Some(Resolution::Duplicate), None) => Err(Refusal::Incomplete {
+            field: "duplicate_of",
+            reason: "marking a duplicate needs duplicate_of: the original report's id".into(),
+        }),
+        (Some(Resolution::Duplicate), Some(_)) | (_, None) => Ok(()),
+        (_, Some(_)) => Err(Refusal::Incomplete {
+            field: "duplicate_of",
+            reason: "duplicate_of is only given with the resolution duplicate".into(),
+        }),
+    }
+}
+
+/// Whether report `report_id` may follow `target_id` as a duplicate: never itself, directly or
+/// through the chain of originals (checked at every link of it).
+pub fn check_duplicate_target(report_id: i64, target_id: i64) -> Result<(), Refusal> {
+    if report_id == target_id {
+        return Err(Refusal::Incomplete {
+            field: "duplicate_of",
+            reason: "a report cannot be a duplicate of itself".into(),
+        });
+    }
+    Ok(())
+}
+
+/// The resolution a published note gives the reports it resolves: a clarification clarifies,
+/// every other kind of note corrects.
+pub fn resolution_by_note(kind: NoteKind) -> Resolution {
+    match kind {
+        NoteKind::Clarification => Resolution::Clarified,
+        NoteKind::Correction | NoteKind::Update | NoteKind::EditorsNote => Resolution::Corrected,
     }
 }
 
@@ -209,7 +288,11 @@ mod tests {
     use super::*;
 
     fn mv(to: State, resolution: Option<Resolution>) -> Move {
-        Move { to, resolution }
+        Move {
+            to,
+            resolution,
+            duplicate_of: None,
+        }
     }
 
     #[test]
@@ -272,7 +355,10 @@ mod tests {
     fn reviewers_may_mark_duplicates_but_not_resolve_otherwise_or_reopen() {
         assert!(check(
             State::New,
-            mv(State::Resolved, Some(Resolution::Duplicate)),
+            Move {
+                duplicate_of: Some(7),
+                ..Move::resolve(Resolution::Duplicate)
+            },
             Role::Reviewer,
             false
         )
@@ -402,5 +488,71 @@ mod tests {
         for r in Resolution::ALL {
             assert_eq!(r.notifies_reporter(), r != Resolution::Spam);
         }
+    }
+
+    #[test]
+    fn a_duplicate_names_its_original_and_only_a_duplicate_does() {
+        let refused = check(
+            State::New,
+            Move::resolve(Resolution::Duplicate),
+            Role::Editor,
+            false,
+        );
+        assert!(matches!(
+            refused,
+            Err(Refusal::Incomplete {
+                field: "duplicate_of",
+                ..
+            })
+        ));
+        for mv in [
+            Move {
+                duplicate_of: Some(3),
+                ..Move::resolve(Resolution::NoError)
+            },
+            Move {
+                duplicate_of: Some(3),
+                ..Move::to(State::Triaged)
+            },
+        ] {
+            assert!(matches!(
+                check(State::New, mv, Role::Editor, false),
+                Err(Refusal::Incomplete {
+                    field: "duplicate_of",
+                    ..
+                })
+            ));
+        }
+        assert!(matches!(
+            check_duplicate_target(5, 5),
+            Err(Refusal::Incomplete {
+                field: "duplicate_of",
+                ..
+            })
+        ));
+        assert_eq!(check_duplicate_target(5, 6), Ok(()));
+    }
+
+    #[test]
+    fn a_clarification_clarifies_and_every_other_note_corrects() {
+        assert_eq!(
+            resolution_by_note(NoteKind::Clarification),
+            Resolution::Clarified
+        );
+        for kind in [
+            NoteKind::Correction,
+            NoteKind::Update,
+            NoteKind::EditorsNote,
+        ] {
+            assert_eq!(resolution_by_note(kind), Resolution::Corrected);
+        }
+    }
+
+    #[test]
+    fn only_resolved_reports_are_closed() {
+        assert_eq!(
+            State::open_states(),
+            vec![State::New, State::Triaged, State::Investigating]
+        );
     }
 }

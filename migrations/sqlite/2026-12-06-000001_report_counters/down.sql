@@ -1,0 +1,2 @@
+DROP INDEX report_counters_minute;
+DROP TABLE report_counters;
