@@ -2,7 +2,7 @@
 //! with known times; and the synthetic fill command (`errata dev fill`) leaving its rows
 //! consistent: the tab counters equal the counts per state, and the search index finds them; the
 //! queue's search pages, walked from the index, against a plain reading of a filled table. In
-//! headless Chromium, the charts of a filled database draw under the dashboard's CSP.
+//! headless Chromium, the charts of a filled database draw under the dashboard's CSP and pass axe.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -433,6 +433,9 @@ async fn the_charts_draw_in_a_real_browser_under_the_dashboards_csp() {
     assert_eq!(drawn["tables"], 5, "{drawn}");
     browser.screenshot("dashboard-stats").await;
     browser
+        .assert_accessible("the stats page", serde_json::json!("html"))
+        .await;
+    browser
         .js(
             "document.getElementById('h-answer').scrollIntoView()",
             vec![],
@@ -441,6 +444,12 @@ async fn the_charts_draw_in_a_real_browser_under_the_dashboards_csp() {
     browser.screenshot("dashboard-stats-lower").await;
     c.set_window_size(390, 900).await.expect("a phone's width");
     browser.screenshot("dashboard-stats-phone").await;
+    browser
+        .assert_accessible(
+            "the stats page at a phone's width",
+            serde_json::json!("html"),
+        )
+        .await;
     browser.quit().await;
     drop(server);
 }
