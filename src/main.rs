@@ -50,6 +50,26 @@ enum Command {
         /// Where to write the copy; it must not exist yet.
         path: PathBuf,
     },
+    /// Developer tools (hidden): synthetic data for benchmarks. Never on a newsroom's database.
+    #[command(subcommand, hide = true)]
+    Dev(DevCommand),
+}
+
+#[derive(Subcommand)]
+enum DevCommand {
+    /// Add N synthetic reports across M new articles (with their moves, anchors and notes), to
+    /// measure the dashboard at scale.
+    Fill {
+        /// How many reports to add.
+        #[arg(long)]
+        reports: u64,
+        /// How many articles to spread them over.
+        #[arg(long, default_value_t = 1000)]
+        articles: u64,
+        /// The same seed makes the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -427,6 +447,18 @@ fn admin(command: Command) -> Result<(), String> {
             }
         }
         Command::Article(ArticleCommand::Import { file }) => import(conn, &file)?,
+        Command::Dev(DevCommand::Fill {
+            reports,
+            articles,
+            seed,
+        }) => fill(
+            conn,
+            &errata::synthetic::FillPlan {
+                reports,
+                articles,
+                seed,
+            },
+        )?,
     }
     Ok(())
 }
@@ -477,4 +509,26 @@ fn import(conn: &mut errata::db::Conn, file: &PathBuf) -> Result<(), String> {
     } else {
         Err(format!("{} line(s) failed", failed.len()))
     }
+}
+
+fn fill(conn: &mut errata::db::Conn, plan: &errata::synthetic::FillPlan) -> Result<(), String> {
+    let bar = indicatif::ProgressBar::new(plan.reports);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} reports {per_sec} {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let started = std::time::Instant::now();
+    let filled =
+        errata::synthetic::fill(conn, plan, |n| bar.set_position(n)).map_err(|e| e.describe())?;
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "Added {} reports on {} articles ({} moves, {} notes) in {secs:.1} s ({:.0} reports/s)",
+        filled.reports,
+        filled.articles,
+        filled.events,
+        filled.notes,
+        filled.reports as f64 / secs.max(0.001)
+    );
+    Ok(())
 }

@@ -119,9 +119,33 @@ pub fn tab_counts(conn: &mut Conn) -> Result<Vec<(State, i64)>> {
 
 /// One page of the queue, grouped by overlapping passage within the page.
 pub fn page(conn: &mut Conn, f: &QueueFilter) -> Result<QueuePage> {
+    let limit = f.limit.clamp(1, QUEUE_MAX);
+    let mut rows = match f.search.as_deref().and_then(db::search::fts_query) {
+        None => in_order(filtered(f), f.order, f.after)
+            .limit(limit + 1)
+            .select(Report::as_select())
+            .load(conn)?,
+        Some(query) => searched(conn, f, &query, limit + 1)?,
+    };
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| r.id)
+    } else {
+        None
+    };
+    let items = items_for(conn, rows)?;
+    Ok(QueuePage {
+        groups: group_overlapping(items),
+        next,
+    })
+}
+
+type ReportQuery = reports::BoxedQuery<'static, db::Backend>;
+
+/// The reports in `f`'s state that pass its filters, all but the search and the page's place.
+fn filtered(f: &QueueFilter) -> ReportQuery {
     let mut query = reports::table
         .filter(reports::state.eq(f.state))
-        .select(Report::as_select())
         .into_boxed();
     if let Some(p) = f.publication_id {
         query = query.filter(
@@ -146,10 +170,12 @@ pub fn page(conn: &mut Conn, f: &QueueFilter) -> Result<QueuePage> {
     if let Some(h) = f.older_than_hours {
         query = query.filter(reports::created_at.le(now() - chrono::Duration::hours(h)));
     }
-    if let Some(search) = f.search.as_deref().and_then(db::search::report_match) {
-        query = query.filter(search);
-    }
-    query = match (f.order, f.after) {
+    query
+}
+
+/// `query` in the page's order, from after the cursor: a keyset, never an offset.
+fn in_order(query: ReportQuery, order: QueueOrder, after: Option<i64>) -> ReportQuery {
+    match (order, after) {
         (QueueOrder::OldestFirst, Some(a)) => {
             query.filter(reports::id.gt(a)).order(reports::id.asc())
         }
@@ -158,20 +184,40 @@ pub fn page(conn: &mut Conn, f: &QueueFilter) -> Result<QueuePage> {
             query.filter(reports::id.lt(a)).order(reports::id.desc())
         }
         (QueueOrder::NewestFirst, None) => query.order(reports::id.desc()),
-    };
-    let limit = f.limit.clamp(1, QUEUE_MAX);
-    let mut rows: Vec<Report> = query.limit(limit + 1).load(conn)?;
-    let next = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| r.id)
-    } else {
-        None
-    };
-    let items = items_for(conn, rows)?;
-    Ok(QueuePage {
-        groups: group_overlapping(items),
-        next,
-    })
+    }
+}
+
+/// The most ids one step of a search checks against the filters (SQLite binds up to 32,766).
+const SEARCH_STEP_MAX: i64 = 16_384;
+
+/// Up to `want` reports matching the search `query` and the other filters, in the page's order.
+/// The search index is read from the page's cursor in id order, one step at a time (each four
+/// times the last), and each step's ids are checked against the filters: a common word fills a
+/// page in a step or two at any size of table, and a rare one ends as soon as the index runs out.
+/// (Matching every report first and then sorting would cost as many rows as the word has.)
+fn searched(conn: &mut Conn, f: &QueueFilter, query: &str, want: i64) -> Result<Vec<Report>> {
+    let newest_first = f.order == QueueOrder::NewestFirst;
+    let mut rows: Vec<Report> = Vec::new();
+    let mut cursor = f.after;
+    let mut step = (want * 16).min(SEARCH_STEP_MAX);
+    loop {
+        let ids = db::search::matching_ids(conn, query, cursor, newest_first, step)?;
+        let Some(&last) = ids.last() else {
+            break;
+        };
+        let found: Vec<Report> = in_order(filtered(f), f.order, None)
+            .filter(reports::id.eq_any(&ids))
+            .limit(want - rows.len() as i64)
+            .select(Report::as_select())
+            .load(conn)?;
+        rows.extend(found);
+        if rows.len() as i64 >= want || (ids.len() as i64) < step {
+            break;
+        }
+        cursor = Some(last);
+        step = (step * 4).min(SEARCH_STEP_MAX);
+    }
+    Ok(rows)
 }
 
 /// Articles, publications and current spans for `rows`, each loaded once.

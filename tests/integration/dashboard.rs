@@ -107,14 +107,14 @@ pub async fn article_with_reports(app: &TestApp, quotes: &[&str]) -> Vec<i64> {
     ids
 }
 
-fn report_id(app: &TestApp, filed: &Value) -> i64 {
+pub(crate) fn report_id(app: &TestApp, filed: &Value) -> i64 {
     let reference = filed["reference"].as_str().expect("reference");
     app.count(&format!(
         "SELECT id AS n FROM reports WHERE reference = '{reference}'"
     ))
 }
 
-fn state_of(app: &TestApp, id: i64) -> String {
+pub(crate) fn state_of(app: &TestApp, id: i64) -> String {
     use diesel::prelude::*;
     use errata::db::schema::reports;
     let mut conn = app.conn();

@@ -12,6 +12,7 @@ mod corrections;
 mod dashboard;
 mod dashboard_admin;
 mod dashboard_browser;
+mod dashboard_stats;
 mod demo;
 mod http_errors;
 mod input;

@@ -3,10 +3,12 @@
 //! domain (`reports`, `corrections`, `accounts`) and render; no rule is decided here.
 
 pub mod admin;
+pub mod charts;
 pub mod invite;
 pub mod queue;
 pub mod session;
 pub mod signin;
+pub mod stats;
 pub mod workspace;
 
 use askama::Template;
@@ -27,6 +29,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(invite::routes());
     all.extend(queue::routes());
     all.extend(workspace::routes());
+    all.extend(stats::routes());
     all
 }
 
