@@ -330,7 +330,8 @@ mod tests {
     #[test]
     fn every_key_used_exists_in_every_language() {
         let sources = [
-            include_str!("web/reader.rs"),
+            include_str!("web/reader/mod.rs"),
+            include_str!("web/reader/form.rs"),
             include_str!("../static/embed.js"),
             include_str!("../templates/reader/report.html"),
             include_str!("../templates/reader/sent.html"),
