@@ -294,8 +294,11 @@ async fn a_reader_selects_a_passage_and_files_a_report_through_the_dialog() {
         .wait_for(
             "the dialog to close",
             &format!(
+                // The dialog's `close` event (which returns focus) comes a task after `open`
+                // turns false: wait for focus to land somewhere, then say where.
                 "{DIALOG} if (r.querySelector('dialog').open) return null;
-                 return document.activeElement && document.activeElement.tagName;"
+                 const a = document.activeElement;
+                 return a && a !== document.body && a.tagName;"
             ),
         )
         .await;

@@ -3,6 +3,8 @@
 //! here with its data table beside it.
 
 use askama::Template;
+
+use crate::workflow::Resolution;
 use rocket::form::FromForm;
 use rocket::http::{ContentType, Header};
 use rocket::request::FlashMessage;
@@ -64,13 +66,9 @@ impl StatsPage {
 }
 
 fn outcome_label(outcome: &str) -> &'static str {
-    match outcome {
-        "corrected" => "Corrected",
-        "clarified" => "Clarified",
-        "no_error" => "No error",
-        "duplicate" => "Duplicate",
-        "spam" => "Spam",
-        _ => "Still open",
+    match Resolution::parse(outcome) {
+        Some(r) => crate::web::dashboard::workspace::resolution_label(r),
+        None => "Still open",
     }
 }
 

@@ -22,6 +22,7 @@ use crate::notes::NoteKind;
 use crate::reports::queue;
 use crate::reports::workflow::{self, Resolution, State as ReportState};
 use crate::reports::{self, Report, ReportView};
+use crate::text::AnchorStatus;
 use crate::text::{self, DiffOp};
 use crate::web::App;
 
@@ -189,12 +190,12 @@ fn pieces(canonical: &str, span: Option<(usize, usize)>) -> Vec<Vec<Piece>> {
 /// What the anchor's status means for the editor, when it is not simply "the words are there".
 fn anchor_words(anchor: Option<&AnchorView>) -> Option<String> {
     let a = anchor?;
-    let words = match a.status.as_str() {
-        "drifted" => "The article changed around this passage; it was followed to where it is now.",
-        "orphaned" => "The reported words are no longer in the article. Re-attach the report to the right words if they moved.",
-        "ambiguous" => "The reported words now appear in more than one place. Re-attach the report to the right one.",
-        "corrected" => "This passage was corrected by a published note.",
-        _ => return None,
+    let words = match a.status {
+        AnchorStatus::Drifted => "The article changed around this passage; it was followed to where it is now.",
+        AnchorStatus::Orphaned => "The reported words are no longer in the article. Re-attach the report to the right words if they moved.",
+        AnchorStatus::Ambiguous => "The reported words now appear in more than one place. Re-attach the report to the right one.",
+        AnchorStatus::Corrected => "This passage was corrected by a published note.",
+        AnchorStatus::Anchored => return None,
     };
     Some(words.to_owned())
 }
@@ -265,7 +266,7 @@ pub(super) async fn workspace(
         .and_then(|a| a.start.zip(a.end))
         .map(|(s, e)| (s as usize, e as usize));
     let drift = match view.anchor.as_ref() {
-        Some(a) if matches!(a.status.as_str(), "drifted" | "orphaned") => {
+        Some(a) if matches!(a.status, AnchorStatus::Drifted | AnchorStatus::Orphaned) => {
             let now = a
                 .text
                 .clone()
@@ -290,15 +291,15 @@ pub(super) async fn workspace(
         .into_iter()
         .filter_map(|to| match to {
             ReportState::Triaged => Some(Move {
-                to: "triaged",
+                to: ReportState::Triaged.as_str(),
                 label: "Triage",
             }),
             ReportState::Investigating if report.state == ReportState::Resolved => Some(Move {
-                to: "investigating",
+                to: ReportState::Investigating.as_str(),
                 label: "Reopen",
             }),
             ReportState::Investigating => Some(Move {
-                to: "investigating",
+                to: ReportState::Investigating.as_str(),
                 label: "Investigate",
             }),
             _ => None,
@@ -351,7 +352,7 @@ pub(super) async fn workspace(
     Ok((status, RawHtml(render(&page)?)))
 }
 
-pub(super) fn resolution_label(r: Resolution) -> &'static str {
+pub(crate) fn resolution_label(r: Resolution) -> &'static str {
     match r {
         Resolution::Corrected => "Corrected",
         Resolution::Clarified => "Clarified",
