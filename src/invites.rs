@@ -4,7 +4,7 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::accounts::{check_password, hash_password, normalise_email, Role, User};
+use crate::accounts::{check_password, create_user, hash_password, NewUser, Role, User};
 use crate::db::schema::{password_tokens, sessions, users};
 use crate::db::{self, Conn};
 use crate::error::{Code, Error, Result};
@@ -31,38 +31,18 @@ pub fn invite(
     name: &str,
     role: Role,
 ) -> Result<User> {
-    let email = normalise_email(email)?;
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(Error::invalid(
-            "name",
-            "a name of 1 to 200 characters is required",
-        ));
-    }
-    // A hash of a secret no one is told: the account exists but cannot sign in yet.
-    let unusable = hash_password(&random_secret(32))?;
     db::write(conn, |conn| {
-        let taken: i64 = users::table
-            .filter(users::email.eq(&email))
-            .count()
-            .get_result(conn)?;
-        if taken > 0 {
-            return Err(
-                Error::conflict(Code::EmailTaken, format!("a user with {email} exists"))
-                    .with_field("email"),
-            );
-        }
-        let user: User = diesel::insert_into(users::table)
-            .values((
-                users::email.eq(&email),
-                users::name.eq(name),
-                users::role.eq(role.as_str()),
-                users::password_hash.eq(&unusable),
-                users::active.eq(true),
-                users::created_at.eq(now()),
-            ))
-            .returning(User::as_returning())
-            .get_result(conn)?;
+        // A password no one is told: the account exists but cannot sign in until its owner
+        // chooses one through the link.
+        let user = create_user(
+            conn,
+            NewUser {
+                email,
+                name,
+                role,
+                password: &random_secret(32),
+            },
+        )?;
         let (secret, expires) = new_link(conn, &user)?;
         let message = mail::invite(&InviteMail {
             name: &user.name,
