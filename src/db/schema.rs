@@ -112,6 +112,7 @@ diesel::table! {
         mail_token -> Nullable<Text>,
         email_confirmed_at -> Nullable<Timestamp>,
         unsubscribed_at -> Nullable<Timestamp>,
+        passage_readers -> BigInt,
     }
 }
 

@@ -488,6 +488,7 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
             revision.id,
             &Placement::anchored(method, located.score, located.start, located.end),
         )?;
+        super::queue::count_reader(conn, &report)?;
         events::record(
             conn,
             NewEvent {

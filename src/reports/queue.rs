@@ -27,6 +27,8 @@ pub enum AssigneeFilter {
 pub enum QueueOrder {
     OldestFirst,
     NewestFirst,
+    /// The passages most readers reported first (then oldest first). A search keeps id order.
+    MostReported,
 }
 
 /// What the editor asked the queue for.
@@ -121,7 +123,7 @@ pub fn tab_counts(conn: &mut Conn) -> Result<Vec<(State, i64)>> {
 pub fn page(conn: &mut Conn, f: &QueueFilter) -> Result<QueuePage> {
     let limit = f.limit.clamp(1, QUEUE_MAX);
     let mut rows = match f.search.as_deref().and_then(db::search::fts_query) {
-        None => in_order(filtered(f), f.order, f.after)
+        None => in_order(filtered(f), f.order, cursor(conn, f.order, f.after)?)
             .limit(limit + 1)
             .select(Report::as_select())
             .load(conn)?,
@@ -173,17 +175,54 @@ fn filtered(f: &QueueFilter) -> ReportQuery {
     query
 }
 
+/// Where the page after report `after` starts, in `order`: the report's id, and for the
+/// most-reported order its readers count as it is now.
+#[derive(Debug, Clone, Copy)]
+struct Cursor {
+    id: i64,
+    readers: i64,
+}
+
+fn cursor(conn: &mut Conn, order: QueueOrder, after: Option<i64>) -> Result<Option<Cursor>> {
+    let Some(id) = after else { return Ok(None) };
+    let readers = match order {
+        QueueOrder::MostReported => reports::table
+            .find(id)
+            .select(reports::passage_readers)
+            .first(conn)
+            .optional()?
+            .unwrap_or(i64::MAX),
+        _ => 0,
+    };
+    Ok(Some(Cursor { id, readers }))
+}
+
 /// `query` in the page's order, from after the cursor: a keyset, never an offset.
-fn in_order(query: ReportQuery, order: QueueOrder, after: Option<i64>) -> ReportQuery {
-    match (order, after) {
-        (QueueOrder::OldestFirst, Some(a)) => {
+fn in_order(query: ReportQuery, order: QueueOrder, after: Option<Cursor>) -> ReportQuery {
+    if order == QueueOrder::MostReported {
+        let query = match after {
+            Some(c) => query.filter(
+                reports::passage_readers
+                    .lt(c.readers)
+                    .or(reports::passage_readers
+                        .eq(c.readers)
+                        .and(reports::id.gt(c.id))),
+            ),
+            None => query,
+        };
+        return query.order((reports::passage_readers.desc(), reports::id.asc()));
+    }
+    match (order, after.map(|c| c.id)) {
+        (QueueOrder::OldestFirst | QueueOrder::MostReported, Some(a)) => {
             query.filter(reports::id.gt(a)).order(reports::id.asc())
         }
-        (QueueOrder::OldestFirst, None) => query.order(reports::id.asc()),
         (QueueOrder::NewestFirst, Some(a)) => {
             query.filter(reports::id.lt(a)).order(reports::id.desc())
         }
         (QueueOrder::NewestFirst, None) => query.order(reports::id.desc()),
+        (QueueOrder::OldestFirst | QueueOrder::MostReported, None) => {
+            query.order(reports::id.asc())
+        }
     }
 }
 
@@ -205,7 +244,12 @@ fn searched(conn: &mut Conn, f: &QueueFilter, query: &str, want: i64) -> Result<
         let Some(&last) = ids.last() else {
             break;
         };
-        let found: Vec<Report> = in_order(filtered(f), f.order, None)
+        // The index gives ids in id order; a search keeps that order whatever the sort.
+        let order = match f.order {
+            QueueOrder::NewestFirst => QueueOrder::NewestFirst,
+            _ => QueueOrder::OldestFirst,
+        };
+        let found: Vec<Report> = in_order(filtered(f), order, None)
             .filter(reports::id.eq_any(&ids))
             .limit(want - rows.len() as i64)
             .select(Report::as_select())
@@ -295,6 +339,53 @@ pub fn group_overlapping(items: Vec<QueueItem>) -> Vec<QueueGroup> {
 /// The other reports on the same article whose current passage overlaps this one's: the readers
 /// who flagged the same words. Resolved duplicates of another report are left out.
 pub fn overlapping(conn: &mut Conn, report: &Report) -> Result<Vec<Report>> {
+    Ok(on_same_words(conn, report)?
+        .into_iter()
+        .filter(|o| o.duplicate_of.is_none_or(|d| d == report.id))
+        .collect())
+}
+
+/// Counts a newly filed report among the readers of its passage: it and every report of the
+/// article on overlapping words (duplicates too: each is a reader) count one more reader each.
+pub fn count_reader(conn: &mut Conn, report: &Report) -> Result<()> {
+    // Reports filed on the same revision compare by the offsets they were filed with (one
+    // indexed read, however many readers a viral story has); older ones by their current place.
+    let mut others: Vec<i64> = reports::table
+        .filter(reports::article_id.eq(report.article_id))
+        .filter(reports::revision_id.eq(report.revision_id))
+        .filter(reports::id.ne(report.id))
+        .filter(reports::quote_start.lt(report.quote_end))
+        .filter(reports::quote_end.gt(report.quote_start))
+        .select(reports::id)
+        .load(conn)?;
+    let older: Vec<i64> = reports::table
+        .filter(reports::article_id.eq(report.article_id))
+        .filter(reports::revision_id.ne(report.revision_id))
+        .select(reports::id)
+        .load(conn)?;
+    if !older.is_empty() {
+        let anchors = anchoring::current_for_reports(conn, &older)?;
+        let mine = (report.quote_start as usize, report.quote_end as usize);
+        others.extend(older.into_iter().filter(|id| {
+            // Only a place on the same revision's text compares with this report's offsets.
+            anchors
+                .get(id)
+                .filter(|a| a.revision_id == report.revision_id)
+                .and_then(AnchorRow::placed_span)
+                .is_some_and(|s| overlaps(s, mine))
+        }));
+    }
+    diesel::update(reports::table.filter(reports::id.eq_any(&others)))
+        .set(reports::passage_readers.eq(reports::passage_readers + 1))
+        .execute(conn)?;
+    diesel::update(reports::table.find(report.id))
+        .set(reports::passage_readers.eq(others.len() as i64 + 1))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Every other report of the same article whose current words overlap this one's.
+fn on_same_words(conn: &mut Conn, report: &Report) -> Result<Vec<Report>> {
     let others: Vec<Report> = reports::table
         .filter(reports::article_id.eq(report.article_id))
         .filter(reports::id.ne(report.id))
@@ -309,7 +400,6 @@ pub fn overlapping(conn: &mut Conn, report: &Report) -> Result<Vec<Report>> {
     };
     Ok(others
         .into_iter()
-        .filter(|o| o.duplicate_of.is_none_or(|d| d == report.id))
         .filter(|o| span_of(o, anchors.get(&o.id)).is_some_and(|s| overlaps(s, mine)))
         .collect())
 }

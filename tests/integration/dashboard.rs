@@ -956,3 +956,65 @@ fn a_release_server_starts_without_a_configured_secret_key_and_keeps_it() {
     assert_eq!(server.request("GET", "/signin", &[], None).0, 200);
     assert_eq!(key(), first, "the same key after a restart");
 }
+
+#[rocket::async_test]
+async fn the_most_reported_passage_comes_first_and_pages_by_keyset() {
+    let app = TestApp::new().await;
+    // One reader on the bond, three on the vehicles (two of them on overlapping words), one on
+    // the hearing date.
+    let ids = article_with_reports(
+        &app,
+        &[
+            "$48 million bond",
+            "roughly 14,000 vehicles a day",
+            "public hearing on the construction schedule",
+            "14,000 vehicles",
+            "vehicles a day, according to a 2022 traffic study",
+        ],
+    )
+    .await;
+    let readers = |id: i64| {
+        app.count(&format!(
+            "SELECT passage_readers AS n FROM reports WHERE id = {id}"
+        ))
+    };
+    assert_eq!(
+        [ids[0], ids[1], ids[2], ids[3], ids[4]].map(readers),
+        [1, 3, 1, 3, 3]
+    );
+    signed_in(&app, Role::Editor).await;
+    let page = get(&app, "/dashboard?sort=most").await;
+    assert!(page.has("Most-reported passage</option>"));
+    let first = page.body.find("data-id=").expect("a row");
+    assert!(
+        page.body[first..].starts_with(&format!("data-id=\"{}\"", ids[1])),
+        "{}",
+        page.body
+    );
+    assert!(page.has("3 readers"));
+
+    // Keyset pages of one report each walk every report once, most-reported first.
+    use errata::reports::queue::{page as queue_page, QueueFilter, QueueOrder};
+    let mut conn = app.conn();
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let filter = QueueFilter {
+            order: QueueOrder::MostReported,
+            after,
+            limit: 1,
+            ..Default::default()
+        };
+        let p = queue_page(&mut conn, &filter).expect("a page");
+        seen.extend(
+            p.groups
+                .iter()
+                .flat_map(|g| g.items.iter().map(|i| i.report.id)),
+        );
+        match p.next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    assert_eq!(seen, vec![ids[1], ids[3], ids[4], ids[0], ids[2]]);
+}

@@ -62,6 +62,7 @@ impl QueueParams {
             search: self.q.clone().filter(|q| !q.trim().is_empty()),
             order: match self.sort.as_deref() {
                 Some("newest") => QueueOrder::NewestFirst,
+                Some("most") => QueueOrder::MostReported,
                 _ => QueueOrder::OldestFirst,
             },
             after: self.after,

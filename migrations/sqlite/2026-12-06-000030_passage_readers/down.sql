@@ -1,0 +1,2 @@
+DROP INDEX reports_state_readers;
+ALTER TABLE reports DROP COLUMN passage_readers;
