@@ -102,24 +102,22 @@ pub fn columns(title: &str, desc: &str, items: &[Item]) -> Chart {
                 y2: r(base),
             },
         ],
-        labels: vec![
-            Label {
-                x: left - 6.0,
-                y: r(base),
-                anchor: "end",
-                text: "0".into(),
-            },
-            Label {
-                x: left - 6.0,
-                y: top + 4.0,
-                anchor: "end",
-                text: items
-                    .iter()
-                    .find(|i| i.value == max)
-                    .map_or_else(|| "0".into(), |i| i.shown.clone()),
-            },
-        ],
+        labels: vec![Label {
+            x: left - 6.0,
+            y: r(base),
+            anchor: "end",
+            text: "0".into(),
+        }],
     };
+    // The scale's top, named by the largest bar; an empty chart has only its zero.
+    if let Some(highest) = items.iter().find(|i| max > 0.0 && i.value == max) {
+        chart.labels.push(Label {
+            x: left - 6.0,
+            y: top + 4.0,
+            anchor: "end",
+            text: highest.shown.clone(),
+        });
+    }
     for (i, item) in items.iter().enumerate() {
         let h = if max > 0.0 {
             item.value / max * plot_h
@@ -216,6 +214,19 @@ mod tests {
         }
         assert!(c.labels.iter().any(|l| l.text == "10"), "the largest value");
         assert_eq!(c.bars[1].tip, "8 Dec: 5");
+    }
+
+    #[test]
+    fn an_empty_period_names_only_the_zero_of_its_scale() {
+        let items = vec![Item::count("1 Dec", 0), Item::count("8 Dec", 0)];
+        let c = columns("Reports per week", "", &items);
+        let numbers: Vec<&str> = c
+            .labels
+            .iter()
+            .map(|l| l.text.as_str())
+            .filter(|t| t.chars().all(|ch| ch.is_ascii_digit()))
+            .collect();
+        assert_eq!(numbers, ["0"]);
     }
 
     #[test]
