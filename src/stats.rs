@@ -7,12 +7,10 @@
 //! in, how fast they were answered, and how they ended (so far). Notes are counted by when they
 //! were published.
 
-use std::collections::HashMap;
-
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::db::schema::{articles, correction_notes, events, publications, reports};
+use crate::db::schema::{articles, correction_notes, publications, reports};
 use crate::db::Conn;
 use crate::error::Result;
 use crate::notes::NoteKind;
@@ -97,16 +95,16 @@ pub struct FiledReport {
     pub created_at: NaiveDateTime,
     pub state: String,
     pub resolution: Option<String>,
+    /// Its first move out of `new` (a triage, or a straight resolution).
+    pub first_answered_at: Option<NaiveDateTime>,
+    /// Its first resolution: a reopened report keeps it, as that is when its reader had an answer.
+    pub first_resolved_at: Option<NaiveDateTime>,
 }
 
-/// A workflow move from the audit log: `from` and `to` as the `transition` event holds them
-/// (`new`, `triaged`, `resolved:no_error`, …).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Move {
-    pub report_id: i64,
-    pub from: String,
-    pub to: String,
-    pub at: NaiveDateTime,
+impl FiledReport {
+    fn hours_until(&self, at: Option<NaiveDateTime>) -> Option<f64> {
+        at.map(|at| (at - self.created_at).num_seconds().max(0) as f64 / 3600.0)
+    }
 }
 
 /// A correction note published in the period.
@@ -175,40 +173,11 @@ pub struct Stats {
     pub publications: Vec<PublicationStats>,
 }
 
-/// Hours from filing to the first move out of `new` (triage, or a straight resolution), and to
-/// the first resolution, for each report that got there. A reopened report keeps its first
-/// resolution: that is when its reader had an answer.
-fn answer_times(filed: &[FiledReport], moves: &[Move]) -> HashMap<i64, (Option<f64>, Option<f64>)> {
-    let created: HashMap<i64, NaiveDateTime> = filed.iter().map(|r| (r.id, r.created_at)).collect();
-    let mut sorted: Vec<&Move> = moves
-        .iter()
-        .filter(|m| created.contains_key(&m.report_id))
-        .collect();
-    sorted.sort_by_key(|m| m.at);
-    let mut times: HashMap<i64, (Option<f64>, Option<f64>)> = HashMap::new();
-    for m in sorted {
-        let Some(start) = created.get(&m.report_id) else {
-            continue;
-        };
-        let hours = (m.at - *start).num_seconds().max(0) as f64 / 3600.0;
-        let entry = times.entry(m.report_id).or_default();
-        if m.from == State::New.as_str() && entry.0.is_none() {
-            entry.0 = Some(hours);
-        }
-        let resolves = m.to.split(':').next() == Some(State::Resolved.as_str());
-        if resolves && entry.1.is_none() {
-            entry.1 = Some(hours);
-        }
-    }
-    times
-}
-
-/// The figures for `filed` reports, their `moves` and the `notes`, over `period`, for the
-/// publications named (in the order given).
+/// The figures for `filed` reports and the `notes`, over `period`, for the publications named (in
+/// the order given).
 pub fn aggregate(
     period: Period,
     filed: &[FiledReport],
-    moves: &[Move],
     notes: &[PublishedNote],
     publications: &[(i64, String)],
 ) -> Stats {
@@ -223,15 +192,11 @@ pub fn aggregate(
             week.1 += 1;
         }
     }
-    let owned: Vec<FiledReport> = in_period.iter().map(|r| (*r).clone()).collect();
-    let times = answer_times(&owned, moves);
     let medians = |pick: &dyn Fn(&FiledReport) -> bool| {
         let (mut triage, mut resolution) = (Vec::new(), Vec::new());
         for r in in_period.iter().filter(|r| pick(r)) {
-            if let Some((t, s)) = times.get(&r.id) {
-                triage.extend(t);
-                resolution.extend(s);
-            }
+            triage.extend(r.hours_until(r.first_answered_at));
+            resolution.extend(r.hours_until(r.first_resolved_at));
         }
         (MedianTime::of(triage), MedianTime::of(resolution))
     };
@@ -351,50 +316,38 @@ pub fn load(conn: &mut Conn, f: &StatsFilter, at: NaiveDateTime) -> Result<Stats
             reports::created_at,
             reports::state,
             reports::resolution,
+            reports::first_answered_at,
+            reports::first_resolved_at,
         ))
         .into_boxed();
     if let Some(p) = f.publication_id {
         filed_q = filed_q.filter(articles::publication_id.eq(p));
     }
+    type Row = (
+        i64,
+        i64,
+        NaiveDateTime,
+        String,
+        Option<String>,
+        Option<NaiveDateTime>,
+        Option<NaiveDateTime>,
+    );
     let filed: Vec<FiledReport> = filed_q
-        .load::<(i64, i64, NaiveDateTime, String, Option<String>)>(conn)?
+        .load::<Row>(conn)?
         .into_iter()
         .map(
-            |(id, publication_id, created_at, state, resolution)| FiledReport {
-                id,
-                publication_id,
-                created_at,
-                state,
-                resolution,
+            |(id, publication_id, created_at, state, resolution, answered, resolved)| {
+                FiledReport {
+                    id,
+                    publication_id,
+                    created_at,
+                    state,
+                    resolution,
+                    first_answered_at: answered,
+                    first_resolved_at: resolved,
+                }
             },
         )
-        .collect();
-    // The moves of those reports, found through their index; a move can only follow filing.
-    let moves: Vec<Move> = events::table
-        .filter(events::kind.eq("transition"))
-        .filter(
-            events::report_id.eq_any(
-                reports::table
-                    .filter(reports::created_at.ge(period.since))
-                    .select(reports::id.nullable()),
-            ),
-        )
-        .select((
-            events::report_id,
-            events::from_value,
-            events::to_value,
-            events::created_at,
-        ))
-        .load::<(Option<i64>, Option<String>, Option<String>, NaiveDateTime)>(conn)?
-        .into_iter()
-        .filter_map(|(id, from, to, at)| {
-            Some(Move {
-                report_id: id?,
-                from: from?,
-                to: to?,
-                at,
-            })
-        })
         .collect();
     let mut notes_q = correction_notes::table
         .inner_join(articles::table)
@@ -422,7 +375,7 @@ pub fn load(conn: &mut Conn, f: &StatsFilter, at: NaiveDateTime) -> Result<Stats
         pubs_q = pubs_q.filter(publications::id.eq(p));
     }
     let pubs: Vec<(i64, String)> = pubs_q.load(conn)?;
-    Ok(aggregate(period, &filed, &moves, &notes, &pubs))
+    Ok(aggregate(period, &filed, &notes, &pubs))
 }
 
 #[cfg(test)]
@@ -433,22 +386,22 @@ mod tests {
         crate::time::parse(s).expect("a time")
     }
 
-    fn report(id: i64, publication: i64, at: &str, state: &str, res: Option<&str>) -> FiledReport {
+    /// A report filed `at`, first answered and first resolved at the times given.
+    fn report(
+        id: i64,
+        publication: i64,
+        at: &str,
+        (state, res): (&str, Option<&str>),
+        (answered, resolved): (Option<&str>, Option<&str>),
+    ) -> FiledReport {
         FiledReport {
             id,
             publication_id: publication,
             created_at: t(at),
             state: state.into(),
             resolution: res.map(str::to_owned),
-        }
-    }
-
-    fn mv(id: i64, from: &str, to: &str, at: &str) -> Move {
-        Move {
-            report_id: id,
-            from: from.into(),
-            to: to.into(),
-            at: t(at),
+            first_answered_at: answered.map(t),
+            first_resolved_at: resolved.map(t),
         }
     }
 
@@ -482,28 +435,39 @@ mod tests {
     fn figures_count_the_reports_filed_in_the_period_and_time_their_first_answers() {
         let period = Period::ending(t("2026-12-10T15:00:00Z"), 4);
         let filed = vec![
-            // Triaged after 2 h, resolved as no error after 6 h, reopened, resolved again later.
-            report(1, 1, "2026-12-08T08:00:00Z", "resolved", Some("no_error")),
-            // Resolved straight from new as spam after 1 h: that is its triage too.
-            report(2, 1, "2026-12-01T09:00:00Z", "resolved", Some("spam")),
-            // Triaged after 4 h, still open.
-            report(3, 2, "2026-11-17T00:00:00Z", "triaged", None),
-            // Before the period: left out, with its moves.
-            report(4, 2, "2026-11-15T23:59:59Z", "resolved", Some("corrected")),
-        ];
-        let moves = vec![
-            mv(1, "new", "triaged", "2026-12-08T10:00:00Z"),
-            mv(1, "triaged", "resolved:no_error", "2026-12-08T14:00:00Z"),
-            mv(1, "resolved", "investigating", "2026-12-09T08:00:00Z"),
-            mv(
+            // Triaged after 2 h, resolved as no error after 6 h (reopened and resolved again
+            // later, which leaves its first resolution as it was).
+            report(
                 1,
-                "investigating",
-                "resolved:no_error",
-                "2026-12-10T08:00:00Z",
+                1,
+                "2026-12-08T08:00:00Z",
+                ("resolved", Some("no_error")),
+                (Some("2026-12-08T10:00:00Z"), Some("2026-12-08T14:00:00Z")),
             ),
-            mv(2, "new", "resolved:spam", "2026-12-01T10:00:00Z"),
-            mv(3, "new", "triaged", "2026-11-17T04:00:00Z"),
-            mv(4, "new", "resolved:corrected", "2026-11-16T00:30:00Z"),
+            // Resolved straight from new as spam after 1 h: that is its triage too.
+            report(
+                2,
+                1,
+                "2026-12-01T09:00:00Z",
+                ("resolved", Some("spam")),
+                (Some("2026-12-01T10:00:00Z"), Some("2026-12-01T10:00:00Z")),
+            ),
+            // Triaged after 4 h, still open.
+            report(
+                3,
+                2,
+                "2026-11-17T00:00:00Z",
+                ("triaged", None),
+                (Some("2026-11-17T04:00:00Z"), None),
+            ),
+            // Before the period: left out.
+            report(
+                4,
+                2,
+                "2026-11-15T23:59:59Z",
+                ("resolved", Some("corrected")),
+                (Some("2026-11-16T00:30:00Z"), Some("2026-11-16T00:30:00Z")),
+            ),
         ];
         let notes = vec![
             PublishedNote {
@@ -520,7 +484,7 @@ mod tests {
             },
         ];
         let pubs = vec![(1, "Gazette".to_owned()), (2, "Herald".to_owned())];
-        let s = aggregate(period, &filed, &moves, &notes, &pubs);
+        let s = aggregate(period, &filed, &notes, &pubs);
 
         let weeks: Vec<i64> = s.per_week.iter().map(|(_, n)| *n).collect();
         assert_eq!(weeks, [1, 0, 1, 1]);

@@ -113,6 +113,8 @@ diesel::table! {
         email_confirmed_at -> Nullable<Timestamp>,
         unsubscribed_at -> Nullable<Timestamp>,
         passage_readers -> BigInt,
+        first_answered_at -> Nullable<Timestamp>,
+        first_resolved_at -> Nullable<Timestamp>,
     }
 }
 

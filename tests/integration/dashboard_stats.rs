@@ -195,6 +195,73 @@ async fn the_stats_page_shows_the_figures_of_reports_moved_through_the_workflow(
     assert_eq!(table_row(&other, "To first triage"), ["–", "0"]);
 }
 
+/// The report's first answer and first resolution, and the earliest matching moves in its log.
+fn answer_times(app: &TestApp, id: i64) -> [Option<NaiveDateTime>; 4] {
+    let mut conn = app.conn();
+    let (answered, resolved): (Option<NaiveDateTime>, Option<NaiveDateTime>) = reports::table
+        .find(id)
+        .select((reports::first_answered_at, reports::first_resolved_at))
+        .first(&mut conn)
+        .expect("report");
+    let moves: Vec<(String, String, NaiveDateTime)> = events::table
+        .filter(events::report_id.eq(id))
+        .filter(events::kind.eq("transition"))
+        .select((
+            events::from_value.assume_not_null(),
+            events::to_value.assume_not_null(),
+            events::created_at,
+        ))
+        .load(&mut conn)
+        .expect("moves");
+    let first = |keep: &dyn Fn(&(String, String, NaiveDateTime)) -> bool| {
+        moves.iter().filter(|m| keep(m)).map(|m| m.2).min()
+    };
+    [
+        answered,
+        first(&|m| m.0 == "new"),
+        resolved,
+        first(&|m| m.1.starts_with("resolved")),
+    ]
+}
+
+#[rocket::async_test]
+async fn each_report_keeps_its_first_answer_and_first_resolution_through_a_reopening() {
+    let app = TestApp::new().await;
+    let ids = article_with_reports(&app, &["$48 million bond", "voted 6-3 on Tusday"]).await;
+    let (_, csrf) = signed_in(&app, Role::Editor).await;
+    let post = |path: String, to: &'static str, resolution: Option<&'static str>| {
+        let app = &app;
+        let csrf = csrf.clone();
+        async move {
+            let mut form = vec![("to", to), ("csrf_token", csrf.as_str())];
+            form.extend(resolution.map(|r| ("resolution", r)));
+            let res = post_form(app, &path, &form).await;
+            assert_eq!(res.status, Status::SeeOther, "{}", res.body);
+        }
+    };
+    let page = |id: i64, what: &str| format!("/dashboard/reports/{id}/{what}");
+    assert_eq!(answer_times(&app, ids[0]), [None; 4], "not answered yet");
+
+    post(page(ids[0], "move"), "triaged", None).await;
+    post(page(ids[0], "resolve"), "resolved", Some("no_error")).await;
+    let first = answer_times(&app, ids[0]);
+    assert!(first[0].is_some() && first[2].is_some(), "{first:?}");
+    // Reopened and resolved again: the first answer and first resolution stay as they were.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    post(page(ids[0], "move"), "investigating", None).await;
+    post(page(ids[0], "resolve"), "resolved", Some("spam")).await;
+    let again = answer_times(&app, ids[0]);
+    assert_eq!(again, first, "kept through the reopening");
+    assert_eq!((again[0], again[2]), (again[1], again[3]), "as the log says");
+
+    // Resolved straight from new: that move is its first answer and its first resolution.
+    post(page(ids[1], "resolve"), "resolved", Some("no_error")).await;
+    let straight = answer_times(&app, ids[1]);
+    assert!(straight[0].is_some(), "{straight:?}");
+    assert_eq!(straight[0], straight[2]);
+    assert_eq!((straight[0], straight[2]), (straight[1], straight[3]));
+}
+
 #[rocket::async_test]
 async fn the_csv_holds_the_same_numbers_as_a_download() {
     let app = TestApp::new().await;
