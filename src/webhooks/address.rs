@@ -47,12 +47,7 @@ fn v4_refusal(ip: Ipv4Addr) -> Option<&'static str> {
 /// (`::a.b.c.d`), NAT64 (`64:ff9b::/96`) and 6to4 (`2002:AABB:CCDD::/48`).
 fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     let s = ip.segments();
-    let low = Ipv4Addr::new(
-        (s[6] >> 8) as u8,
-        s[6] as u8,
-        (s[7] >> 8) as u8,
-        s[7] as u8,
-    );
+    let low = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
     if let Some(v4) = ip.to_ipv4_mapped() {
         Some(v4)
     } else if s[..6] == [0; 6] && !(s[6] == 0 && s[7] <= 1) {
@@ -159,7 +154,9 @@ pub fn parse(raw: &str, allow_private: bool) -> Result<Target> {
             }
         }
     }
-    let port = url.port_or_known_default().unwrap_or(if https { 443 } else { 80 });
+    let port = url
+        .port_or_known_default()
+        .unwrap_or(if https { 443 } else { 80 });
     Ok(Target {
         url,
         https,

@@ -97,7 +97,9 @@ async fn connect(addrs: &[SocketAddr]) -> Result<TcpStream, Failure> {
             Err(e) => last = Some(format!("cannot connect to {addr}: {e}")),
         }
     }
-    Err(failure(last.unwrap_or_else(|| "no address to connect to".into())))
+    Err(failure(
+        last.unwrap_or_else(|| "no address to connect to".into()),
+    ))
 }
 
 async fn exchange<S>(
@@ -141,11 +143,8 @@ where
         .map_err(|e| failure(format!("the request failed: {e}")))?;
     let status = response.status().as_u16();
     // The answer's body is not used; read a little so the receiver is not cut off mid-write.
-    let _ = rocket::tokio::time::timeout(
-        Duration::from_secs(1),
-        response.into_body().collect(),
-    )
-    .await;
+    let _ =
+        rocket::tokio::time::timeout(Duration::from_secs(1), response.into_body().collect()).await;
     driver.abort();
     Ok(status)
 }

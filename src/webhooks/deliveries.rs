@@ -86,13 +86,22 @@ pub fn claim_due(conn: &mut Conn, limit: i64) -> Result<Vec<Due>> {
     db::write(conn, |conn| {
         let t = now();
         #[allow(clippy::type_complexity)]
-        let rows: Vec<(i64, WebhookEvent, String, i64, Option<String>, Option<String>)> = d::table
+        let rows: Vec<(
+            i64,
+            WebhookEvent,
+            String,
+            i64,
+            Option<String>,
+            Option<String>,
+        )> = d::table
             .left_join(webhooks::table.on(webhooks::publication_id.eq(d::publication_id)))
             .filter(
                 d::state
                     .eq(DeliveryState::Queued)
                     .and(d::next_attempt_at.le(t))
-                    .or(d::state.eq(DeliveryState::Sending).and(d::lease_until.lt(t))),
+                    .or(d::state
+                        .eq(DeliveryState::Sending)
+                        .and(d::lease_until.lt(t))),
             )
             .order((d::next_attempt_at.asc(), d::id.asc()))
             .limit(limit)
@@ -322,10 +331,7 @@ pub fn redeliver(conn: &mut Conn, id: i64, by: ActedBy<'_>) -> Result<DeliveryVi
             },
         )?;
         super::QUEUED.with(|q| q.set(true));
-        let row: Listed = d::table
-            .find(id)
-            .select(Listed::as_select())
-            .first(conn)?;
+        let row: Listed = d::table.find(id).select(Listed::as_select()).first(conn)?;
         Ok(row.into())
     })
 }

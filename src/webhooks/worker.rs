@@ -102,9 +102,9 @@ pub async fn deliver_due(db: &Db, policy: Policy) -> Result<usize> {
                 delivered += 1;
                 log::info!("webhook delivery {id} delivered");
             }
-            DeliveryState::Failed => log::warn!(
-                "webhook delivery {id} failed for good; an admin can redeliver it"
-            ),
+            DeliveryState::Failed => {
+                log::warn!("webhook delivery {id} failed for good; an admin can redeliver it")
+            }
             _ => {}
         }
     }
@@ -114,10 +114,7 @@ pub async fn deliver_due(db: &Db, policy: Policy) -> Result<usize> {
 /// How long to sleep: until the next delivery is due, at most `poll`.
 async fn sleep_for(db: &Db, poll: Duration) -> Duration {
     match db.run(deliveries::next_due).await {
-        Ok(Some(at)) => (at - now())
-            .to_std()
-            .unwrap_or(Duration::ZERO)
-            .min(poll),
+        Ok(Some(at)) => (at - now()).to_std().unwrap_or(Duration::ZERO).min(poll),
         _ => poll,
     }
 }
