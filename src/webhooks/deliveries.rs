@@ -57,10 +57,14 @@ impl DeliveryState {
 
 crate::stored_as_text!(DeliveryState, "webhook delivery state");
 
-/// How long a worker's claim holds. A request times out long before (`webhook_timeout_s`, at
-/// most 60 s), so an older claim belongs to a worker that died and is taken up again.
+/// How many deliveries a worker claims at once. They are sent one after the other, each within
+/// `webhook_timeout_s` (at most 60 s), so a whole claim is done well inside its lease.
+pub const CLAIM: i64 = 4;
+
+/// How long a worker's claim holds: longer than `CLAIM` deliveries can take, so an older claim
+/// belongs to a worker that died and is taken up again.
 pub fn lease() -> chrono::Duration {
-    chrono::Duration::minutes(2)
+    chrono::Duration::minutes(5)
 }
 
 /// The wait before attempt `attempts + 1`: `base_s` seconds doubling, at most six hours.

@@ -72,7 +72,9 @@ async fn attempt(row: &Due, policy: Policy) -> Attempt {
 
 /// Claims and sends every due delivery; returns how many were delivered.
 pub async fn deliver_due(db: &Db, policy: Policy) -> Result<usize> {
-    let due = db.run(|conn| deliveries::claim_due(conn, 20)).await?;
+    let due = db
+        .run(|conn| deliveries::claim_due(conn, deliveries::CLAIM))
+        .await?;
     let mut delivered = 0;
     for row in due {
         let outcome = attempt(&row, policy).await;
