@@ -753,3 +753,40 @@ async fn the_dashboard_sets_the_webhook_shows_deliveries_and_redelivers() {
     .await;
     assert_ne!(res.status, Status::SeeOther);
 }
+
+#[rocket::async_test]
+async fn a_redirect_is_not_followed_and_counts_as_a_failure() {
+    let app = TestApp::builder()
+        .set("webhook_allow_private", json!(true))
+        .set("webhook_max_attempts", json!(1))
+        .start()
+        .await;
+    let elsewhere = Receiver::start(0).await;
+    let answer: &'static str = Box::leak(
+        format!(
+            "HTTP/1.1 302 Found\r\nLocation: {}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            elsewhere.url("/stolen")
+        )
+        .into_boxed_str(),
+    );
+    let redirecting = Receiver::failing_with(usize::MAX, answer).await;
+    let (_, admin) = app.user(Role::Admin, &[]);
+    let editor = app.editor();
+    let article = app.article(&editor).await;
+    let publication = publication_id(&app);
+    set_webhook(&app, &admin, publication, &redirecting.url("/hook")).await;
+    publish(&app, &editor, article, &[]).await;
+    let log = settled(&app, &admin, publication, "failed").await;
+    assert_eq!(log[0]["status_code"], 302);
+    assert!(
+        log[0]["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("redirects are not followed")),
+        "{log:?}"
+    );
+    assert_eq!(redirecting.requests().len(), 1);
+    assert!(
+        elsewhere.requests().is_empty(),
+        "the redirect was not followed"
+    );
+}

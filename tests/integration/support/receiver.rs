@@ -1,5 +1,6 @@
 //! A webhook receiver on loopback: a small HTTP/1.1 server that records every request (headers
-//! and body as they arrived) and answers 500 to the first `failures` of them, 200 after.
+//! and body as they arrived) and answers 500 (or another failure) to the first `failures` of
+//! them, 200 after.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -38,6 +39,11 @@ pub struct Receiver {
 impl Receiver {
     /// Starts listening on a free loopback port; the first `failures` requests get a 500.
     pub async fn start(failures: usize) -> Receiver {
+        Receiver::failing_with(failures, FAILURE).await
+    }
+
+    /// Starts listening; the first `failures` requests get `answer` (a whole HTTP response).
+    pub async fn failing_with(failures: usize, answer: &'static str) -> Receiver {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
         let addr = listener.local_addr().expect("an address");
         let requests = Arc::new(Mutex::new(Vec::new()));
@@ -47,7 +53,7 @@ impl Receiver {
             while let Ok((stream, _)) = listener.accept().await {
                 let (seen, left) = (seen.clone(), left.clone());
                 rocket::tokio::spawn(async move {
-                    if let Some(request) = read_request(stream, &left).await {
+                    if let Some(request) = read_request(stream, &left, answer).await {
                         if let Ok(mut all) = seen.lock() {
                             all.push(request);
                         }
@@ -84,7 +90,14 @@ impl Receiver {
     }
 }
 
-async fn read_request(mut stream: TcpStream, left: &AtomicUsize) -> Option<Received> {
+const FAILURE: &str =
+    "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\nConnection: close\r\n\r\noops";
+
+async fn read_request(
+    mut stream: TcpStream,
+    left: &AtomicUsize,
+    failure: &str,
+) -> Option<Received> {
     let mut data = Vec::new();
     let mut buf = [0u8; 4096];
     let head_end = loop {
@@ -120,12 +133,12 @@ async fn read_request(mut stream: TcpStream, left: &AtomicUsize) -> Option<Recei
     let fail = left
         .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
         .is_ok();
-    let answer: &[u8] = if fail {
-        b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\nConnection: close\r\n\r\noops"
+    let answer = if fail {
+        failure
     } else {
-        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
     };
-    let _ = stream.write_all(answer).await;
+    let _ = stream.write_all(answer.as_bytes()).await;
     let _ = stream.shutdown().await;
     Some(Received {
         at: Instant::now(),
