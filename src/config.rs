@@ -33,6 +33,16 @@ pub struct Settings {
     /// Take the sender's address from Rocket's `ip_header` (e.g. `X-Real-IP`). Only behind a
     /// reverse proxy that sets it: otherwise anyone could send the header and pick an address.
     pub trust_ip_header: bool,
+    /// Let webhooks point at private, loopback, link-local and unique-local addresses. Off by
+    /// default, so that an admin's webhook cannot reach into the newsroom's own network.
+    pub webhook_allow_private: bool,
+    /// The wait before the first retry of a webhook delivery that failed, in seconds; each
+    /// further retry waits twice as long, up to six hours. 0 retries at once.
+    pub webhook_retry_base_s: u64,
+    /// Attempts before a delivery is marked `failed` (an admin may redeliver it).
+    pub webhook_max_attempts: u32,
+    /// The time limit of one delivery (connect, TLS, request and answer), in seconds.
+    pub webhook_timeout_s: u64,
 }
 
 impl Default for Settings {
@@ -50,6 +60,10 @@ impl Default for Settings {
             mail_max_attempts: 10,
             report_rate_limit: 30,
             trust_ip_header: false,
+            webhook_allow_private: false,
+            webhook_retry_base_s: 30,
+            webhook_max_attempts: 8,
+            webhook_timeout_s: 10,
         }
     }
 }
@@ -187,6 +201,18 @@ impl Settings {
         if self.mail_max_attempts == 0 {
             return Err(bad("mail_max_attempts", "must be at least 1"));
         }
+        if self.webhook_retry_base_s > 6 * 3600 {
+            return Err(bad(
+                "webhook_retry_base_s",
+                "must be between 0 and 21600 (six hours)",
+            ));
+        }
+        if self.webhook_max_attempts == 0 {
+            return Err(bad("webhook_max_attempts", "must be at least 1"));
+        }
+        if !(1..=60).contains(&self.webhook_timeout_s) {
+            return Err(bad("webhook_timeout_s", "must be between 1 and 60"));
+        }
         Ok(())
     }
 
@@ -250,6 +276,19 @@ mod tests {
             with("mail_max_attempts", 0).unwrap_err().key,
             "mail_max_attempts"
         );
+        for (key, value) in [
+            ("webhook_retry_base_s", 21601),
+            ("webhook_max_attempts", 0),
+            ("webhook_timeout_s", 0),
+            ("webhook_timeout_s", 61),
+        ] {
+            assert_eq!(with(key, value).unwrap_err().key, key);
+        }
+        assert_eq!(
+            with("webhook_allow_private", "sometimes").unwrap_err().key,
+            "webhook_allow_private"
+        );
+        assert!(with("webhook_retry_base_s", 0).is_ok());
     }
 
     #[test]

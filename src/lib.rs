@@ -27,6 +27,7 @@ pub mod synthetic;
 pub mod text;
 pub mod time;
 pub mod web;
+pub mod webhooks;
 pub mod workflow;
 
 use std::sync::Arc;
@@ -61,6 +62,15 @@ pub fn figment() -> Figment {
     rocket::Config::figment()
 }
 
+/// Gives the layers below `corrections` what they need from it: the public JSON of a note,
+/// which webhook deliveries carry. The server and the CLI call this before any domain work.
+pub fn install_hooks() {
+    webhooks::install_note_json(|conn, site, id| {
+        let detail = corrections::history::detail(conn, site, id)?;
+        serde_json::to_value(detail).map_err(error::Error::internal)
+    });
+}
+
 /// Opens and migrates the database named in `settings`, returning the pool.
 pub fn open_database(settings: &Settings) -> Result<Db, StartError> {
     let mut conn = db::connect(&settings.database_url).map_err(|e| StartError(e.to_string()))?;
@@ -76,6 +86,7 @@ pub fn open_database(settings: &Settings) -> Result<Db, StartError> {
 /// async runtime that will serve (the SMTP pool lives on it); outside one it is a `StartError`.
 pub fn build(figment: Figment) -> Result<Rocket<Build>, StartError> {
     let settings = Settings::from_figment(&figment).map_err(|e| StartError(e.to_string()))?;
+    install_hooks();
     let db = open_database(&settings)?;
     let site = Site {
         base_url: settings.base_url().to_owned(),
@@ -124,7 +135,23 @@ pub fn build(figment: Figment) -> Result<Rocket<Build>, StartError> {
     }
     let from = settings.sender().map_err(|e| StartError(e.to_string()))?;
     let wakeup = Wakeup::default();
-    let db = db.after_each_run(worker::wake_when_queued(wakeup.clone()));
+    let hook_wakeup = webhooks::worker::Wakeup::default();
+    let db = {
+        let mail = worker::wake_when_queued(wakeup.clone());
+        let hooks = webhooks::worker::wake_when_queued(hook_wakeup.clone());
+        db.after_each_run(move || {
+            mail();
+            hooks();
+        })
+    };
+    let hook_policy = webhooks::worker::Policy {
+        allow_private: settings.webhook_allow_private,
+        retry_base_s: settings.webhook_retry_base_s,
+        max_attempts: settings.webhook_max_attempts,
+        timeout: Duration::from_secs(settings.webhook_timeout_s),
+        poll: Duration::from_millis(settings.mail_poll_ms),
+    };
+    let hook_db = db.clone();
     let app = App {
         db: db.clone(),
         settings: settings.clone(),
@@ -154,6 +181,17 @@ pub fn build(figment: Figment) -> Result<Rocket<Build>, StartError> {
                 let shutdown = rocket.shutdown();
                 rocket::tokio::spawn(worker::run(
                     db, transport, from, poll, policy, wakeup, shutdown,
+                ));
+            })
+        }))
+        .attach(AdHoc::on_liftoff("webhook worker", move |rocket| {
+            Box::pin(async move {
+                let shutdown = rocket.shutdown();
+                rocket::tokio::spawn(webhooks::worker::run(
+                    hook_db,
+                    hook_policy,
+                    hook_wakeup,
+                    shutdown,
                 ));
             })
         })))

@@ -12,6 +12,7 @@ use errata::articles;
 use errata::config::Settings;
 use errata::events::ActedBy;
 use errata::mail::outbox::{self, OutboxState};
+use errata::webhooks;
 
 #[derive(Parser)]
 #[command(
@@ -179,6 +180,27 @@ enum PublicationCommand {
     },
     /// List publications.
     List,
+    /// Change a publication's policy link, contact or name (left out: kept; empty: cleared).
+    Edit {
+        id: i64,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        policy_url: Option<String>,
+        #[arg(long)]
+        contact: Option<String>,
+    },
+    /// Set a publication's webhook (the signing secret read from standard input), or remove it.
+    Webhook {
+        id: i64,
+        #[arg(long, required_unless_present = "remove", conflicts_with = "remove")]
+        url: Option<String>,
+        /// Read the signing secret from the first line of standard input (kept if left out).
+        #[arg(long)]
+        secret_stdin: bool,
+        #[arg(long)]
+        remove: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -239,6 +261,7 @@ fn admin(command: Command) -> Result<(), String> {
     let applied = errata::db::migrate(&mut conn).map_err(|e| e.to_string())?;
     let conn = &mut conn;
     let err = |e: errata::error::Error| e.describe();
+    errata::install_hooks();
     match command {
         Command::Serve => unreachable!("handled by main"),
         Command::Migrate => {
@@ -445,6 +468,48 @@ fn admin(command: Command) -> Result<(), String> {
                     origins.join(" ")
                 );
             }
+        }
+        Command::Publication(PublicationCommand::Edit {
+            id,
+            name,
+            policy_url,
+            contact,
+        }) => {
+            let (policy_url, contact_email) = (policy_url.map(Some), contact.map(Some));
+            let patch = articles::PublicationPatch {
+                name,
+                policy_url,
+                contact_email,
+                ..Default::default()
+            };
+            let p = articles::patch_publication(conn, id, &patch, ActedBy::CLI).map_err(err)?;
+            let (policy, contact) = (p.policy_url.unwrap_or_default(), p.contact_email);
+            println!(
+                "Saved {}: policy `{policy}`, contact `{}`",
+                p.name,
+                contact.unwrap_or_default()
+            );
+        }
+        Command::Publication(PublicationCommand::Webhook {
+            id, remove: true, ..
+        }) => {
+            webhooks::remove(conn, id, ActedBy::CLI).map_err(err)?;
+            println!("Removed the webhook of publication {id}.");
+        }
+        Command::Publication(PublicationCommand::Webhook {
+            id,
+            url,
+            secret_stdin,
+            ..
+        }) => {
+            let secret = secret_stdin.then(|| password_from(true)).transpose()?;
+            let input = webhooks::WebhookInput {
+                url,
+                secret: secret.map(|(s, _)| s),
+            };
+            let allow = settings.webhook_allow_private;
+            let w = webhooks::set(conn, id, &input, allow, ActedBy::CLI).map_err(err)?;
+            println!("Publication {id} sends its webhooks to {}", w.url);
         }
         Command::Article(ArticleCommand::Import { file }) => import(conn, &file)?,
         Command::Dev(DevCommand::Fill {

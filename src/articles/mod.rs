@@ -6,7 +6,7 @@ pub mod settings;
 pub mod sites;
 pub mod slug;
 
-pub use settings::{update_publication, PublicationSettings};
+pub use settings::{patch_publication, update_publication, PublicationPatch, PublicationSettings};
 use sites::publication_for;
 pub use sites::*;
 

@@ -3,6 +3,7 @@
 //! policy. The publication's own origin always stays allowed.
 
 use diesel::prelude::*;
+use serde::{Deserialize, Deserializer};
 
 use super::{origin_of, Publication};
 use crate::db::schema::{publication_origins, publications};
@@ -86,6 +87,69 @@ fn check(s: &PublicationSettings, base_url: &str) -> Result<Checked> {
     })
 }
 
+/// A partial change (`PUT /api/v1/publications/{id}`, `errata publication edit`): a field not
+/// sent is kept; `null` or `""` clears the contact address or the policy link.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublicationPatch {
+    pub name: Option<String>,
+    pub origins: Option<Vec<String>>,
+    pub target_hours: Option<i64>,
+    #[serde(default, deserialize_with = "present")]
+    pub contact_email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub policy_url: Option<Option<String>>,
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from one not sent (`None`).
+fn present<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// Applies `patch` over publication `id`'s current settings and saves them through
+/// `update_publication`, so the same rules and the same event apply as in the dashboard.
+pub fn patch_publication(
+    conn: &mut Conn,
+    id: i64,
+    patch: &PublicationPatch,
+    by: ActedBy<'_>,
+) -> Result<Publication> {
+    db::write(conn, |conn| {
+        let current = require_publication(conn, id)?;
+        let origins = match &patch.origins {
+            Some(o) => o.clone(),
+            None => publication_origins::table
+                .filter(publication_origins::publication_id.eq(id))
+                .select(publication_origins::origin)
+                .load(conn)?,
+        };
+        let settings = PublicationSettings {
+            name: patch.name.clone().unwrap_or(current.name),
+            origins,
+            target_hours: patch.target_hours.unwrap_or(current.target_hours),
+            contact_email: patch.contact_email.clone().unwrap_or(current.contact_email),
+            policy_url: patch.policy_url.clone().unwrap_or(current.policy_url),
+        };
+        update_publication(conn, id, &settings, by)
+    })
+}
+
+fn require_publication(conn: &mut Conn, id: i64) -> Result<Publication> {
+    publications::table
+        .find(id)
+        .select(Publication::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| {
+            Error::not_found(
+                Code::PublicationNotFound,
+                format!("there is no publication {id}"),
+            )
+        })
+}
+
 /// Saves `settings` for publication `id`, with an event saying who changed it.
 pub fn update_publication(
     conn: &mut Conn,
@@ -94,17 +158,7 @@ pub fn update_publication(
     by: ActedBy<'_>,
 ) -> Result<Publication> {
     db::write(conn, |conn| {
-        let current: Publication = publications::table
-            .find(id)
-            .select(Publication::as_select())
-            .first(conn)
-            .optional()?
-            .ok_or_else(|| {
-                Error::not_found(
-                    Code::PublicationNotFound,
-                    format!("there is no publication {id}"),
-                )
-            })?;
+        let current = require_publication(conn, id)?;
         let c = check(settings, &current.base_url)?;
         let saved: Publication = diesel::update(publications::table.find(id))
             .set((

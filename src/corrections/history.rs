@@ -21,6 +21,7 @@ use crate::notes::{self, Note, NotePlacement, NoteVersion};
 use crate::reports::PassageInput;
 use crate::text::AnchorMethod;
 use crate::time::{now, rfc3339};
+use crate::webhooks::{self, WebhookEvent};
 
 /// `PUT /api/v1/corrections/{id}`: any of the note's texts, and why. An absent field is kept;
 /// `null` clears `wrong`, `right` or `passage`.
@@ -202,6 +203,7 @@ pub fn amend(
             },
         )?;
         articles::corrections_changed(conn, note.article_id)?;
+        webhooks::note_event(conn, site, WebhookEvent::NoteAmended, note.id)?;
         view(conn, site, &amended)
     })
 }
@@ -242,6 +244,7 @@ pub fn retract(
             },
         )?;
         articles::corrections_changed(conn, note.article_id)?;
+        webhooks::note_event(conn, site, WebhookEvent::NoteRetracted, note.id)?;
         view(conn, site, &retracted)
     })
 }

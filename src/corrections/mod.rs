@@ -27,6 +27,7 @@ use crate::reports;
 use crate::secrets::sha256_hex;
 use crate::text::{self, input, AnchorMethod};
 use crate::time::{now, rfc3339};
+use crate::webhooks::{self, WebhookEvent};
 use crate::workflow;
 
 pub const BODY_MAX: usize = 20_000;
@@ -300,6 +301,7 @@ pub fn publish(
             },
         )?;
         articles::corrections_changed(conn, article.id)?;
+        webhooks::note_event(conn, site, WebhookEvent::NotePublished, note.id)?;
         let resolution = workflow::resolution_by_note(note.kind);
         let mail_note = NoteMail {
             kind_label: note.kind.label(),

@@ -311,3 +311,34 @@ diesel::table! {
         filings -> BigInt,
     }
 }
+
+diesel::table! {
+    webhooks (publication_id) {
+        publication_id -> BigInt,
+        url -> Text,
+        secret -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        publication_id -> BigInt,
+        event -> Text,
+        note_id -> Nullable<BigInt>,
+        report_id -> Nullable<BigInt>,
+        body -> Text,
+        state -> Text,
+        attempts -> BigInt,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(webhooks, webhook_deliveries);

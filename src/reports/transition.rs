@@ -202,6 +202,9 @@ pub(crate) fn apply(
             ..Default::default()
         },
     )?;
+    if resolved {
+        crate::webhooks::report_resolved(conn, site, report.id, published.map(|p| p.0))?;
+    }
     if let Some(resolution) = resolution.filter(|r| r.notifies_reporter()) {
         notify_resolution(conn, site, &updated, resolution, published)?;
     }

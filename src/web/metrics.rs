@@ -16,6 +16,7 @@ use crate::accounts::{self, permissions::Action};
 use crate::error::{Error, Result};
 use crate::mail::outbox::{self, OutboxState};
 use crate::time::now;
+use crate::webhooks::{deliveries, DeliveryState};
 
 /// Whoever may read the metrics: a connection from this machine that no proxy forwarded, or the
 /// bearer of an admin's API token.
@@ -94,9 +95,15 @@ pub async fn metrics(
     app: &State<App>,
     requests: &State<RequestMetrics>,
 ) -> Result<(Status, (ContentType, String))> {
-    let (counts, oldest) = app
+    let (counts, oldest, hooks) = app
         .db
-        .run(|conn| Ok((outbox::counts(conn)?, outbox::oldest_queued(conn)?)))
+        .run(|conn| {
+            Ok((
+                outbox::counts(conn)?,
+                outbox::oldest_queued(conn)?,
+                deliveries::counts(conn)?,
+            ))
+        })
         .await?;
     let mut out = String::new();
     out.push_str("# HELP errata_outbox_messages Outbox messages, by kind and state.\n");
@@ -126,6 +133,19 @@ pub async fn metrics(
     );
     out.push_str("# TYPE errata_outbox_oldest_queued_seconds gauge\n");
     let _ = writeln!(out, "errata_outbox_oldest_queued_seconds {age}");
+    out.push_str("# HELP errata_webhook_deliveries Webhook deliveries, by state.\n");
+    out.push_str("# TYPE errata_webhook_deliveries gauge\n");
+    for state in DeliveryState::ALL {
+        let n = hooks
+            .iter()
+            .find(|(s, _)| *s == state)
+            .map_or(0, |(_, n)| *n);
+        let _ = writeln!(
+            out,
+            "errata_webhook_deliveries{{state=\"{}\"}} {n}",
+            state.as_str()
+        );
+    }
     requests.write_to(&mut out);
     let text =
         ContentType::new("text", "plain").with_params([("version", "0.0.4"), ("charset", "utf-8")]);

@@ -24,4 +24,5 @@ mod reader;
 mod reports;
 mod restart;
 mod structure;
+mod webhooks;
 mod workflow;

@@ -22,6 +22,7 @@ use crate::text;
 use crate::time::{self, rfc3339};
 
 mod note_routes;
+mod publication_routes;
 mod report_routes;
 
 pub use note_routes::{etag_matches, IfNoneMatch};
@@ -51,6 +52,12 @@ pub fn routes() -> Vec<Route> {
         note_routes::retract_correction,
         note_routes::note_annotation,
         note_routes::annotations,
+        publication_routes::edit_publication,
+        publication_routes::set_webhook,
+        publication_routes::get_webhook,
+        publication_routes::remove_webhook,
+        publication_routes::list_deliveries,
+        publication_routes::redeliver,
     ]
 }
 

@@ -3,6 +3,7 @@
 
 pub mod binary;
 pub mod browser;
+pub mod receiver;
 pub mod smtp;
 
 use std::path::{Path, PathBuf};
