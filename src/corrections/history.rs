@@ -241,9 +241,36 @@ pub fn retract(
                 ..Default::default()
             },
         )?;
+        on_resolved_reports(conn, &retracted, actor, &reason)?;
         articles::corrections_changed(conn, note.article_id)?;
         view(conn, site, &retracted)
     })
+}
+
+/// A report the retracted note resolved stays resolved (what the newsroom decided then stands;
+/// an editor may reopen it), and its timeline says the note was retracted and why.
+fn on_resolved_reports(conn: &mut Conn, note: &Note, actor: &User, reason: &str) -> Result<()> {
+    use crate::db::schema::note_reports;
+    let report_ids: Vec<i64> = note_reports::table
+        .filter(note_reports::note_id.eq(note.id))
+        .select(note_reports::report_id)
+        .load(conn)?;
+    for report_id in report_ids {
+        events::record(
+            conn,
+            NewEvent {
+                kind: "note_retracted",
+                report_id: Some(report_id),
+                note_id: Some(note.id),
+                article_id: Some(note.article_id),
+                actor: Some(actor.id),
+                to: Some(format!("note {}", note.id)),
+                body: Some(reason.to_owned()),
+                ..Default::default()
+            },
+        )?;
+    }
+    Ok(())
 }
 
 /// One version of a note, as `GET /api/v1/corrections/{id}` lists them.
