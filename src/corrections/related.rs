@@ -181,7 +181,10 @@ fn better(a: &Found, b: &Found) -> bool {
 
 /// The span widened to whole words and trimmed of white space and punctuation at its ends.
 fn whole_words(text: &[char], mut start: usize, mut end: usize) -> (usize, usize) {
-    while start > 0 && start < text.len() && is_word_char(text[start - 1]) && is_word_char(text[start])
+    while start > 0
+        && start < text.len()
+        && is_word_char(text[start - 1])
+        && is_word_char(text[start])
     {
         start -= 1;
     }
@@ -438,7 +441,10 @@ mod tests {
     #[test]
     fn finds_a_verbatim_repeat_with_its_code_point_offsets() {
         let text = "Caf\u{e9} owners met.\n\nThe bridge carries roughly 14,000 vehicles a day, a study says.";
-        let found = find_in(text, &claims(&["the bridge carries roughly 14,000 vehicles a day"]));
+        let found = find_in(
+            text,
+            &claims(&["the bridge carries roughly 14,000 vehicles a day"]),
+        );
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].score, 1.0);
         assert_eq!(
@@ -452,7 +458,10 @@ mod tests {
     #[test]
     fn small_edits_still_match_but_score_lower() {
         let text = "Officials said THE BRIDGE \u{2014} carries about 14,000 vehicles each day.";
-        let found = find_in(text, &claims(&["the bridge - carries roughly 14,000 vehicles a day"]));
+        let found = find_in(
+            text,
+            &claims(&["the bridge - carries roughly 14,000 vehicles a day"]),
+        );
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].score >= MIN_SCORE && found[0].score < 1.0);
         assert_eq!(
@@ -496,7 +505,10 @@ mod tests {
         let text = "Ridership was about 9,200 passengers on an average weekday last year.";
         let found = find_in(
             text,
-            &claims(&["about 9,200", "about 9,200 passengers on an average weekday"]),
+            &claims(&[
+                "about 9,200",
+                "about 9,200 passengers on an average weekday",
+            ]),
         );
         assert_eq!(found.len(), 1);
         assert_eq!(

@@ -123,7 +123,10 @@ async fn repeats_in_the_publications_other_articles_are_listed_best_first() {
     let app = TestApp::new().await;
     let n = newsroom(&app).await;
     let (status, answer) = app
-        .get(&format!("/api/v1/corrections/{}/related", n.note), Some(&n.token))
+        .get(
+            &format!("/api/v1/corrections/{}/related", n.note),
+            Some(&n.token),
+        )
         .await;
     assert_eq!(status, Status::Ok, "{answer}");
     let related = related_of(&answer);
@@ -220,7 +223,10 @@ async fn a_retracted_notes_claim_is_not_looked_for() {
         .await;
     assert_eq!(status, Status::Ok);
     let (status, answer) = app
-        .get(&format!("/api/v1/corrections/{}/related", n.note), Some(&n.token))
+        .get(
+            &format!("/api/v1/corrections/{}/related", n.note),
+            Some(&n.token),
+        )
         .await;
     assert_eq!(status, Status::Ok);
     assert_eq!(answer, json!({ "related": [] }));
@@ -280,7 +286,11 @@ async fn an_editor_opens_a_report_on_a_repeat_in_one_click() {
     let (_, report) = app
         .get(&format!("/api/v1/reports/{id}"), Some(&n.token))
         .await;
-    assert_eq!(report["article"]["id"].as_i64(), Some(n.verbatim), "{report}");
+    assert_eq!(
+        report["article"]["id"].as_i64(),
+        Some(n.verbatim),
+        "{report}"
+    );
     assert_eq!(report["passage"]["exact"], exact);
     assert_eq!(
         (
@@ -472,10 +482,12 @@ async fn a_report_whose_note_is_retracted_stays_resolved_and_says_so() {
     let path = status_url.trim_start_matches("http://errata.test");
     let page = get(&app, path).await;
     assert!(page.has("id=\"note-retracted\""), "{}", page.body);
-    assert!(page.has("was retracted on") && page.has(reason), "{}", page.body);
-    let (_, json_status) = app
-        .get(&api_status_path(&filed), None)
-        .await;
+    assert!(
+        page.has("was retracted on") && page.has(reason),
+        "{}",
+        page.body
+    );
+    let (_, json_status) = app.get(&api_status_path(&filed), None).await;
     assert_eq!(json_status["note"]["status"], "retracted", "{json_status}");
     assert_eq!(json_status["note"]["retraction_reason"], reason);
     assert_eq!(json_status["resolution"], "corrected");

@@ -272,7 +272,10 @@ pub(super) async fn workspace(
                         id,
                         retracted: n.retracted_at.map(|t| {
                             let reason = n.retraction_reason.clone().unwrap_or_default();
-                            (crate::time::readable_rfc3339(&crate::time::rfc3339(t)), reason)
+                            (
+                                crate::time::readable_rfc3339(&crate::time::rfc3339(t)),
+                                reason,
+                            )
                         }),
                     });
                 }
