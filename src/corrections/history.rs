@@ -97,10 +97,8 @@ pub fn amend(
     };
     let body = match &input.body_markdown {
         None => None,
-        Some(b) => Some(
-            trimmed(&Some(b.clone()), "body_markdown", BODY_MAX)?
-                .ok_or_else(|| Error::invalid("body_markdown", "body_markdown may not be empty"))?,
-        ),
+        // Emptied, the note says its standard sentence (checked below, with wrong and right).
+        Some(b) => Some(trimmed(&Some(b.clone()), "body_markdown", BODY_MAX)?.unwrap_or_default()),
     };
     let placement = valid_placement(&input.placement)?;
     let passage = match &input.passage {
@@ -165,6 +163,14 @@ pub fn amend(
             Some(b) => (b.clone(), markdown::render(b)),
             None => (note.body_markdown.clone(), note.body_html.clone()),
         };
+        let keeps_sentence = wrong.clone().unwrap_or(note.wrong.clone()).is_some()
+            || right.clone().unwrap_or(note.right_text.clone()).is_some();
+        if body_markdown.is_empty() && !keeps_sentence {
+            return Err(Error::invalid(
+                "body_markdown",
+                "body_markdown may not be empty unless the note keeps a wrong or right",
+            ));
+        }
         let t = now();
         let amended: Note = diesel::update(correction_notes::table.find(note.id))
             .set((

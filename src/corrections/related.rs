@@ -44,6 +44,9 @@ const PAGE: i64 = 200;
 /// Case and typography do not make a different claim: both sides are folded (curly quotes,
 /// dashes, no-break spaces) and lower-cased, one code point for one, so offsets stay offsets.
 fn fold_lower(c: char) -> char {
+    if c.is_ascii() {
+        return c.to_ascii_lowercase();
+    }
     let c = fold_char(c);
     let mut lower = c.to_lowercase();
     match (lower.next(), lower.next()) {
@@ -125,25 +128,34 @@ pub struct Found {
 /// Every place in canonical `text` where one of `claims` is repeated, best first; overlapping
 /// places are one, the best of them.
 pub fn find_in(text: &str, claims: &[Claim]) -> Vec<Found> {
-    let hay: Vec<char> = text.chars().map(fold_lower).collect();
+    // Most articles repeat nothing: the text is scanned as it streams, and folded into a
+    // buffer only when a claim may be there. Plain ASCII, most of an English article, is
+    // lower-cased byte by byte without decoding.
+    let ascii = text.is_ascii();
+    let mut folded: Option<Vec<char>> = None;
     let mut found: Vec<Found> = Vec::new();
     for claim in claims {
-        let hits = search(
-            &claim.pattern,
-            hay.iter().copied().enumerate(),
-            claim.max_errors,
-            HITS_PER_ARTICLE,
-            None,
-        );
+        let (k, cap) = (claim.max_errors, HITS_PER_ARTICLE);
+        let hits = if ascii {
+            let stream = text.bytes().map(|b| char::from(b.to_ascii_lowercase()));
+            search(&claim.pattern, stream.enumerate(), k, cap, None)
+        } else {
+            let stream = text.chars().map(fold_lower);
+            search(&claim.pattern, stream.enumerate(), k, cap, None)
+        };
+        if hits.is_empty() {
+            continue;
+        }
+        let hay = folded.get_or_insert_with(|| text.chars().map(fold_lower).collect());
         for hit in hits {
             let end = hit.at + 1;
             let (start, _) = best_start(
                 &claim.reversed,
-                &hay,
+                hay,
                 end,
                 claim.chars.len() + claim.max_errors,
             );
-            let (start, end) = whole_words(&hay, start, end);
+            let (start, end) = whole_words(hay, start, end);
             if start >= end {
                 continue;
             }

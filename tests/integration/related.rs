@@ -382,6 +382,30 @@ async fn a_note_may_be_its_standard_sentence_alone() {
     // Its public page says the sentence.
     let page = get(&app, &format!("/corrections/{}", note["id"])).await;
     assert!(page.has("It is the vote was on Tuesday."), "{}", page.body);
+    // Amended, it may keep no body as long as it keeps wrong or right.
+    let amend = format!("/api/v1/corrections/{}", note["id"]);
+    let (status, amended) = app
+        .put(
+            &amend,
+            Some(&token),
+            json!({ "wrong": null, "reason": "Only the right day matters." }),
+        )
+        .await;
+    assert_eq!(status, Status::Ok, "{amended}");
+    assert_eq!(amended["sentence"], "It is the vote was on Tuesday.");
+    let before = app.counts();
+    assert_error(
+        &app.put(
+            &amend,
+            Some(&token),
+            json!({ "right": null, "reason": "Nothing left." }),
+        )
+        .await,
+        Status::UnprocessableEntity,
+        "invalid_field",
+        Some("body_markdown"),
+    );
+    assert_eq!(app.counts(), before);
 
     // From the dashboard too, and the reader hears the sentence.
     let filed = app
