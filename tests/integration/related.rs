@@ -177,6 +177,35 @@ async fn repeats_in_the_publications_other_articles_are_listed_best_first() {
     );
     let slice: String = text.chars().skip(s).take(e - s).collect();
     assert_eq!(slice, exact);
+
+    // The list follows the articles as they read now: the follow-up put right drops out.
+    put_article(
+        &app,
+        &n.token,
+        "https://news.example.com/2026/12/bridge-work-begins",
+        "Bridge work begins",
+        &VERBATIM.replace("14,000", "12,000"),
+    )
+    .await;
+    let path = format!("/api/v1/corrections/{}/related", n.note);
+    let (_, answer) = app.get(&path, Some(&n.token)).await;
+    let ids: Vec<i64> = related_of(&answer)
+        .iter()
+        .map(|r| r["article"]["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![n.edited], "{answer}");
+
+    // And the note as amended: a claim no article repeats leaves nothing to list.
+    let (status, _) = app
+        .put(
+            &format!("/api/v1/corrections/{}", n.note),
+            Some(&n.token),
+            json!({ "wrong": "the span opened in 1931", "passage": null, "reason": "Wrong claim named." }),
+        )
+        .await;
+    assert_eq!(status, Status::Ok);
+    let (_, answer) = app.get(&path, Some(&n.token)).await;
+    assert_eq!(answer, json!({ "related": [] }));
 }
 
 #[rocket::async_test]
