@@ -42,7 +42,12 @@ pub fn public_status(conn: &mut Conn, site: &Site, token: &str) -> Result<Public
         .ok_or_else(|| Error::internal("report without article"))?;
     // A duplicate's reader follows the original, including the note that resolved it.
     let note_source = report.duplicate_of.unwrap_or(report.id);
-    let note = corrections::live_note_for_report(conn, site, note_source)?;
+    let note = match corrections::live_note_for_report(conn, site, note_source)? {
+        Some(live) => Some(live),
+        // A retracted note is still the one that resolved the report: shown, marked retracted
+        // with its reason, rather than leaving the reader with a resolution and no note.
+        None => retracted_note_for_report(conn, site, note_source)?,
+    };
     let duplicate_of = match report.duplicate_of {
         Some(id) => Some(reports::find(conn, id)?.reference),
         None => None,
@@ -63,4 +68,22 @@ pub fn public_status(conn: &mut Conn, site: &Site, token: &str) -> Result<Public
         resolved_at: rfc3339_opt(report.resolved_at),
         note,
     })
+}
+
+/// The newest retracted note that resolved the report, if any.
+fn retracted_note_for_report(
+    conn: &mut Conn,
+    site: &Site,
+    report_id: i64,
+) -> Result<Option<NoteView>> {
+    use crate::db::schema::{correction_notes, note_reports};
+    let note: Option<crate::notes::Note> = correction_notes::table
+        .inner_join(note_reports::table)
+        .filter(note_reports::report_id.eq(report_id))
+        .filter(correction_notes::retracted_at.is_not_null())
+        .order(correction_notes::id.desc())
+        .select(crate::notes::Note::as_select())
+        .first(conn)
+        .optional()?;
+    note.map(|n| corrections::view(conn, site, &n)).transpose()
 }

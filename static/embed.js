@@ -513,4 +513,22 @@
   fetch(BASE + "/api/v1/corrections?url=" + encodeURIComponent(ARTICLE), { credentials: "omit" })
     .then(function (res) { return res.ok ? res.json() : null; })
     .then(render, function () { render(null); });
+
+  // ---- schema.org JSON-LD, when the publisher opts in (data-errata-jsonld="true") ----------------
+  // Put into the head once; not when the page has Errata's already (marked, or naming its notes).
+  function hasOurs() {
+    return [].some.call(document.querySelectorAll('script[type="application/ld+json"]'), function (s) {
+      return s.hasAttribute("data-errata-jsonld") || s.textContent.indexOf(BASE + "/corrections/") >= 0;
+    });
+  }
+  if (attr("jsonld") === "true" && !hasOurs()) {
+    fetch(BASE + "/api/v1/articles/jsonld?url=" + encodeURIComponent(ARTICLE), { credentials: "omit" })
+      .then(function (res) { return res.ok ? res.text() : null; })
+      .then(function (json) {
+        if (!json || hasOurs()) return;
+        var s = el("script", { type: "application/ld+json", "data-errata-jsonld": "" });
+        s.textContent = json;
+        document.head.appendChild(s);
+      }, function () {});
+  }
 })();

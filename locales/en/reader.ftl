@@ -111,6 +111,7 @@ status-note-permalink = { $kind ->
         [editors_note] Permalink to this editor's note
        *[correction] Permalink to this correction
     }
+status-note-retracted = This note was retracted on { $date }. The reason given:
 status-private = Keep this link to yourself: anyone who has it can see this page. It never shows your name or email address.
 
 outcome-corrected = Corrected

@@ -110,6 +110,7 @@ status-note-permalink = { $kind ->
         [editors_note] Enlace permanente a esta nota del editor
        *[correction] Enlace permanente a esta corrección
     }
+status-note-retracted = Esta nota fue retirada el { $date }. El motivo:
 status-private = No comparta este enlace: cualquiera que lo tenga puede ver esta página. Nunca muestra su nombre ni su correo electrónico.
 
 outcome-corrected = Corregido

@@ -98,10 +98,8 @@ pub fn amend(
     };
     let body = match &input.body_markdown {
         None => None,
-        Some(b) => Some(
-            trimmed(&Some(b.clone()), "body_markdown", BODY_MAX)?
-                .ok_or_else(|| Error::invalid("body_markdown", "body_markdown may not be empty"))?,
-        ),
+        // Emptied, the note says its standard sentence (checked below, with wrong and right).
+        Some(b) => Some(trimmed(&Some(b.clone()), "body_markdown", BODY_MAX)?.unwrap_or_default()),
     };
     let placement = valid_placement(&input.placement)?;
     let passage = match &input.passage {
@@ -166,6 +164,14 @@ pub fn amend(
             Some(b) => (b.clone(), markdown::render(b)),
             None => (note.body_markdown.clone(), note.body_html.clone()),
         };
+        let keeps_sentence = wrong.clone().unwrap_or(note.wrong.clone()).is_some()
+            || right.clone().unwrap_or(note.right_text.clone()).is_some();
+        if body_markdown.is_empty() && !keeps_sentence {
+            return Err(Error::invalid(
+                "body_markdown",
+                "body_markdown may not be empty unless the note keeps a wrong or right",
+            ));
+        }
         let t = now();
         let amended: Note = diesel::update(correction_notes::table.find(note.id))
             .set((
@@ -243,10 +249,37 @@ pub fn retract(
                 ..Default::default()
             },
         )?;
+        on_resolved_reports(conn, &retracted, actor, &reason)?;
         articles::corrections_changed(conn, note.article_id)?;
         webhooks::note_event(conn, site, WebhookEvent::NoteRetracted, note.id)?;
         view(conn, site, &retracted)
     })
+}
+
+/// A report the retracted note resolved stays resolved (what the newsroom decided then stands;
+/// an editor may reopen it), and its timeline says the note was retracted and why.
+fn on_resolved_reports(conn: &mut Conn, note: &Note, actor: &User, reason: &str) -> Result<()> {
+    use crate::db::schema::note_reports;
+    let report_ids: Vec<i64> = note_reports::table
+        .filter(note_reports::note_id.eq(note.id))
+        .select(note_reports::report_id)
+        .load(conn)?;
+    for report_id in report_ids {
+        events::record(
+            conn,
+            NewEvent {
+                kind: "note_retracted",
+                report_id: Some(report_id),
+                note_id: Some(note.id),
+                article_id: Some(note.article_id),
+                actor: Some(actor.id),
+                to: Some(format!("note {}", note.id)),
+                body: Some(reason.to_owned()),
+                ..Default::default()
+            },
+        )?;
+    }
+    Ok(())
 }
 
 /// One version of a note, as `GET /api/v1/corrections/{id}` lists them.

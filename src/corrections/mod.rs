@@ -5,6 +5,7 @@ pub mod history;
 pub mod jsonld;
 pub mod log;
 pub mod markdown;
+pub mod related;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -106,8 +107,18 @@ impl NoteInput {
                 Error::invalid("kind", format!("`{k}` is not a kind: {}", kinds.join(", ")))
             })?,
         };
-        let body_markdown = trimmed(&self.body_markdown, "body_markdown", BODY_MAX)?
-            .ok_or_else(|| Error::invalid("body_markdown", "body_markdown is required"))?;
+        let wrong = trimmed(&self.wrong, "wrong", WRONG_RIGHT_MAX)?;
+        let right = trimmed(&self.right, "right", WRONG_RIGHT_MAX)?;
+        // The body is optional when `wrong` or `right` gives the note its standard sentence;
+        // a note with neither would say nothing.
+        let body_markdown =
+            trimmed(&self.body_markdown, "body_markdown", BODY_MAX)?.unwrap_or_default();
+        if body_markdown.is_empty() && wrong.is_none() && right.is_none() {
+            return Err(Error::invalid(
+                "body_markdown",
+                "body_markdown is required unless wrong or right is given",
+            ));
+        }
         let body_html = markdown::render(&body_markdown);
         let placement = valid_placement(&self.placement)?.unwrap_or_default();
         let passage = self.passage.as_ref().map(valid_passage).transpose()?;
@@ -122,8 +133,8 @@ impl NoteInput {
         resolves.dedup();
         Ok(ValidNote {
             kind,
-            wrong: trimmed(&self.wrong, "wrong", WRONG_RIGHT_MAX)?,
-            right: trimmed(&self.right, "right", WRONG_RIGHT_MAX)?,
+            wrong,
+            right,
             body_markdown,
             body_html,
             placement,
@@ -303,10 +314,17 @@ pub fn publish(
         articles::corrections_changed(conn, article.id)?;
         webhooks::note_event(conn, site, WebhookEvent::NotePublished, note.id)?;
         let resolution = workflow::resolution_by_note(note.kind);
+        // A note without a body says its standard sentence, in the mail too.
+        let (mail_markdown, mail_html) = match note.sentence() {
+            Some(sentence) if note.body_markdown.is_empty() => {
+                (sentence.clone(), markdown::render(&sentence))
+            }
+            _ => (note.body_markdown.clone(), note.body_html.clone()),
+        };
         let mail_note = NoteMail {
             kind_label: note.kind.label(),
-            body_markdown: &note.body_markdown,
-            body_html: &note.body_html,
+            body_markdown: &mail_markdown,
+            body_html: &mail_html,
             permalink: permalink(site, note.id),
         };
         for &report_id in &v.resolves {

@@ -1008,6 +1008,115 @@ async fn the_demo_article_takes_a_report_from_its_own_embed() {
     b.quit().await;
 }
 
+#[rocket::async_test]
+async fn the_embed_puts_the_json_ld_in_the_head_only_when_asked_and_once() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let s = setup();
+    let (status, note) = s.server.json(
+        "POST",
+        &format!("/api/v1/articles/{}/corrections", s.article_id),
+        Some(&s.token),
+        Some(json!({
+            "kind": "correction",
+            "wrong": "roughly 14,000 vehicles a day",
+            "right": "roughly 12,000 vehicles a day",
+            "body_markdown": "The study counted 12,000 </script> vehicles.",
+        })),
+    );
+    assert_eq!(status, 201, "{note}");
+    let (status, expected) = s.server.json(
+        "GET",
+        &format!("/api/v1/articles/{}/jsonld", s.article_id),
+        None,
+        None,
+    );
+    assert_eq!(status, 200, "{expected}");
+    // Every JSON-LD element of the page: where it is, whether Errata's embed marked it, what it says.
+    let found = "[...document.querySelectorAll('script[type=\"application/ld+json\"]')]
+         .map(s => ({ inHead: s.parentNode === document.head, marked: s.hasAttribute('data-errata-jsonld'),
+                      json: JSON.parse(s.textContent) }))";
+    let ld_scripts = &format!("return {found};");
+    let box_drawn = "return document.querySelector('errata-corrections') && document.querySelector('errata-corrections').shadowRoot.querySelector('[role=region]') !== null;";
+
+    // Opted in: one element in the head, holding what the API serves.
+    s.host.article_in(
+        "/2026/bridge-bond-ld",
+        &s.errata_origin,
+        &s.article_url,
+        PAGE_HTML,
+        "en",
+        " data-errata-jsonld=\"true\"",
+    );
+    b.client
+        .goto(&s.host.url("/2026/bridge-bond-ld"))
+        .await
+        .unwrap();
+    let seen = b
+        .wait_for(
+            "the JSON-LD in the head",
+            &format!("const found = {found}; return found.length ? found : null;"),
+        )
+        .await;
+    assert_eq!(
+        seen,
+        json!([{ "inHead": true, "marked": true, "json": expected }]),
+        "{seen}"
+    );
+    assert_eq!(expected["correction"][0]["@type"], "CorrectionComment");
+    assert!(expected["correction"][0]["text"]
+        .as_str()
+        .is_some_and(|t| t.contains("It is roughly 12,000 vehicles a day.")));
+    // Once: the corrections box is drawn and there is still one.
+    b.wait_for("the corrections box", box_drawn).await;
+    assert_eq!(
+        b.js(ld_scripts, vec![]).await.as_array().map(Vec::len),
+        Some(1)
+    );
+
+    // Not asked: none.
+    b.client
+        .goto(&s.host.url("/2026/bridge-bond"))
+        .await
+        .unwrap();
+    b.wait_for("the corrections box", box_drawn).await;
+    rocket::tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(b.js(ld_scripts, vec![]).await, json!([]));
+
+    // Asked, on a page that has Errata's JSON-LD already (put there at build time): left alone.
+    let csp = format!(
+        "default-src 'none'; script-src {0}; connect-src {0}; style-src 'self'",
+        s.errata_origin
+    );
+    let own = json!({ "@context": "https://schema.org", "@type": "NewsArticle", "url": s.article_url,
+        "correction": [{ "@type": "CorrectionComment", "text": "Kept.",
+                         "url": format!("{}/corrections/{}", s.errata_origin, note["id"]) }] });
+    s.host.put(
+        "/2026/bridge-bond-built",
+        "text/html; charset=utf-8",
+        &format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Built</title>\
+             <script type=\"application/ld+json\">{own}</script></head><body>\
+             <article id=\"story\">{PAGE_HTML}</article>\
+             <script src=\"{0}/embed.js\" data-errata-article=\"{1}\" data-errata-container=\"#story\" data-errata-jsonld=\"true\" async></script>\
+             </body></html>",
+            s.errata_origin, s.article_url
+        ),
+        &[("Content-Security-Policy", &csp)],
+    );
+    b.client
+        .goto(&s.host.url("/2026/bridge-bond-built"))
+        .await
+        .unwrap();
+    b.wait_for("the corrections box", box_drawn).await;
+    rocket::tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let kept = b.js(ld_scripts, vec![]).await;
+    assert_eq!(kept.as_array().map(Vec::len), Some(1), "{kept}");
+    assert_eq!(kept[0]["json"], own);
+    b.quit().await;
+}
+
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }

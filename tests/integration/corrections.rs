@@ -207,7 +207,13 @@ async fn bad_notes_are_refused_whole() {
             "kind",
         ),
         (
-            with("body_markdown", json!("  ")),
+            // No body and no wrong or right: nothing to say.
+            {
+                let mut b = with("body_markdown", json!("  "));
+                b["wrong"] = Value::Null;
+                b["right"] = Value::Null;
+                b
+            },
             Status::UnprocessableEntity,
             "invalid_field",
             "body_markdown",

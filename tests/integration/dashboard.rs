@@ -690,14 +690,15 @@ async fn duplicates_follow_the_report_and_publishing_resolves_them_together() {
     assert!(w.has("follows this"));
     assert!(w.has("An earlier version of this article misstated"));
 
-    // A missing note body is a 422 by its field, with what was typed kept.
+    // A note with no body and no wrong or right says nothing: a 422 by its field, with what
+    // was typed kept. (With wrong or right, the standard sentence is its text.)
     let res = post_form(
         &app,
         &format!("{page}/publish"),
         &[
             ("kind", "correction"),
-            ("wrong", "$48 million"),
-            ("right", "$46 million"),
+            ("wrong", ""),
+            ("right", ""),
             ("body_markdown", ""),
             ("placement", "top"),
             ("passage", "$48 million bond"),
@@ -707,7 +708,7 @@ async fn duplicates_follow_the_report_and_publishing_resolves_them_together() {
     .await;
     assert_eq!(res.status, Status::UnprocessableEntity);
     assert!(res.has("id=\"note-error\""), "{}", res.body);
-    assert!(res.has(">$46 million</textarea>"));
+    assert!(res.has(">$48 million bond</textarea>"));
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM correction_notes"), 0);
 
     let res = post_form(

@@ -21,6 +21,7 @@ mod notifications;
 mod operations;
 mod publishing;
 mod reader;
+mod related;
 mod reports;
 mod restart;
 mod structure;

@@ -151,7 +151,8 @@ async fn bad_amendments_are_refused_with_nothing_written() {
         ),
         (
             Some(&token),
-            json!({ "body_markdown": " ", "reason": "r" }),
+            // Emptied with wrong and right cleared too: the note would say nothing.
+            json!({ "body_markdown": " ", "wrong": null, "right": null, "reason": "r" }),
             Status::UnprocessableEntity,
             "invalid_field",
             Some("body_markdown"),

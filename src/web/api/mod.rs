@@ -50,6 +50,7 @@ pub fn routes() -> Vec<Route> {
         note_routes::get_correction,
         note_routes::amend_correction,
         note_routes::retract_correction,
+        note_routes::related_claims,
         note_routes::note_annotation,
         note_routes::annotations,
         publication_routes::edit_publication,

@@ -69,6 +69,21 @@ pub(super) async fn retract_correction(
     Ok(Json(note))
 }
 
+/// Where the note's corrected claim is repeated in its publication's other articles, for the
+/// desk (`corrections::related`).
+#[get("/api/v1/corrections/<id>/related")]
+pub(super) async fn related_claims(
+    app: &State<App>,
+    _auth: Authorized<ReportsRead>,
+    id: i64,
+) -> Answer<corrections::related::RelatedList> {
+    let list = app
+        .db
+        .run(move |conn| corrections::related::for_note(conn, id))
+        .await?;
+    Ok(Json(list))
+}
+
 /// Web Annotation JSON-LD, with the profile its media type names.
 #[derive(rocket::Responder)]
 pub struct Annotations(String, Header<'static>);

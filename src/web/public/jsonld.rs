@@ -34,10 +34,33 @@ pub async fn article(app: &State<App>, id: i64, inm: IfNoneMatch) -> Result<Open
             jsonld::for_article(conn, &site, &article)
         })
         .await?;
+    answer(&doc, &inm)
+}
+
+/// The same by the article's canonical URL: what the embed knows (`data-errata-jsonld`).
+#[get("/api/v1/articles/jsonld?<url>")]
+pub async fn article_by_url(
+    app: &State<App>,
+    url: Option<String>,
+    inm: IfNoneMatch,
+) -> Result<OpenToAll> {
+    let url = url.ok_or_else(|| Error::invalid("url", "url is required"))?;
+    let site = app.site.clone();
+    let doc = app
+        .db
+        .run(move |conn| {
+            let article = articles::require_by_url(conn, &url)?;
+            jsonld::for_article(conn, &site, &article)
+        })
+        .await?;
+    answer(&doc, &inm)
+}
+
+fn answer(doc: &serde_json::Value, inm: &IfNoneMatch) -> Result<OpenToAll> {
     let body = serde_json::to_string(&doc).map_err(Error::internal)?;
     Ok(OpenToAll(Public::new(
         ContentType::new("application", "ld+json").with_params(("charset", "utf-8")),
         body,
-        &inm,
+        inm,
     )))
 }

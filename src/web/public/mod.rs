@@ -29,6 +29,7 @@ pub fn routes() -> Vec<Route> {
         feeds::publication_atom,
         feeds::json,
         jsonld::article,
+        jsonld::article_by_url,
         stylesheet,
     ]
 }

@@ -4,6 +4,7 @@
 //! The actions themselves are in `actions`.
 
 mod actions;
+mod note;
 
 use askama::Template;
 use rocket::form::FromForm;
@@ -29,6 +30,7 @@ use crate::web::App;
 pub fn routes() -> Vec<Route> {
     let mut all = routes![workspace_page];
     all.extend(actions::routes());
+    all.extend(note::routes());
     all
 }
 
@@ -103,7 +105,7 @@ struct WorkspacePage {
     can_resolve: bool,
     resolutions: Vec<(&'static str, &'static str)>,
     events: Vec<EventLine>,
-    notes: Vec<i64>,
+    notes: Vec<ResolvingNote>,
     form: PublishForm,
     kinds: Vec<(&'static str, &'static str)>,
     problem: Option<Problem>,
@@ -116,6 +118,12 @@ impl WorkspacePage {
             .filter(|p| p.field.as_deref().is_some_and(|f| f.starts_with(field)))
             .map(|p| p.message.as_str())
     }
+}
+
+/// A note that resolved the report, and when and why it was retracted, if it was.
+struct ResolvingNote {
+    id: i64,
+    retracted: Option<(String, String)>,
 }
 
 /// One line of the timeline in words.
@@ -136,6 +144,8 @@ fn event_line(e: &EventView) -> EventLine {
         ("assigned", _, Some(to)) => format!("assigned it to user {to}"),
         ("assigned", _, None) => "unassigned it".to_owned(),
         ("duplicate_of", _, Some(to)) => format!("made it follow report {to}"),
+        ("note_retracted", _, Some(note)) => format!("retracted {note}, which resolved it"),
+        ("opened_from_note", _, Some(note)) => format!("opened it from a repeat of {note}"),
         (kind, _, _) => kind.replace('_', " "),
     };
     EventLine {
@@ -255,10 +265,25 @@ pub(super) async fn workspace(
                 .filter(|u| u.active)
                 .map(|u| (u.id, u.name))
                 .collect();
-            Ok((report, view, revision, others, users))
+            let mut notes = Vec::new();
+            for &id in &view.notes {
+                if let Some(n) = crate::corrections::find(conn, id)? {
+                    notes.push(ResolvingNote {
+                        id,
+                        retracted: n.retracted_at.map(|t| {
+                            let reason = n.retraction_reason.clone().unwrap_or_default();
+                            (
+                                crate::time::readable_rfc3339(&crate::time::rfc3339(t)),
+                                reason,
+                            )
+                        }),
+                    });
+                }
+            }
+            Ok((report, view, revision, others, users, notes))
         })
         .await?;
-    let (report, view, revision, others, users) = loaded;
+    let (report, view, revision, others, users, notes) = loaded;
     let on_current = view
         .anchor
         .as_ref()
@@ -334,7 +359,7 @@ pub(super) async fn workspace(
             .map(|r| (r.as_str(), resolution_label(r)))
             .collect(),
         events: view.events.iter().flatten().map(event_line).collect(),
-        notes: view.notes.clone(),
+        notes,
         form: form.unwrap_or_else(|| {
             prefill(
                 &report,
