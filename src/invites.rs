@@ -44,7 +44,7 @@ pub fn invite(
             },
         )?;
         let (secret, expires) = new_link(conn, &user)?;
-        let message = mail::invite(&InviteMail {
+        let message = mail::invite(site, &InviteMail {
             name: &user.name,
             email: &user.email,
             role: role.as_str(),

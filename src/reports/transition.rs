@@ -202,6 +202,7 @@ pub(crate) fn apply(
             ..Default::default()
         },
     )?;
+    mail::editors::report_moved(conn, site, actor, report.id, report.state, to)?;
     if let Some(resolution) = resolution.filter(|r| r.notifies_reporter()) {
         notify_resolution(conn, site, &updated, resolution, published)?;
     }
@@ -259,7 +260,7 @@ fn notify_resolution(
             site,
             to,
             r.id,
-            &mail_view(r, &article, site),
+            &mail_view(conn, r, &article, site)?,
             reader,
             outcome,
             note,
