@@ -44,15 +44,18 @@ pub fn invite(
             },
         )?;
         let (secret, expires) = new_link(conn, &user)?;
-        let message = mail::invite(site, &InviteMail {
-            name: &user.name,
-            email: &user.email,
-            role: role.as_str(),
-            inviter: &inviter.name,
-            link: link(site, &secret),
-            signin: format!("{}/signin", site.base_url),
-            expires: readable(expires),
-        })?;
+        let message = mail::invite(
+            site,
+            &InviteMail {
+                name: &user.name,
+                email: &user.email,
+                role: role.as_str(),
+                inviter: &inviter.name,
+                link: link(site, &secret),
+                signin: format!("{}/signin", site.base_url),
+                expires: readable(expires),
+            },
+        )?;
         mail::enqueue(conn, site, message)?;
         events::record(
             conn,

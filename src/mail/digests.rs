@@ -158,7 +158,15 @@ pub(crate) fn started_choosing(
         if last_end(conn, user_id, f)?.is_some_and(|end| end >= current) {
             continue;
         }
-        record(conn, user_id, f, (current - f.length(), current), 0, None, at)?;
+        record(
+            conn,
+            user_id,
+            f,
+            (current - f.length(), current),
+            0,
+            None,
+            at,
+        )?;
     }
     Ok(())
 }
@@ -212,24 +220,36 @@ fn collect(
     (start, end): (NaiveDateTime, NaiveDateTime),
 ) -> Result<(usize, Vec<DigestGroup>)> {
     #[allow(clippy::type_complexity)]
-    let rows: Vec<(i64, String, String, State, String, NaiveDateTime, String, String)> =
-        reports::table
-            .inner_join(articles::table.inner_join(publications::table))
-            .filter(articles::publication_id.eq_any(publications))
-            .filter(reports::created_at.ge(start))
-            .filter(reports::created_at.lt(end))
-            .order((publications::name.asc(), reports::created_at.asc(), reports::id.asc()))
-            .select((
-                reports::id,
-                reports::reference,
-                reports::category,
-                reports::state,
-                reports::quote_exact,
-                reports::created_at,
-                articles::title,
-                publications::name,
-            ))
-            .load(conn)?;
+    let rows: Vec<(
+        i64,
+        String,
+        String,
+        State,
+        String,
+        NaiveDateTime,
+        String,
+        String,
+    )> = reports::table
+        .inner_join(articles::table.inner_join(publications::table))
+        .filter(articles::publication_id.eq_any(publications))
+        .filter(reports::created_at.ge(start))
+        .filter(reports::created_at.lt(end))
+        .order((
+            publications::name.asc(),
+            reports::created_at.asc(),
+            reports::id.asc(),
+        ))
+        .select((
+            reports::id,
+            reports::reference,
+            reports::category,
+            reports::state,
+            reports::quote_exact,
+            reports::created_at,
+            articles::title,
+            publications::name,
+        ))
+        .load(conn)?;
     let count = rows.len();
     let mut groups: BTreeMap<String, Vec<DigestLine>> = BTreeMap::new();
     for (id, reference, category, state, quote, created_at, title, publication) in rows {

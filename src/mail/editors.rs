@@ -349,15 +349,11 @@ pub fn alert_overdue(conn: &mut Conn, site: &Site, at: NaiveDateTime) -> Result<
         let waiting: Vec<(i64, NaiveDateTime, i64)> = reports::table
             .inner_join(articles::table.inner_join(publications::table))
             .filter(reports::state.eq(State::New))
-            .filter(diesel::dsl::not(
-                reports::id.eq_any(overdue_alerts::table.select(overdue_alerts::report_id)),
-            ))
+            .filter(diesel::dsl::not(reports::id.eq_any(
+                overdue_alerts::table.select(overdue_alerts::report_id),
+            )))
             .order(reports::id.asc())
-            .select((
-                reports::id,
-                reports::created_at,
-                publications::target_hours,
-            ))
+            .select((reports::id, reports::created_at, publications::target_hours))
             .load(conn)?;
         let mut alerted = 0;
         for (id, filed, target) in waiting {
@@ -411,6 +407,9 @@ mod tests {
         let h = chrono::Duration::hours;
         assert!(!is_overdue(filed, 48, filed + h(47)));
         assert!(is_overdue(filed, 48, filed + h(48)));
-        assert!(!is_overdue(filed, 0, filed + h(1000)), "no target, no alert");
+        assert!(
+            !is_overdue(filed, 0, filed + h(1000)),
+            "no target, no alert"
+        );
     }
 }
