@@ -295,6 +295,47 @@ pub fn invite(site: &Site, m: &InviteMail<'_>) -> Result<Email> {
     })
 }
 
+/// What a user sent a set-password link by an admin is told.
+pub struct ResetMail<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub link: String,
+    pub signin: String,
+    pub expires: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/password_reset/subject.txt")]
+struct ResetSubject;
+
+#[derive(Template)]
+#[template(path = "email/password_reset/body.txt")]
+struct ResetText<'a> {
+    m: &'a ResetMail<'a>,
+    footer: &'a Footer,
+}
+
+#[derive(Template)]
+#[template(path = "email/password_reset/body.html")]
+struct ResetHtml<'a> {
+    m: &'a ResetMail<'a>,
+    footer: &'a Footer,
+}
+
+pub fn password_reset(site: &Site, m: &ResetMail<'_>) -> Result<Email> {
+    let footer = &Footer::of_site(site);
+    Ok(Email {
+        template: "password_reset",
+        to: m.email.into(),
+        subject: render_subject(&ResetSubject)?,
+        text: render(&ResetText { m, footer })?,
+        html: render(&ResetHtml { m, footer })?,
+        report_id: None,
+        note_id: None,
+        list_unsubscribe: None,
+    })
+}
+
 /// The note a resolution points to, as the reader sees it.
 pub struct NoteMail<'a> {
     pub kind_label: &'a str,

@@ -656,3 +656,61 @@ async fn a_refused_recipient_fails_at_once_and_admins_see_it() {
         "{listed}"
     );
 }
+
+/// `errata user reset-link` emails an active user a link that works once: they choose a new
+/// password with it and sign in; a deactivated user is refused and nothing is queued.
+#[rocket::async_test]
+async fn a_reset_link_from_the_command_line_arrives_and_sets_a_new_password() {
+    let app = TestApp::builder().smtp().start().await;
+    let sink = app.smtp.clone().expect("a sink");
+    let (user, _) = app.user(Role::Editor, &[]);
+    let cli = Errata::new()
+        .env("ROCKET_DATABASE_URL", &app.db_path.to_string_lossy())
+        .env("ROCKET_PUBLIC_URL", "http://errata.test");
+    let said = cli.ok(&["user", "reset-link", "--email", &user.email]);
+    assert!(
+        said.contains(&user.email) && said.contains("72 hours"),
+        "{said}"
+    );
+    let got = sink.wait_for(1, 20).await;
+    assert_eq!(got.len(), 1, "{:?}", app.outbox_rows());
+    let m = parse(&got[0]);
+    assert_eq!(m.to, [user.email.clone()]);
+    assert!(m.subject.contains("new password"), "{}", m.subject);
+    let start = m
+        .text
+        .find("http://errata.test/password/")
+        .expect("a link in the text");
+    let link = m.text[start..]
+        .split_whitespace()
+        .next()
+        .expect("a link")
+        .trim_start_matches("http://errata.test")
+        .to_owned();
+    assert!(m.html.contains(&link), "the same link in HTML");
+
+    let page = get(&app, &link).await;
+    assert_eq!(page.status, Status::Ok);
+    let set = post_form(
+        &app,
+        &link,
+        &[
+            ("password", crate::dashboard::PASSWORD),
+            ("csrf_token", &page.csrf()),
+        ],
+    )
+    .await;
+    assert_eq!(set.status, Status::SeeOther, "{}", set.body);
+    assert_eq!(get(&app, &link).await.status, Status::NotFound, "used once");
+    sign_in_as(&app, &user.email).await;
+    assert_eq!(get(&app, "/dashboard").await.status, Status::Ok);
+
+    cli.ok(&["user", "deactivate", "--email", &user.email]);
+    let before = app.count("SELECT COUNT(*) AS n FROM outbox");
+    let refused = cli.fails(&["user", "reset-link", "--email", &user.email]);
+    assert!(refused.contains("deactivated"), "{refused}");
+    assert!(cli
+        .fails(&["user", "reset-link", "--email", "nobody@newsroom.test"])
+        .contains("nobody@newsroom.test"));
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM outbox"), before);
+}
