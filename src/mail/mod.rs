@@ -468,3 +468,55 @@ pub fn report_resolved(
         list_unsubscribe: Some(r.unsubscribe_url.clone()),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_subject_is_one_line_whatever_its_values_hold() {
+        assert_eq!(
+            one_line("  New report on\r\nBcc: victim@example.org\n\tand\u{0}more  "),
+            "New report on Bcc: victim@example.org and more"
+        );
+        assert_eq!(one_line("plain"), "plain");
+    }
+
+    #[test]
+    fn an_editor_subject_from_a_title_with_line_breaks_stays_one_line() {
+        let facts = editor_mail::ReportFacts {
+            id: 1,
+            reference: "ERR-2026-000001".into(),
+            category: "factual_error".into(),
+            description: "d".into(),
+            quote: "q".into(),
+            state: "new".into(),
+            created_at: crate::time::now(),
+            assignee_id: None,
+            article_title: "Bridge\r\nBcc: victim@example.org".into(),
+            article_url: "https://news.example/a".into(),
+            publication_id: 1,
+            publication_name: "Harbor Times".into(),
+            target_hours: 48,
+            footer: Footer {
+                name: "Harbor Times".into(),
+                address: "news@harbor.example".into(),
+            },
+        };
+        let notice = editor_mail::Notice {
+            r: &facts,
+            actor: "",
+            link: "http://errata.test/dashboard/reports/1".into(),
+            account_url: "http://errata.test/dashboard/account".into(),
+        };
+        let email = editor_mail::notice(
+            editor_mail::NoticeKind::NewReport,
+            "chief@example.org",
+            &notice,
+        )
+        .expect("renders");
+        assert!(!email.subject.contains(['\r', '\n']), "{}", email.subject);
+        assert!(email.subject.contains("Bridge Bcc: victim@example.org"));
+        assert!(email.text.contains("Harbor Times · news@harbor.example"));
+    }
+}

@@ -144,7 +144,7 @@ async fn each_editor_message_arrives_with_its_recipient_subject_both_parts_and_m
     let got = sink.wait_for(1, 20).await;
     assert_eq!(got.len(), 1);
     let new_report = parse(&got[0]);
-    assert_eq!(new_report.to, [chief.email.clone()]);
+    assert_eq!(new_report.to, vec![chief.email.clone()]);
     assert!(
         new_report.subject.contains("New report")
             && new_report.subject.contains(&reference_of(&first))
@@ -238,13 +238,13 @@ async fn each_editor_message_arrives_with_its_recipient_subject_both_parts_and_m
             .unwrap_or_else(|| panic!("a message about {needle}"))
     };
     let assigned = find("assigned");
-    assert_eq!(assigned.to, [bo.email.clone()]);
+    assert_eq!(assigned.to, vec![bo.email.clone()]);
     assert!(
         assigned.subject.contains(&chief.name) && assigned.subject.contains(&reference_of(&first))
     );
     assert!(assigned.text.contains(&link) && assigned.html.contains(&link));
     let reopened = find("reopened");
-    assert_eq!(reopened.to, [bo.email.clone()]);
+    assert_eq!(reopened.to, vec![bo.email.clone()]);
     assert!(
         reopened.subject.contains(&reference_of(&first)),
         "{}",
@@ -253,7 +253,7 @@ async fn each_editor_message_arrives_with_its_recipient_subject_both_parts_and_m
     let overdue = find("without triage");
     assert_eq!(
         overdue.to,
-        [chief.email.clone()],
+        vec![chief.email.clone()],
         "not to the one who chose none"
     );
     assert!(
@@ -368,11 +368,11 @@ async fn digests_collect_exactly_the_reports_of_their_period() {
     let mut hourly_lists: Vec<Vec<String>> = Vec::new();
     let mut daily_seen: BTreeMap<String, usize> = BTreeMap::new();
     for m in got.iter().map(parse) {
-        if m.to == [hourly.email.clone()] {
+        if m.to == vec![hourly.email.clone()] {
             assert!(m.subject.contains("hourly"), "{}", m.subject);
             hourly_lists.push(listed(&m.text));
         } else {
-            assert_eq!(m.to, [daily.email.clone()]);
+            assert_eq!(m.to, vec![daily.email.clone()]);
             assert!(m.subject.contains("daily"), "{}", m.subject);
             for r in listed(&m.text) {
                 *daily_seen.entry(r).or_default() += 1;
@@ -505,11 +505,9 @@ async fn a_resolution_queued_while_smtp_is_down_arrives_once_when_it_comes_up() 
         json!({ "to": "resolved", "resolution": "no_error" }),
     )
     .await;
-    let resolved = format!(
-        "SELECT COUNT(*) AS n FROM outbox WHERE template = 'report_resolved' AND state = 'queued' AND attempts >= 2 AND last_error IS NOT NULL"
-    );
+    let resolved = "SELECT COUNT(*) AS n FROM outbox WHERE template = 'report_resolved' AND state = 'queued' AND attempts >= 2 AND last_error IS NOT NULL";
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while app.count(&resolved) == 0 {
+    while app.count(resolved) == 0 {
         assert!(
             std::time::Instant::now() < deadline,
             "retried and kept: {:?}",
@@ -675,7 +673,7 @@ async fn a_reset_link_from_the_command_line_arrives_and_sets_a_new_password() {
     let got = sink.wait_for(1, 20).await;
     assert_eq!(got.len(), 1, "{:?}", app.outbox_rows());
     let m = parse(&got[0]);
-    assert_eq!(m.to, [user.email.clone()]);
+    assert_eq!(m.to, vec![user.email.clone()]);
     assert!(m.subject.contains("new password"), "{}", m.subject);
     let start = m
         .text
@@ -713,4 +711,52 @@ async fn a_reset_link_from_the_command_line_arrives_and_sets_a_new_password() {
         .fails(&["user", "reset-link", "--email", "nobody@newsroom.test"])
         .contains("nobody@newsroom.test"));
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM outbox"), before);
+}
+
+/// An admin sends the link from the users page; a reviewer may not.
+#[rocket::async_test]
+async fn an_admin_emails_a_password_link_from_the_users_page() {
+    let app = TestApp::new().await;
+    let (nia, _) = app.user(Role::Reviewer, &[]);
+    let (_, reviewer_csrf) = signed_in(&app, Role::Reviewer).await;
+    let path = format!("/dashboard/admin/users/{}/reset-link", nia.id);
+    let before = app.count("SELECT COUNT(*) AS n FROM outbox");
+    let refused = post_form(&app, &path, &[("csrf_token", &reviewer_csrf)]).await;
+    assert_eq!(refused.status, Status::Forbidden);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM outbox"), before);
+    post_form(&app, "/signout", &[("csrf_token", &reviewer_csrf)]).await;
+
+    let (_, csrf) = signed_in(&app, Role::Admin).await;
+    let page = get(&app, "/dashboard/admin/users").await;
+    assert!(
+        page.has(&path) && page.has("Email a password link"),
+        "{}",
+        page.body
+    );
+    let without = post_form(&app, &path, &[]).await;
+    assert_eq!(
+        without.status,
+        Status::Forbidden,
+        "the form's token is checked"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM outbox"), before);
+    let sent = post_form(&app, &path, &[("csrf_token", &csrf)]).await;
+    assert_eq!(sent.status, Status::SeeOther);
+    assert!(get(&app, "/dashboard/admin/users")
+        .await
+        .has("will get an email with a link"));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM outbox WHERE template = 'password_reset' AND recipient = '{}' AND body_text LIKE '%http://errata.test/password/%'",
+            nia.email
+        )),
+        1
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM events WHERE kind = 'password_link_sent' AND user_id = {}",
+            nia.id
+        )),
+        1
+    );
 }
