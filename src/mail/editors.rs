@@ -283,11 +283,22 @@ fn active_editor(conn: &mut Conn, user_id: i64) -> Result<Option<(String, Role)>
 /// A report was filed: one message to each editor who chose to hear of its publication's new
 /// reports at once. Call in the filing's transaction.
 pub fn report_filed(conn: &mut Conn, site: &Site, report_id: i64) -> Result<()> {
+    // Filing is the busiest write: a cheap look first, the message only when someone wants it.
+    let publication_id: i64 = reports::table
+        .inner_join(articles::table)
+        .filter(reports::id.eq(report_id))
+        .select(articles::publication_id)
+        .first(conn)?;
+    let wanting: Vec<Editor> = editors_of(conn, publication_id)?
+        .into_iter()
+        .filter(|e| e.choice() == NewReportMail::Immediately)
+        .collect();
+    if wanting.is_empty() {
+        return Ok(());
+    }
     let r = facts(conn, report_id)?;
-    for editor in editors_of(conn, r.publication_id)? {
-        if editor.choice() == NewReportMail::Immediately {
-            send(conn, site, NoticeKind::NewReport, &editor.email, &r, "")?;
-        }
+    for editor in wanting {
+        send(conn, site, NoticeKind::NewReport, &editor.email, &r, "")?;
     }
     Ok(())
 }
@@ -346,15 +357,27 @@ pub fn is_overdue(filed: NaiveDateTime, target_hours: i64, now: NaiveDateTime) -
 /// with the clock; tests with the time they choose.
 pub fn alert_overdue(conn: &mut Conn, site: &Site, at: NaiveDateTime) -> Result<usize> {
     db::write(conn, |conn| {
-        let waiting: Vec<(i64, NaiveDateTime, i64)> = reports::table
-            .inner_join(articles::table.inner_join(publications::table))
-            .filter(reports::state.eq(State::New))
-            .filter(diesel::dsl::not(reports::id.eq_any(
-                overdue_alerts::table.select(overdue_alerts::report_id),
-            )))
-            .order(reports::id.asc())
-            .select((reports::id, reports::created_at, publications::target_hours))
+        // Per publication, only the reports filed before its target time ago: a range on the
+        // filing time, not every new report, each minute.
+        let targets: Vec<(i64, i64)> = publications::table
+            .select((publications::id, publications::target_hours))
             .load(conn)?;
+        let mut waiting: Vec<(i64, NaiveDateTime, i64)> = Vec::new();
+        for (publication_id, target) in targets.into_iter().filter(|t| t.1 > 0) {
+            let filed_before = at - chrono::Duration::hours(target);
+            let found: Vec<(i64, NaiveDateTime)> = reports::table
+                .inner_join(articles::table)
+                .filter(articles::publication_id.eq(publication_id))
+                .filter(reports::state.eq(State::New))
+                .filter(reports::created_at.le(filed_before))
+                .filter(diesel::dsl::not(reports::id.eq_any(
+                    overdue_alerts::table.select(overdue_alerts::report_id),
+                )))
+                .select((reports::id, reports::created_at))
+                .load(conn)?;
+            waiting.extend(found.into_iter().map(|(id, filed)| (id, filed, target)));
+        }
+        waiting.sort_unstable_by_key(|w| w.0);
         let mut alerted = 0;
         for (id, filed, target) in waiting {
             if !is_overdue(filed, target, at) {

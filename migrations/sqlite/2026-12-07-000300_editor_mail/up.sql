@@ -28,3 +28,13 @@ CREATE TABLE overdue_alerts (
     report_id BIGINT PRIMARY KEY NOT NULL REFERENCES reports (id),
     created_at TIMESTAMP NOT NULL
 );
+
+-- A backlog already past its target time when this ships is not alerted about: that would be one
+-- email per report to every editor at once. Reports that pass their target from now on are.
+INSERT INTO overdue_alerts (report_id, created_at)
+SELECT reports.id, CURRENT_TIMESTAMP
+FROM reports
+JOIN articles ON articles.id = reports.article_id
+JOIN publications ON publications.id = articles.publication_id
+WHERE reports.state = 'new'
+  AND datetime(reports.created_at, '+' || publications.target_hours || ' hours') <= datetime('now');
