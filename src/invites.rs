@@ -4,12 +4,14 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::accounts::{check_password, create_user, hash_password, NewUser, Role, User};
+use crate::accounts::{
+    check_password, create_user, hash_password, require_user_by_email, NewUser, Role, User,
+};
 use crate::db::schema::{password_tokens, sessions, users};
 use crate::db::{self, Conn};
 use crate::error::{Code, Error, Result};
-use crate::events::{self, NewEvent};
-use crate::mail::{self, InviteMail, Site};
+use crate::events::{self, ActedBy, NewEvent};
+use crate::mail::{self, InviteMail, ResetMail, Site};
 use crate::secrets::{random_secret, sha256_hex};
 use crate::time::{now, readable};
 
@@ -44,15 +46,18 @@ pub fn invite(
             },
         )?;
         let (secret, expires) = new_link(conn, &user)?;
-        let message = mail::invite(&InviteMail {
-            name: &user.name,
-            email: &user.email,
-            role: role.as_str(),
-            inviter: &inviter.name,
-            link: link(site, &secret),
-            signin: format!("{}/signin", site.base_url),
-            expires: readable(expires),
-        })?;
+        let message = mail::invite(
+            site,
+            &InviteMail {
+                name: &user.name,
+                email: &user.email,
+                role: role.as_str(),
+                inviter: &inviter.name,
+                link: link(site, &secret),
+                signin: format!("{}/signin", site.base_url),
+                expires: readable(expires),
+            },
+        )?;
         mail::enqueue(conn, site, message)?;
         events::record(
             conn,
@@ -61,6 +66,43 @@ pub fn invite(
                 actor: Some(inviter.id),
                 user_id: Some(user.id),
                 to: Some(role.as_str().to_owned()),
+                ..Default::default()
+            },
+        )?;
+        Ok(user)
+    })
+}
+
+/// Emails an active user a link to choose a new password (for one who forgot theirs): it works
+/// once, until it expires, and their current password keeps working until it is used.
+pub fn send_reset_link(conn: &mut Conn, site: &Site, email: &str, by: ActedBy<'_>) -> Result<User> {
+    db::write(conn, |conn| {
+        let user = require_user_by_email(conn, email)?;
+        if !user.active {
+            return Err(Error::invalid(
+                "email",
+                format!("{} is deactivated; activate the account first", user.email),
+            ));
+        }
+        let (secret, expires) = new_link(conn, &user)?;
+        let message = mail::password_reset(
+            site,
+            &ResetMail {
+                name: &user.name,
+                email: &user.email,
+                link: link(site, &secret),
+                signin: format!("{}/signin", site.base_url),
+                expires: readable(expires),
+            },
+        )?;
+        mail::enqueue(conn, site, message)?;
+        events::record(
+            conn,
+            NewEvent {
+                kind: "password_link_sent",
+                actor: by.user_id,
+                actor_label: by.label,
+                user_id: Some(user.id),
                 ..Default::default()
             },
         )?;

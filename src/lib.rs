@@ -165,6 +165,7 @@ pub fn build(figment: Figment) -> Result<Rocket<Build>, StartError> {
         max_attempts: settings.mail_max_attempts,
     };
     let described = transport.describe();
+    let worker_site = app.site.clone();
     Ok(rocket::custom(figment)
         .manage(app)
         .mount("/", web::api::routes())
@@ -180,7 +181,14 @@ pub fn build(figment: Figment) -> Result<Rocket<Build>, StartError> {
                 log::info!("mail: delivering through {described}");
                 let shutdown = rocket.shutdown();
                 rocket::tokio::spawn(worker::run(
-                    db, transport, from, poll, policy, wakeup, shutdown,
+                    db,
+                    worker_site,
+                    transport,
+                    from,
+                    poll,
+                    policy,
+                    wakeup,
+                    shutdown,
                 ));
             })
         }))

@@ -106,6 +106,11 @@ enum UserCommand {
         #[arg(long, value_parser = PossibleValuesParser::new(Role::ALL.map(Role::as_str)))]
         role: String,
     },
+    /// Email the user a link to choose a new password themselves (works once, for 72 hours).
+    ResetLink {
+        #[arg(long)]
+        email: String,
+    },
     /// Set a new password; prints a generated one once unless --password-stdin is given.
     Password {
         #[arg(long)]
@@ -338,6 +343,20 @@ fn admin(command: Command) -> Result<(), String> {
             let role = Role::parse(&role).ok_or("role must be admin, editor or reviewer")?;
             let user = accounts::set_role(conn, &email, role, ActedBy::CLI).map_err(err)?;
             println!("{} is now {}.", user.email, role.as_str());
+        }
+        Command::User(UserCommand::ResetLink { email }) => {
+            let site = errata::mail::Site {
+                base_url: settings.base_url().to_owned(),
+                host: settings.public_host(),
+                words: errata::i18n::mail_words,
+            };
+            let user =
+                errata::invites::send_reset_link(conn, &site, &email, ActedBy::CLI).map_err(err)?;
+            println!(
+                "Queued an email to {} with a link to choose a new password (valid for {} hours).",
+                user.email,
+                errata::invites::LINK_VALID.num_hours()
+            );
         }
         Command::User(UserCommand::Password {
             email,

@@ -342,3 +342,47 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(webhooks, webhook_deliveries);
+
+diesel::table! {
+    mail_preferences (user_id, publication_id) {
+        user_id -> BigInt,
+        publication_id -> BigInt,
+        new_reports -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    digest_periods (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        frequency -> Text,
+        period_start -> Timestamp,
+        period_end -> Timestamp,
+        reports -> BigInt,
+        outbox_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    overdue_alerts (report_id) {
+        report_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(mail_preferences -> users (user_id));
+diesel::joinable!(mail_preferences -> publications (publication_id));
+diesel::joinable!(digest_periods -> users (user_id));
+diesel::joinable!(overdue_alerts -> reports (report_id));
+
+// The new tables paired only with those they are read with (the list above pairs the rest).
+diesel::allow_tables_to_appear_in_same_query!(mail_preferences, users);
+diesel::allow_tables_to_appear_in_same_query!(mail_preferences, publications);
+diesel::allow_tables_to_appear_in_same_query!(mail_preferences, articles);
+diesel::allow_tables_to_appear_in_same_query!(mail_preferences, reports);
+diesel::allow_tables_to_appear_in_same_query!(overdue_alerts, reports);
+diesel::allow_tables_to_appear_in_same_query!(overdue_alerts, articles);
+diesel::allow_tables_to_appear_in_same_query!(overdue_alerts, publications);
+diesel::allow_tables_to_appear_in_same_query!(digest_periods, users);

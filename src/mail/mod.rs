@@ -1,6 +1,9 @@
 //! Email: messages are rendered from `templates/email/` and written to the outbox in the caller's
 //! transaction; `worker` delivers them later through `transport`.
 
+pub mod digests;
+pub mod editor_mail;
+pub mod editors;
 pub mod outbox;
 pub mod readers;
 pub mod transport;
@@ -9,7 +12,10 @@ pub mod worker;
 pub use outbox::enqueue;
 
 use askama::Template;
+use diesel::prelude::*;
 
+use crate::db::schema::{articles, publications};
+use crate::db::Conn;
 use crate::error::{Error, Result};
 use crate::workflow::Resolution;
 
@@ -69,8 +75,46 @@ impl<'a> Tr<'a> {
         (self.words)(self.lang, id, &[(name, value)])
     }
 
+    pub fn with2(&self, id: &str, n1: &str, v1: &str, n2: &str, v2: &str) -> String {
+        (self.words)(self.lang, id, &[(n1, v1), (n2, v2)])
+    }
+
     pub fn args(&self, id: &str, args: &[(&str, &str)]) -> String {
         (self.words)(self.lang, id, args)
+    }
+}
+
+/// Who a message is from, at its foot: the publication's name and address (its contact address,
+/// else its site), or this Errata server for mail about no one publication.
+#[derive(Debug, Clone)]
+pub struct Footer {
+    pub name: String,
+    pub address: String,
+}
+
+impl Footer {
+    pub fn of_site(site: &Site) -> Footer {
+        Footer {
+            name: "Errata".into(),
+            address: site.base_url.clone(),
+        }
+    }
+
+    /// The footer of mail about an article: its publication's.
+    pub fn of_article(conn: &mut Conn, article_id: i64) -> Result<Footer> {
+        let (name, contact, base_url): (String, Option<String>, String) = articles::table
+            .inner_join(publications::table)
+            .filter(articles::id.eq(article_id))
+            .select((
+                publications::name,
+                publications::contact_email,
+                publications::base_url,
+            ))
+            .first(conn)?;
+        Ok(Footer {
+            name,
+            address: contact.filter(|c| !c.trim().is_empty()).unwrap_or(base_url),
+        })
     }
 }
 
@@ -100,6 +144,20 @@ fn render<T: Template>(t: &T) -> Result<String> {
         .map_err(|e| Error::internal_while("email template", e))
 }
 
+/// A rendered `subject.txt` as one header line: every run of white space, line breaks included
+/// (a reader's name or an article's title may hold them), becomes one space, and other control
+/// characters go, so no value can start a header of its own.
+fn render_subject<T: Template>(t: &T) -> Result<String> {
+    Ok(one_line(&render(t)?))
+}
+
+pub(crate) fn one_line(s: &str) -> String {
+    s.split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// What the reader is told about their report; shared by the text and HTML bodies.
 pub struct ReportMail<'a> {
     pub reference: &'a str,
@@ -108,6 +166,7 @@ pub struct ReportMail<'a> {
     pub article_url: &'a str,
     pub quote: &'a str,
     pub status_url: String,
+    pub footer: Footer,
 }
 
 /// The links of a reader's mail, and their words.
@@ -133,7 +192,14 @@ impl<'a> ReaderLinks<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "email/report_received.txt")]
+#[template(path = "email/report_received/subject.txt")]
+struct ReceivedSubject<'a> {
+    m: &'a ReportMail<'a>,
+    t: Tr<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/report_received/body.txt")]
 struct ReceivedText<'a> {
     m: &'a ReportMail<'a>,
     r: &'a ReaderLinks<'a>,
@@ -142,7 +208,7 @@ struct ReceivedText<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "email/report_received.html")]
+#[template(path = "email/report_received/body.html")]
 struct ReceivedHtml<'a> {
     m: &'a ReportMail<'a>,
     r: &'a ReaderLinks<'a>,
@@ -165,7 +231,7 @@ pub fn report_received(
     Ok(Email {
         template: "report_received",
         to: to.into(),
-        subject: t.with("mail-received-subject", "reference", m.reference),
+        subject: render_subject(&ReceivedSubject { m, t })?,
         text: render(&ReceivedText {
             m,
             r: &r,
@@ -196,24 +262,74 @@ pub struct InviteMail<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "email/invite.txt")]
-struct InviteText<'a> {
+#[template(path = "email/invite/subject.txt")]
+struct InviteSubject<'a> {
     m: &'a InviteMail<'a>,
 }
 
 #[derive(Template)]
-#[template(path = "email/invite.html")]
-struct InviteHtml<'a> {
+#[template(path = "email/invite/body.txt")]
+struct InviteText<'a> {
     m: &'a InviteMail<'a>,
+    footer: &'a Footer,
 }
 
-pub fn invite(m: &InviteMail<'_>) -> Result<Email> {
+#[derive(Template)]
+#[template(path = "email/invite/body.html")]
+struct InviteHtml<'a> {
+    m: &'a InviteMail<'a>,
+    footer: &'a Footer,
+}
+
+pub fn invite(site: &Site, m: &InviteMail<'_>) -> Result<Email> {
+    let footer = &Footer::of_site(site);
     Ok(Email {
         template: "invite",
         to: m.email.into(),
-        subject: format!("{} invited you to Errata", m.inviter),
-        text: render(&InviteText { m })?,
-        html: render(&InviteHtml { m })?,
+        subject: render_subject(&InviteSubject { m })?,
+        text: render(&InviteText { m, footer })?,
+        html: render(&InviteHtml { m, footer })?,
+        report_id: None,
+        note_id: None,
+        list_unsubscribe: None,
+    })
+}
+
+/// What a user sent a set-password link by an admin is told.
+pub struct ResetMail<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub link: String,
+    pub signin: String,
+    pub expires: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/password_reset/subject.txt")]
+struct ResetSubject;
+
+#[derive(Template)]
+#[template(path = "email/password_reset/body.txt")]
+struct ResetText<'a> {
+    m: &'a ResetMail<'a>,
+    footer: &'a Footer,
+}
+
+#[derive(Template)]
+#[template(path = "email/password_reset/body.html")]
+struct ResetHtml<'a> {
+    m: &'a ResetMail<'a>,
+    footer: &'a Footer,
+}
+
+pub fn password_reset(site: &Site, m: &ResetMail<'_>) -> Result<Email> {
+    let footer = &Footer::of_site(site);
+    Ok(Email {
+        template: "password_reset",
+        to: m.email.into(),
+        subject: render_subject(&ResetSubject)?,
+        text: render(&ResetText { m, footer })?,
+        html: render(&ResetHtml { m, footer })?,
         report_id: None,
         note_id: None,
         list_unsubscribe: None,
@@ -237,7 +353,15 @@ pub struct ResolvingNote<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "email/report_resolved.txt")]
+#[template(path = "email/report_resolved/subject.txt")]
+struct ResolvedSubject<'a> {
+    m: &'a ReportMail<'a>,
+    t: Tr<'a>,
+    outcome_lower: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/report_resolved/body.txt")]
 struct ResolvedText<'a> {
     m: &'a ReportMail<'a>,
     r: &'a ReaderLinks<'a>,
@@ -250,7 +374,7 @@ struct ResolvedText<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "email/report_resolved.html")]
+#[template(path = "email/report_resolved/body.html")]
 struct ResolvedHtml<'a> {
     m: &'a ReportMail<'a>,
     r: &'a ReaderLinks<'a>,
@@ -314,13 +438,11 @@ pub fn report_resolved(
     Ok(Email {
         template: "report_resolved",
         to: to.into(),
-        subject: t.args(
-            "mail-resolved-subject",
-            &[
-                ("reference", m.reference),
-                ("outcome", &outcome.to_lowercase()),
-            ],
-        ),
+        subject: render_subject(&ResolvedSubject {
+            m,
+            t,
+            outcome_lower: &outcome.to_lowercase(),
+        })?,
         text: render(&ResolvedText {
             m,
             r: &r,
@@ -345,4 +467,56 @@ pub fn report_resolved(
         note_id: note.map(|n| n.id),
         list_unsubscribe: Some(r.unsubscribe_url.clone()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_subject_is_one_line_whatever_its_values_hold() {
+        assert_eq!(
+            one_line("  New report on\r\nBcc: victim@example.org\n\tand\u{0}more  "),
+            "New report on Bcc: victim@example.org and more"
+        );
+        assert_eq!(one_line("plain"), "plain");
+    }
+
+    #[test]
+    fn an_editor_subject_from_a_title_with_line_breaks_stays_one_line() {
+        let facts = editor_mail::ReportFacts {
+            id: 1,
+            reference: "ERR-2026-000001".into(),
+            category: "factual_error".into(),
+            description: "d".into(),
+            quote: "q".into(),
+            state: "new".into(),
+            created_at: crate::time::now(),
+            assignee_id: None,
+            article_title: "Bridge\r\nBcc: victim@example.org".into(),
+            article_url: "https://news.example/a".into(),
+            publication_id: 1,
+            publication_name: "Harbor Times".into(),
+            target_hours: 48,
+            footer: Footer {
+                name: "Harbor Times".into(),
+                address: "news@harbor.example".into(),
+            },
+        };
+        let notice = editor_mail::Notice {
+            r: &facts,
+            actor: "",
+            link: "http://errata.test/dashboard/reports/1".into(),
+            account_url: "http://errata.test/dashboard/account".into(),
+        };
+        let email = editor_mail::notice(
+            editor_mail::NoticeKind::NewReport,
+            "chief@example.org",
+            &notice,
+        )
+        .expect("renders");
+        assert!(!email.subject.contains(['\r', '\n']), "{}", email.subject);
+        assert!(email.subject.contains("Bridge Bcc: victim@example.org"));
+        assert!(email.text.contains("Harbor Times · news@harbor.example"));
+    }
 }

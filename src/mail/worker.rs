@@ -11,6 +11,7 @@ use rocket::tokio::sync::Notify;
 
 use super::outbox::{self, Attempt, Due, OutboxState};
 use super::transport::Transport;
+use super::Site;
 use crate::db::Db;
 use crate::error::{Error, Result};
 
@@ -133,9 +134,15 @@ pub fn wake_when_queued(wakeup: Wakeup) -> impl Fn() + Send + Sync + 'static {
     }
 }
 
-/// Runs until `shutdown` resolves: deliver what is due, then sleep until woken or the poll interval.
+/// How often the worker looks for digests due and reports past their target time.
+pub const EDITORS_TICK: Duration = Duration::from_secs(60);
+
+/// Runs until `shutdown` resolves: the editors' periodic mail when its tick is due, deliver what
+/// is due, then sleep until woken or the poll interval.
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     db: Db,
+    site: Site,
     transport: Transport,
     from: Mailbox,
     poll: Duration,
@@ -144,7 +151,22 @@ pub async fn run(
     shutdown: rocket::Shutdown,
 ) {
     let mut shutdown = std::pin::pin!(shutdown);
+    let mut next_tick = std::time::Instant::now();
     loop {
+        if std::time::Instant::now() >= next_tick {
+            next_tick = std::time::Instant::now() + EDITORS_TICK;
+            let site = site.clone();
+            let done = db
+                .run(move |conn| super::digests::tick(conn, &site, crate::time::now()))
+                .await;
+            match done {
+                Ok((0, 0)) => {}
+                Ok((digests, overdue)) => log::info!(
+                    "editor mail: {digests} digest(s) queued, {overdue} report(s) past their target time"
+                ),
+                Err(e) => log_error(&e),
+            }
+        }
         if let Err(e) = deliver_due(&db, &transport, &from, policy).await {
             log_error(&e);
         }
@@ -163,7 +185,7 @@ fn log_error(e: &Error) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mail::{Email, Site};
+    use crate::mail::Email;
 
     fn email() -> Email {
         Email {

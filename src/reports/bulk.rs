@@ -41,7 +41,7 @@ pub fn bulk(
         let mut changed = 0;
         for &id in &ids {
             let outcome = match action {
-                BulkAction::Assign(user) => assign(conn, actor, id, user).map(|_| ()),
+                BulkAction::Assign(user) => assign(conn, site, actor, id, user).map(|_| ()),
                 BulkAction::Triage => move_to(conn, site, actor, id, State::Triaged, None, None),
                 BulkAction::Spam => move_to(
                     conn,

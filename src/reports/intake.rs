@@ -505,11 +505,12 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
                 site,
                 to,
                 report.id,
-                &mail_view(&report, &article, site),
+                &mail_view(conn, &report, &article, site)?,
                 reader,
             )?;
             mail::enqueue(conn, site, email)?;
         }
+        mail::editors::report_filed(conn, site, report.id)?;
         Ok(Filed {
             id: report.id,
             reference: report.reference.clone(),

@@ -28,7 +28,7 @@ use crate::articles::Article;
 use crate::db::schema::reports;
 use crate::db::Conn;
 use crate::error::{Code, Error, Result};
-use crate::mail::{ReportMail, Site};
+use crate::mail::{Footer, ReportMail, Site};
 use workflow::{Resolution, State};
 
 /// What kind of inaccuracy a reader reports; stored as its name.
@@ -168,15 +168,21 @@ fn reference_for(id: i64, at: NaiveDateTime) -> String {
     format!("ERR-{}-{id:06}", at.year())
 }
 
-fn mail_view<'a>(r: &'a Report, article: &'a Article, site: &Site) -> ReportMail<'a> {
-    ReportMail {
+fn mail_view<'a>(
+    conn: &mut Conn,
+    r: &'a Report,
+    article: &'a Article,
+    site: &Site,
+) -> Result<ReportMail<'a>> {
+    Ok(ReportMail {
         reference: &r.reference,
         reporter_name: r.reporter_name.as_deref(),
         article_title: &article.title,
         article_url: &article.url,
         quote: &r.quote_exact,
         status_url: site.status_url(&r.status_token),
-    }
+        footer: Footer::of_article(conn, article.id)?,
+    })
 }
 
 fn find_row(conn: &mut Conn, id: i64) -> Result<Option<Report>> {

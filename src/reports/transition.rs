@@ -205,6 +205,7 @@ pub(crate) fn apply(
     if resolved {
         crate::webhooks::report_resolved(conn, site, report.id, published.map(|p| p.0))?;
     }
+    mail::editors::report_moved(conn, site, actor, report.id, report.state, to)?;
     if let Some(resolution) = resolution.filter(|r| r.notifies_reporter()) {
         notify_resolution(conn, site, &updated, resolution, published)?;
     }
@@ -262,7 +263,7 @@ fn notify_resolution(
             site,
             to,
             r.id,
-            &mail_view(r, &article, site),
+            &mail_view(conn, r, &article, site)?,
             reader,
             outcome,
             note,

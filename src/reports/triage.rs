@@ -10,6 +10,7 @@ use crate::db::schema::{reports, users};
 use crate::db::{self, Conn};
 use crate::error::{Error, Result};
 use crate::events::{self, NewEvent};
+use crate::mail::{self, Site};
 use crate::text::input;
 use crate::time::{now, rfc3339};
 
@@ -62,7 +63,13 @@ pub fn comment(
 }
 
 /// Assigns a report to an active user, or clears the assignee with `None`.
-pub fn assign(conn: &mut Conn, actor: &User, id: i64, user_id: Option<i64>) -> Result<Report> {
+pub fn assign(
+    conn: &mut Conn,
+    site: &Site,
+    actor: &User,
+    id: i64,
+    user_id: Option<i64>,
+) -> Result<Report> {
     permissions::require(actor.role, Action::Assign)?;
     db::write(conn, |conn| {
         let report = find(conn, id)?;
@@ -105,6 +112,7 @@ pub fn assign(conn: &mut Conn, actor: &User, id: i64, user_id: Option<i64>) -> R
                 ..Default::default()
             },
         )?;
+        mail::editors::report_assigned(conn, site, actor, report.id, user_id)?;
         Ok(updated)
     })
 }

@@ -17,6 +17,7 @@ mod demo;
 mod http_errors;
 mod input;
 mod mail;
+mod mail_editor;
 mod notifications;
 mod operations;
 mod publishing;

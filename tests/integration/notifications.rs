@@ -360,16 +360,18 @@ async fn reader_mail_and_its_pages_are_in_the_language_the_report_was_filed_in()
 #[rocket::async_test]
 async fn every_message_key_exists_in_every_language_and_none_is_shown_raw() {
     use errata::i18n::{keys, mail_words, Lang};
-    use errata::mail::{self, NoteMail, Outcome, Reader, ReportMail, ResolvingNote, Site};
+    use errata::mail::{self, Footer, NoteMail, Outcome, Reader, ReportMail, ResolvingNote, Site};
     use errata::workflow::Resolution;
 
     let sources = [
         include_str!("../../src/mail/mod.rs"),
         include_str!("../../src/web/mailpages.rs"),
-        include_str!("../../templates/email/report_received.txt"),
-        include_str!("../../templates/email/report_received.html"),
-        include_str!("../../templates/email/report_resolved.txt"),
-        include_str!("../../templates/email/report_resolved.html"),
+        include_str!("../../templates/email/report_received/subject.txt"),
+        include_str!("../../templates/email/report_received/body.txt"),
+        include_str!("../../templates/email/report_received/body.html"),
+        include_str!("../../templates/email/report_resolved/subject.txt"),
+        include_str!("../../templates/email/report_resolved/body.txt"),
+        include_str!("../../templates/email/report_resolved/body.html"),
         include_str!("../../templates/reader/mail_link.html"),
     ];
     let mut used: Vec<String> = Vec::new();
@@ -409,6 +411,10 @@ async fn every_message_key_exists_in_every_language_and_none_is_shown_raw() {
         article_url: ARTICLE_URL,
         quote: PASSAGE,
         status_url: site.status_url("s"),
+        footer: Footer {
+            name: "Harbor Times".into(),
+            address: "corrections@harbor.example".into(),
+        },
     };
     let note = NoteMail {
         kind_label: "Correction",

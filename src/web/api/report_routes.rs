@@ -271,10 +271,11 @@ pub(super) async fn assign_report(
         .user_id
         .ok_or_else(|| Error::invalid("user_id", "user_id is required (null to unassign)"))?;
     let user = auth.user;
+    let site = app.site.clone();
     let view = app
         .db
         .run(move |conn| {
-            let report = reports::assign(conn, &user, id, target)?;
+            let report = reports::assign(conn, &site, &user, id, target)?;
             reports::view(conn, &report, &user, true)
         })
         .await?;

@@ -1,4 +1,6 @@
-//! Signing in and out, and changing one's own password.
+//! Signing in and out, and one's own account: the password, and how one hears of new reports.
+
+use std::collections::BTreeMap;
 
 use askama::Template;
 use rocket::form::{Form, FromForm};
@@ -11,6 +13,7 @@ use rocket::{get, post, routes, Responder, Route, State};
 use super::session::{self, Checked, CsrfForm, Staff, SESSION_COOKIE};
 use super::{ok, render, safe_next, Frame, Page};
 use crate::accounts::sessions::{self as domain, SignInRefusal};
+use crate::mail::editors::{self, Choice, NewReportMail};
 use crate::web::guards::SenderHash;
 use crate::web::App;
 
@@ -21,7 +24,8 @@ pub fn routes() -> Vec<Route> {
         sign_in,
         sign_out,
         account_page,
-        change_password
+        change_password,
+        change_mail
     ]
 }
 
@@ -164,15 +168,94 @@ struct AccountPage<'a> {
     frame: Frame,
     email: &'a str,
     error: Option<(String, String)>,
+    choices: Vec<Choice>,
+    options: [NewReportMail; 4],
+    mail_error: Option<(String, String)>,
+}
+
+impl AccountPage<'_> {
+    fn field_error(&self, field: &str) -> Option<&str> {
+        self.mail_error
+            .as_ref()
+            .filter(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    fn field_of(&self, c: &Choice) -> String {
+        editors::field(c.publication_id)
+    }
+}
+
+/// The account page, with an error by the password or the mail form.
+async fn account(
+    app: &App,
+    staff: &Staff,
+    flash: Option<FlashMessage<'_>>,
+    error: Option<(String, String)>,
+    mail_error: Option<(String, String)>,
+) -> Result<String, super::PageError> {
+    let user_id = staff.user.id;
+    let choices = app
+        .db
+        .run(move |conn| editors::choices(conn, user_id))
+        .await?;
+    Ok(render(&AccountPage {
+        email: &staff.user.email,
+        frame: Frame::new(staff, flash),
+        error,
+        choices,
+        options: NewReportMail::ALL,
+        mail_error,
+    })?)
 }
 
 #[get("/dashboard/account")]
-fn account_page(staff: Staff, flash: Option<FlashMessage<'_>>) -> Page {
-    ok(&AccountPage {
-        email: &staff.user.email,
-        frame: Frame::new(&staff, flash),
-        error: None,
-    })
+async fn account_page(
+    app: &State<App>,
+    staff: Staff,
+    flash: Option<FlashMessage<'_>>,
+) -> Result<RawHtml<String>, super::PageError> {
+    Ok(RawHtml(account(app, &staff, flash, None, None).await?))
+}
+
+/// The mail form: one choice per publication, `new_reports[<publication id>]`.
+#[derive(Debug, Default, FromForm)]
+pub struct MailForm {
+    new_reports: BTreeMap<i64, String>,
+    #[field(default = String::new())]
+    csrf_token: String,
+}
+
+impl CsrfForm for MailForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+#[post("/dashboard/account/mail", data = "<form>")]
+async fn change_mail(
+    app: &State<App>,
+    staff: Staff,
+    form: Checked<MailForm>,
+) -> Result<PasswordAnswer, super::PageError> {
+    let wanted: Vec<(i64, String)> = form.0.new_reports.into_iter().collect();
+    let user = staff.user.clone();
+    let done = app
+        .db
+        .run(move |conn| editors::set_choices(conn, &user, &wanted))
+        .await;
+    match done {
+        Ok(()) => Ok(PasswordAnswer::Done(Box::new(Flash::success(
+            Redirect::to("/dashboard/account"),
+            "Your email choices are saved.",
+        )))),
+        Err(e) if e.status.code < 500 => {
+            let error = (e.field.clone().unwrap_or_default(), e.message.clone());
+            let html = account(app, &staff, None, None, Some(error)).await?;
+            Ok(PasswordAnswer::Again((e.status, RawHtml(html))))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Debug, Default, FromForm)]
@@ -223,11 +306,8 @@ async fn change_password(
             "Your password is changed. Your other sessions have been signed out.",
         )))),
         Err(e) if e.status.code < 500 => {
-            let html = render(&AccountPage {
-                email: &staff.user.email,
-                frame: Frame::new(&staff, None),
-                error: Some((e.field.clone().unwrap_or_default(), e.message.clone())),
-            })?;
+            let error = (e.field.clone().unwrap_or_default(), e.message.clone());
+            let html = account(app, &staff, None, Some(error), None).await?;
             Ok(PasswordAnswer::Again((e.status, RawHtml(html))))
         }
         Err(e) => Err(e.into()),

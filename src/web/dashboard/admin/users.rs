@@ -15,7 +15,13 @@ use crate::web::dashboard::{ok, Frame, Page, PageError};
 use crate::web::App;
 
 pub fn routes() -> Vec<Route> {
-    routes![users_page, invite_user, change_role, change_active]
+    routes![
+        users_page,
+        invite_user,
+        change_role,
+        change_active,
+        send_reset_link
+    ]
 }
 
 struct UserRow {
@@ -161,6 +167,30 @@ async fn change_active(
                     target.name
                 )
             })
+        })
+        .await;
+    done("/dashboard/admin/users", outcome)
+}
+
+/// Emails the user a link to choose a new password (for one who forgot theirs).
+#[post("/dashboard/admin/users/<id>/reset-link", data = "<_form>")]
+async fn send_reset_link(
+    app: &State<App>,
+    desk: AdminDesk,
+    id: i64,
+    _form: Checked<UserChangeForm>,
+) -> std::result::Result<Flash<Redirect>, PageError> {
+    let (site, by) = (app.site.clone(), by(&desk));
+    let outcome = app
+        .db
+        .run(move |conn| {
+            let target = accounts::require_user(conn, id)?;
+            let user = invites::send_reset_link(conn, &site, &target.email, by)?;
+            Ok(format!(
+                "{} will get an email with a link to choose a new password (it works once, for {} hours).",
+                user.name,
+                invites::LINK_VALID.num_hours()
+            ))
         })
         .await;
     done("/dashboard/admin/users", outcome)

@@ -181,10 +181,11 @@ async fn assign_report(
         },
     };
     let actor = staff.user.clone();
+    let site = app.site.clone();
     let done = app
         .db
         .run(move |conn| {
-            let r = reports::assign(conn, &actor, id, user_id)?;
+            let r = reports::assign(conn, &site, &actor, id, user_id)?;
             Ok(match user_id {
                 Some(_) => format!("{} is assigned.", r.reference),
                 None => format!("{} is unassigned.", r.reference),

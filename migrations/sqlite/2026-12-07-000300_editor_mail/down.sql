@@ -1,0 +1,3 @@
+DROP TABLE overdue_alerts;
+DROP TABLE digest_periods;
+DROP TABLE mail_preferences;
