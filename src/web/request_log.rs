@@ -131,22 +131,25 @@ impl Fairing for RequestLog {
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
         let started = req.local_cache(|| Started(Instant::now())).0;
         let seconds = started.elapsed().as_secs_f64();
-        let route = req.route().map(|r| r.uri.origin.path().to_string());
-        let what = match &route {
-            Some(route) => route.clone(),
-            None => redacted_path(req.uri().path().as_str()),
-        };
-        log::info!(
-            target: "errata::request",
-            "{} {what} {} {:.1}ms",
-            req.method(),
-            res.status().code,
-            seconds * 1000.0
-        );
+        // On every answer: nothing is allocated unless the line is written.
+        let route = req.route().map(|r| r.uri.origin.path().as_str());
+        if log::log_enabled!(target: "errata::request", log::Level::Info) {
+            let what = match route {
+                Some(route) => route.to_owned(),
+                None => redacted_path(req.uri().path().as_str()),
+            };
+            log::info!(
+                target: "errata::request",
+                "{} {what} {} {:.1}ms",
+                req.method(),
+                res.status().code,
+                seconds * 1000.0
+            );
+        }
         if let Some(metrics) = req.rocket().state::<RequestMetrics>() {
             metrics.observe(
                 req.method().as_str(),
-                route.as_deref().unwrap_or(UNMATCHED),
+                route.unwrap_or(UNMATCHED),
                 res.status().code,
                 seconds,
             );
