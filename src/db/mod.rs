@@ -109,6 +109,9 @@ pub struct Db {
     writer: Arc<writer::Writer>,
     /// A connection that only ever asks `PRAGMA data_version`.
     watch: Arc<std::sync::Mutex<SqliteConnection>>,
+    /// One per pooled connection: units of work wait for one here, on the executor, rather than
+    /// each on a blocking thread of its own waiting for the pool (threads piled up by the hundred).
+    permits: Arc<rocket::tokio::sync::Semaphore>,
     after_run: Option<AfterRun>,
 }
 
@@ -142,6 +145,7 @@ impl Db {
             pool,
             writer,
             watch,
+            permits: Arc::new(rocket::tokio::sync::Semaphore::new(size.max(1) as usize)),
             after_run: None,
         })
     }
@@ -174,14 +178,22 @@ impl Db {
             .map_err(|e| Error::unavailable(format!("no database connection: {e}")))
     }
 
-    /// Runs `f` with a pooled connection on Tokio's blocking threads.
+    /// Runs `f` with a pooled connection on one of Tokio's blocking threads, at most as many at
+    /// once as the pool has connections.
     pub async fn run<T, F>(&self, f: F) -> Result<T, Error>
     where
         F: FnOnce(&mut SqliteConnection) -> Result<T, Error> + Send + 'static,
         T: Send + 'static,
     {
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| Error::internal_while("database permits closed", e))?;
         let db = self.clone();
         rocket::tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let writing = WriterFor::set(db.writer.clone());
             let done = db.get().and_then(|mut conn| f(&mut conn));
             drop(writing);
@@ -307,5 +319,27 @@ mod tests {
             .get_result(&mut conn)
             .unwrap();
         assert_eq!(n, 0, "the inner write rolled back with the outer one");
+    }
+
+    /// `.cargo/config.toml` builds the bundled SQLite with the query planner stability guarantee
+    /// (statements with a bound `LIMIT` are no longer prepared again on every run).
+    #[test]
+    fn the_bundled_sqlite_has_the_query_planner_stability_guarantee() {
+        #[derive(QueryableByName)]
+        struct CompileOption {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            compile_options: String,
+        }
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        let options: Vec<String> = diesel::sql_query("PRAGMA compile_options")
+            .load::<CompileOption>(&mut conn)
+            .unwrap()
+            .into_iter()
+            .map(|o| o.compile_options)
+            .collect();
+        assert!(
+            options.iter().any(|o| o == "ENABLE_QPSG"),
+            "{options:?}"
+        );
     }
 }
