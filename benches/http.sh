@@ -10,6 +10,7 @@
 #   ROUNDS=1 DURATION=5s benches/http.sh
 #   ERRATA_BIN=/path/to/errata benches/http.sh          # measure that build instead of this tree's
 #   BEFORE_BIN=/path/to/older/errata benches/http.sh    # and an older build too, in the same rounds
+#   BASELINE_BIN=/path/to/perf-baseline benches/http.sh # a baseline built already
 #
 # The Errata side: a release build of this tree, on a fresh database with one article of about
 # 3,000 words (the first paragraphs of the kit's peer article) carrying three published
@@ -40,9 +41,11 @@ done
 }
 
 echo "== building the baseline and a release Errata"
-CARGO_TARGET_DIR="$BASELINE_TARGET" cargo build --quiet --release \
-    --manifest-path "$KIT/baseline/Cargo.toml"
-BASELINE_BIN="$BASELINE_TARGET/release/perf-baseline"
+if [ -z "${BASELINE_BIN:-}" ]; then
+    CARGO_TARGET_DIR="$BASELINE_TARGET" cargo build --quiet --release \
+        --manifest-path "$KIT/baseline/Cargo.toml"
+    BASELINE_BIN="$BASELINE_TARGET/release/perf-baseline"
+fi
 if [ -z "${ERRATA_BIN:-}" ]; then
     (cd "$ROOT" && cargo build --quiet --release --bin errata)
     ERRATA_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/errata"
@@ -135,9 +138,13 @@ SIDES+=(base)
 wait_for "$BASE_PORT"
 
 GET_PATH="/api/v1/corrections?url=$ARTICLE_URL"
-etag_of() { curl -fsI "http://127.0.0.1:$1$GET_PATH" | tr -d '\r' | awk -F': ' 'tolower($1)=="etag"{print $2}'; }
+etag_of() {
+    curl -fsI "http://127.0.0.1:$1$GET_PATH" | tr -d '\r' | awk -F': ' 'tolower($1)=="etag"{print $2}'
+}
 declare -A PORT=([errata]=$ERRATA_PORT [before]=$BEFORE_PORT [base]=$BASE_PORT) ETAG
-for side in "${SIDES[@]}"; do ETAG[$side]="$(etag_of "${PORT[$side]}")"; done
+for side in "${SIDES[@]}"; do
+    ETAG[$side]="$(etag_of "${PORT[$side]}")" || { echo "no corrections answer on the $side side" >&2; exit 1; }
+done
 echo "corrections answer: $(curl -fs "http://127.0.0.1:$ERRATA_PORT$GET_PATH" | wc -c) bytes (Errata)," \
     "$(curl -fs "http://127.0.0.1:$BASE_PORT$GET_PATH" | wc -c) bytes (baseline)"
 
