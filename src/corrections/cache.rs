@@ -205,14 +205,26 @@ mod tests {
         let url = "https://a.example/x";
         let sent = "https://a.example/x/?utm_source=feed";
         cache.keep(url, 1, Arc::new(Cached::new("one".into())), Some(7));
-        assert!(cache.fresh(sent, Some(7)).is_none(), "an address never seen");
+        assert!(
+            cache.fresh(sent, Some(7)).is_none(),
+            "an address never seen"
+        );
         cache.alias(sent, url);
         assert_eq!(
-            cache.fresh(sent, Some(7)).map(|c| c.body.clone()).as_deref(),
+            cache
+                .fresh(sent, Some(7))
+                .map(|c| c.body.clone())
+                .as_deref(),
             Some("one")
         );
-        assert!(cache.fresh(sent, Some(8)).is_none(), "something was committed");
-        assert!(cache.fresh(sent, None).is_none(), "the data version is unknown");
+        assert!(
+            cache.fresh(sent, Some(8)).is_none(),
+            "something was committed"
+        );
+        assert!(
+            cache.fresh(sent, None).is_none(),
+            "the data version is unknown"
+        );
         // Checked again at 8 and found current.
         cache.keep(url, 1, Arc::new(Cached::new("one".into())), Some(8));
         assert!(cache.fresh(sent, Some(8)).is_some());
@@ -220,7 +232,10 @@ mod tests {
         cache.keep(url, 2, Arc::new(Cached::new("two".into())), Some(9));
         assert!(cache.fresh(sent, Some(8)).is_none());
         assert_eq!(
-            cache.fresh(sent, Some(9)).map(|c| c.body.clone()).as_deref(),
+            cache
+                .fresh(sent, Some(9))
+                .map(|c| c.body.clone())
+                .as_deref(),
             Some("two")
         );
     }

@@ -337,9 +337,6 @@ mod tests {
             .into_iter()
             .map(|o| o.compile_options)
             .collect();
-        assert!(
-            options.iter().any(|o| o == "ENABLE_QPSG"),
-            "{options:?}"
-        );
+        assert!(options.iter().any(|o| o == "ENABLE_QPSG"), "{options:?}");
     }
 }

@@ -164,7 +164,11 @@ mod tests {
         let url = dir.path().join("t.db").to_string_lossy().into_owned();
         let mut conn = connect(&url).unwrap();
         migrate(&mut conn).unwrap();
-        (dir, url.clone(), Arc::new(Writer::new(connect(&url).unwrap())))
+        (
+            dir,
+            url.clone(),
+            Arc::new(Writer::new(connect(&url).unwrap())),
+        )
     }
 
     fn set(conn: &mut SqliteConnection, key: &str) -> Result<(), Error> {
@@ -217,7 +221,9 @@ mod tests {
         }
         let kept = keys(&url);
         assert_eq!(kept.len(), 8 * 20);
-        assert!(kept.iter().all(|k| !k.ends_with("-00") && !k.ends_with("-05")));
+        assert!(kept
+            .iter()
+            .all(|k| !k.ends_with("-00") && !k.ends_with("-05")));
     }
 
     /// A unit that arrives while another runs joins its transaction: one commit for both.

@@ -171,8 +171,7 @@ pub(super) async fn corrections_for_url(
     let cached = match app.cache.fresh(&raw, data_version) {
         Some(cached) => cached,
         None => {
-            let canonical =
-                articles::canonical_url(&raw).map_err(|m| Error::invalid("url", m))?;
+            let canonical = articles::canonical_url(&raw).map_err(|m| Error::invalid("url", m))?;
             let cache = app.cache.clone();
             let site = app.site.clone();
             let cached = app
