@@ -1,15 +1,14 @@
 //! Correction notes: publishing one (with the reports it resolves and the emails that follows), the
 //! public list of an article's notes, and the in-memory cache that keeps that list cheap.
 
+mod cache;
 pub mod history;
 pub mod jsonld;
 pub mod log;
 pub mod markdown;
 pub mod related;
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
-
+pub use cache::{Cached, CorrectionsCache, SharedBody};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -25,7 +24,6 @@ use crate::mail::{NoteMail, Site};
 use crate::notes::live;
 pub use crate::notes::{Note, NoteKind, NotePlacement};
 use crate::reports;
-use crate::secrets::sha256_hex;
 use crate::text::{self, input, AnchorMethod};
 use crate::time::{now, rfc3339};
 use crate::webhooks::{self, WebhookEvent};
@@ -437,110 +435,4 @@ pub fn for_article(conn: &mut Conn, site: &Site, article: &Article) -> Result<Ar
         },
         corrections,
     })
-}
-
-/// A rendered public answer with its validator.
-#[derive(Debug, Clone)]
-pub struct Cached {
-    pub etag: String,
-    pub body: String,
-}
-
-impl Cached {
-    pub fn new(body: String) -> Cached {
-        Cached {
-            etag: format!("\"{}\"", &sha256_hex(&body)[..32]),
-            body,
-        }
-    }
-}
-
-/// The embed asks for an article's notes on every page view: answers are kept in memory by
-/// canonical article URL, each with the article's `corrections_version` it was read at.
-///
-/// Every change to an answer bumps that version in the change's own transaction
-/// (`articles::corrections_changed`), so before serving from memory the cache asks the database
-/// for the current version, one indexed read: a change made by another process (the CLI's
-/// `article import`) is seen as soon as one made by this server, and no route has to remember to
-/// invalidate anything.
-#[derive(Default)]
-pub struct CorrectionsCache {
-    entries: RwLock<HashMap<String, (i64, Arc<Cached>)>>,
-}
-
-impl CorrectionsCache {
-    /// The answer kept for `url`, if it was read at `version`.
-    pub fn get(&self, url: &str, version: i64) -> Option<Arc<Cached>> {
-        let entries = self.entries.read().ok()?;
-        entries
-            .get(url)
-            .filter(|(at, _)| *at == version)
-            .map(|(_, cached)| cached.clone())
-    }
-
-    /// Keeps an answer read at `version`, unless a newer one is kept already (a slow reader
-    /// finishing late must not put back an older answer).
-    pub fn put(&self, url: &str, version: i64, cached: Cached) -> Arc<Cached> {
-        let cached = Arc::new(cached);
-        if let Ok(mut entries) = self.entries.write() {
-            let newer_kept = entries.get(url).is_some_and(|(at, _)| *at > version);
-            if !newer_kept {
-                entries.insert(url.to_owned(), (version, cached.clone()));
-            }
-        }
-        cached
-    }
-
-    /// The public answer for the article at a canonical URL: from memory when its version is
-    /// current, else read (answer and version from one snapshot) and kept.
-    pub fn answer(&self, conn: &mut Conn, site: &Site, canonical_url: &str) -> Result<Arc<Cached>> {
-        let Some((_, version)) = articles::corrections_version(conn, canonical_url)? else {
-            return Err(articles::not_registered(canonical_url));
-        };
-        if let Some(hit) = self.get(canonical_url, version) {
-            return Ok(hit);
-        }
-        let (version, body) = db::read(conn, |conn| {
-            let article = articles::require_by_url(conn, canonical_url)?;
-            let (_, version) = articles::corrections_version(conn, canonical_url)?
-                .ok_or_else(|| articles::not_registered(canonical_url))?;
-            let answer = for_article(conn, site, &article)?;
-            let body = serde_json::to_string(&answer).map_err(Error::internal)?;
-            Ok((version, body))
-        })?;
-        Ok(self.put(canonical_url, version, Cached::new(body)))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_answer_is_served_only_at_its_version_and_never_replaced_by_an_older_one() {
-        let cache = CorrectionsCache::default();
-        let url = "https://a.example/x";
-        cache.put(url, 1, Cached::new("one".into()));
-        assert_eq!(
-            cache.get(url, 1).map(|c| c.body.clone()).as_deref(),
-            Some("one")
-        );
-        // A note was published (version 2): the answer at 1 is not served any more.
-        assert!(cache.get(url, 2).is_none());
-        cache.put(url, 2, Cached::new("two".into()));
-        // A slow reader that read version 1 finishes late.
-        cache.put(url, 1, Cached::new("one".into()));
-        assert_eq!(
-            cache.get(url, 2).map(|c| c.body.clone()).as_deref(),
-            Some("two")
-        );
-        assert!(cache.get(url, 1).is_none());
-    }
-
-    #[test]
-    fn etags_follow_the_body() {
-        assert_eq!(Cached::new("a".into()).etag, Cached::new("a".into()).etag);
-        assert_ne!(Cached::new("a".into()).etag, Cached::new("b".into()).etag);
-        assert!(Cached::new("a".into()).etag.starts_with('"'));
-    }
 }

@@ -1,11 +1,17 @@
 //! The database: an r2d2 pool of SQLite connections with our pragmas, the embedded migrations, and
-//! `Db::run`, which runs blocking diesel work off the async executor.
+//! `Db::run`, which runs blocking diesel work off the async executor. In the server every write
+//! (`write`) goes through one connection with group commit (`writer`), and WAL checkpoints run in
+//! the background (`checkpoint`), not inside requests.
 
+mod checkpoint;
 pub mod errors;
 pub mod schema;
 pub mod search;
 mod text_enum;
+mod writer;
 
+use std::cell::RefCell;
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -31,10 +37,40 @@ struct Pragmas;
 const PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
                        PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
 
+/// What the server's own connections add: no checkpoint inside a commit (the background
+/// checkpointer does them), and a page cache of 2 MiB each (SQLite's default, said once here).
+const SERVER_PRAGMAS: &str = "PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -2048;";
+
+/// The writer's: the WAL file is cut back to this size when it starts over after a checkpoint.
+const WRITER_PRAGMAS: &str = "PRAGMA journal_size_limit = 16777216;";
+
 impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Pragmas {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
         conn.batch_execute(PRAGMAS)
+            .and_then(|()| conn.batch_execute(SERVER_PRAGMAS))
             .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+thread_local! {
+    /// The writer of the `Db` whose unit of work runs on this thread (set by `Db::run`), which
+    /// `write` sends its work to. Taken while a write runs, so a write inside it joins it.
+    static WRITER: RefCell<Option<Arc<writer::Writer>>> = const { RefCell::new(None) };
+}
+
+/// Sets this thread's writer for one unit of work, and clears it however the unit ends.
+struct WriterFor;
+
+impl WriterFor {
+    fn set(writer: Arc<writer::Writer>) -> WriterFor {
+        WRITER.with(|w| *w.borrow_mut() = Some(writer));
+        WriterFor
+    }
+}
+
+impl Drop for WriterFor {
+    fn drop(&mut self) {
+        WRITER.with(|w| w.borrow_mut().take());
     }
 }
 
@@ -66,28 +102,65 @@ pub fn migrate(conn: &mut SqliteConnection) -> Result<Vec<String>, Error> {
 /// Called on the blocking thread after each `Db::run`, whatever its outcome.
 pub type AfterRun = std::sync::Arc<dyn Fn() + Send + Sync>;
 
-/// The shared pool, managed by Rocket.
+/// The shared pool, managed by Rocket, with the one writer all its units of work write through.
 #[derive(Clone)]
 pub struct Db {
     pool: Pool<ConnectionManager<SqliteConnection>>,
+    writer: Arc<writer::Writer>,
+    /// A connection that only ever asks `PRAGMA data_version`.
+    watch: Arc<std::sync::Mutex<SqliteConnection>>,
+    /// One per pooled connection: units of work wait for one here, on the executor, rather than
+    /// each on a blocking thread of its own waiting for the pool (threads piled up by the hundred).
+    permits: Arc<rocket::tokio::sync::Semaphore>,
     after_run: Option<AfterRun>,
 }
 
+#[derive(diesel::QueryableByName)]
+struct DataVersion {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    data_version: i64,
+}
+
 impl Db {
+    /// Opens a pool of `size` reading connections, the writer, and the background checkpointer
+    /// (which stops once the last clone of this `Db` is dropped).
     pub fn open(database_url: &str, size: u32) -> Result<Db, Error> {
         let manager = ConnectionManager::<SqliteConnection>::new(database_url);
         let pool = Pool::builder()
             .max_size(size.max(1))
+            .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(30))
             .connection_customizer(Box::new(Pragmas))
             .build(manager)
             .map_err(|e| {
                 Error::internal_while(format!("cannot open database {database_url}"), e)
             })?;
+        let mut conn = connect(database_url)?;
+        conn.batch_execute(SERVER_PRAGMAS)?;
+        conn.batch_execute(WRITER_PRAGMAS)?;
+        let writer = Arc::new(writer::Writer::new(conn));
+        checkpoint::start(database_url, Arc::downgrade(&writer))?;
+        let watch = Arc::new(std::sync::Mutex::new(connect(database_url)?));
         Ok(Db {
             pool,
+            writer,
+            watch,
+            permits: Arc::new(rocket::tokio::sync::Semaphore::new(size.max(1) as usize)),
             after_run: None,
         })
+    }
+
+    /// A number that moves whenever anything is committed to the database, by this process or
+    /// any other (SQLite's `data_version`, asked on a connection that never writes): while it
+    /// stays the same, nothing read from the database can have changed. Cheap enough to ask on
+    /// the async executor (no pool, no blocking thread); `None` if it cannot be read.
+    pub fn data_version(&self) -> Option<i64> {
+        use diesel::RunQueryDsl;
+        let mut conn = self.watch.lock().ok()?;
+        diesel::sql_query("PRAGMA data_version")
+            .get_result::<DataVersion>(&mut *conn)
+            .ok()
+            .map(|v| v.data_version)
     }
 
     /// Runs `hook` after each unit of work, on its thread: how the application learns of what the
@@ -105,15 +178,25 @@ impl Db {
             .map_err(|e| Error::unavailable(format!("no database connection: {e}")))
     }
 
-    /// Runs `f` with a pooled connection on Tokio's blocking threads.
+    /// Runs `f` with a pooled connection on one of Tokio's blocking threads, at most as many at
+    /// once as the pool has connections.
     pub async fn run<T, F>(&self, f: F) -> Result<T, Error>
     where
         F: FnOnce(&mut SqliteConnection) -> Result<T, Error> + Send + 'static,
         T: Send + 'static,
     {
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| Error::internal_while("database permits closed", e))?;
         let db = self.clone();
         rocket::tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let writing = WriterFor::set(db.writer.clone());
             let done = db.get().and_then(|mut conn| f(&mut conn));
+            drop(writing);
             if let Some(hook) = &db.after_run {
                 hook();
             }
@@ -124,19 +207,31 @@ impl Db {
     }
 }
 
-/// Runs `f` in a `BEGIN IMMEDIATE` transaction: a write that reads first takes the write lock up
-/// front, so two writers queue on `busy_timeout` instead of failing to upgrade a read lock.
-/// Inside a transaction already, `f` simply joins it, so domain operations compose (an error
-/// still rolls back the whole outer transaction).
+/// Runs `f` as one transaction that writes: an error anywhere in it rolls back all of it, and
+/// when it returns `Ok` its writes are committed. Inside a transaction already, `f` simply joins
+/// it, so domain operations compose (an error still rolls back the whole outer transaction).
+///
+/// Inside `Db::run` (the server), `f` runs on the `Db`'s one writing connection as a unit of a
+/// group commit, and this returns once that commit is done. Elsewhere (the CLI, a connection of
+/// its own) it is a `BEGIN IMMEDIATE` transaction on `conn`: a write that reads first takes the
+/// write lock up front, so two writers queue on `busy_timeout` instead of failing to upgrade a
+/// read lock.
 pub fn write<T, F>(conn: &mut SqliteConnection, f: F) -> Result<T, Error>
 where
     F: FnOnce(&mut SqliteConnection) -> Result<T, Error>,
 {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
     let depth = AnsiTransactionManager::transaction_manager_status_mut(conn).transaction_depth();
-    match depth {
-        Ok(Some(_)) => f(conn),
-        _ => conn.immediate_transaction(f),
+    if let Ok(Some(_)) = depth {
+        return f(conn);
+    }
+    match WRITER.with(|w| w.borrow_mut().take()) {
+        Some(writer) => {
+            let done = writer.unit(f);
+            WRITER.with(|w| *w.borrow_mut() = Some(writer));
+            done
+        }
+        None => conn.immediate_transaction(f),
     }
 }
 
@@ -224,5 +319,24 @@ mod tests {
             .get_result(&mut conn)
             .unwrap();
         assert_eq!(n, 0, "the inner write rolled back with the outer one");
+    }
+
+    /// `.cargo/config.toml` builds the bundled SQLite with the query planner stability guarantee
+    /// (statements with a bound `LIMIT` are no longer prepared again on every run).
+    #[test]
+    fn the_bundled_sqlite_has_the_query_planner_stability_guarantee() {
+        #[derive(QueryableByName)]
+        struct CompileOption {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            compile_options: String,
+        }
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        let options: Vec<String> = diesel::sql_query("PRAGMA compile_options")
+            .load::<CompileOption>(&mut conn)
+            .unwrap()
+            .into_iter()
+            .map(|o| o.compile_options)
+            .collect();
+        assert!(options.iter().any(|o| o == "ENABLE_QPSG"), "{options:?}");
     }
 }

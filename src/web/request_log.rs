@@ -34,16 +34,23 @@ struct RouteStats {
 /// request log for `/metrics`. One per application, managed by Rocket, so tests do not share them.
 #[derive(Default)]
 pub struct RequestMetrics {
-    routes: Mutex<BTreeMap<(String, String), RouteStats>>,
+    /// By method, then route.
+    routes: Mutex<BTreeMap<String, BTreeMap<String, RouteStats>>>,
 }
 
 impl RequestMetrics {
     pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
         // A poisoned lock only means a panic elsewhere mid-update: the counts are still usable.
         let mut routes = self.routes.lock().unwrap_or_else(|e| e.into_inner());
-        let stats = routes
-            .entry((method.to_owned(), route.to_owned()))
-            .or_default();
+        // Nothing allocated once the route has been seen: every request but its first.
+        let by_route = match routes.get_mut(method) {
+            Some(by_route) => by_route,
+            None => routes.entry(method.to_owned()).or_default(),
+        };
+        let stats = match by_route.get_mut(route) {
+            Some(stats) => stats,
+            None => by_route.entry(route.to_owned()).or_default(),
+        };
         *stats.by_status.entry(status).or_default() += 1;
         if let Some(i) = BUCKETS.iter().position(|b| seconds <= *b) {
             stats.buckets[i] += 1;
@@ -57,7 +64,12 @@ impl RequestMetrics {
         let routes = self.routes.lock().unwrap_or_else(|e| e.into_inner());
         out.push_str("# HELP errata_http_requests_total HTTP requests answered, by route.\n");
         out.push_str("# TYPE errata_http_requests_total counter\n");
-        for ((method, route), stats) in routes.iter() {
+        let each = || {
+            routes
+                .iter()
+                .flat_map(|(method, by_route)| by_route.iter().map(move |(r, s)| (method, r, s)))
+        };
+        for (method, route, stats) in each() {
             for (status, n) in &stats.by_status {
                 let _ = writeln!(
                     out,
@@ -71,7 +83,7 @@ impl RequestMetrics {
             "# HELP errata_http_request_duration_seconds Time to answer HTTP requests, by route.\n",
         );
         out.push_str("# TYPE errata_http_request_duration_seconds histogram\n");
-        for ((method, route), stats) in routes.iter() {
+        for (method, route, stats) in each() {
             let labels = format!("method=\"{}\",route=\"{}\"", label(method), label(route));
             let mut cumulative = 0;
             for (bound, n) in BUCKETS.iter().zip(stats.buckets) {
@@ -131,22 +143,25 @@ impl Fairing for RequestLog {
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
         let started = req.local_cache(|| Started(Instant::now())).0;
         let seconds = started.elapsed().as_secs_f64();
-        let route = req.route().map(|r| r.uri.origin.path().to_string());
-        let what = match &route {
-            Some(route) => route.clone(),
-            None => redacted_path(req.uri().path().as_str()),
-        };
-        log::info!(
-            target: "errata::request",
-            "{} {what} {} {:.1}ms",
-            req.method(),
-            res.status().code,
-            seconds * 1000.0
-        );
+        // On every answer: nothing is allocated unless the line is written.
+        let route = req.route().map(|r| r.uri.origin.path().as_str());
+        if log::log_enabled!(target: "errata::request", log::Level::Info) {
+            let what = match route {
+                Some(route) => route.to_owned(),
+                None => redacted_path(req.uri().path().as_str()),
+            };
+            log::info!(
+                target: "errata::request",
+                "{} {what} {} {:.1}ms",
+                req.method(),
+                res.status().code,
+                seconds * 1000.0
+            );
+        }
         if let Some(metrics) = req.rocket().state::<RequestMetrics>() {
             metrics.observe(
                 req.method().as_str(),
-                route.as_deref().unwrap_or(UNMATCHED),
+                route.unwrap_or(UNMATCHED),
                 res.status().code,
                 seconds,
             );

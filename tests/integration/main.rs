@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod concurrency;
 mod corrections;
+mod crash;
 mod dashboard;
 mod dashboard_admin;
 mod dashboard_browser;

@@ -13,7 +13,7 @@ use super::guards::{
 };
 use super::App;
 use crate::articles::{self, Article};
-use crate::corrections::{self, history, Cached, NoteInput};
+use crate::corrections::{self, history, Cached, NoteInput, SharedBody};
 use crate::error::{Code, Error, Result};
 use crate::reports::{
     self, workflow::State as ReportState, AnchorInput, ListQuery, ReportInput, TransitionInput,

@@ -145,10 +145,10 @@ impl<'r> Responder<'r, 'static> for Cacheable {
         if self.not_modified {
             builder.status(Status::NotModified);
         } else {
-            let body = self.cached.body.clone();
+            let len = self.cached.body.len();
             builder
                 .header(rocket::http::ContentType::JSON)
-                .sized_body(body.len(), std::io::Cursor::new(body));
+                .sized_body(len, std::io::Cursor::new(SharedBody(self.cached)));
         }
         builder.ok()
     }
@@ -181,13 +181,25 @@ pub(super) async fn corrections_for_url(
     inm: IfNoneMatch,
 ) -> Result<Cacheable> {
     let raw = url_param(url)?;
-    let canonical = articles::canonical_url(&raw).map_err(|m| Error::invalid("url", m))?;
-    let cache = app.cache.clone();
-    let site = app.site.clone();
-    let cached = app
-        .db
-        .run(move |conn| cache.answer(conn, &site, &canonical))
-        .await?;
+    // Read before the cache is consulted: an answer found current is marked with it.
+    let data_version = app.db.data_version();
+    let cached = match app.cache.fresh(&raw, data_version) {
+        Some(cached) => cached,
+        None => {
+            let canonical = articles::canonical_url(&raw).map_err(|m| Error::invalid("url", m))?;
+            let cache = app.cache.clone();
+            let site = app.site.clone();
+            let cached = app
+                .db
+                .run(move |conn| {
+                    let cached = cache.answer(conn, &site, &canonical, data_version)?;
+                    cache.alias(&raw, &canonical);
+                    Ok(cached)
+                })
+                .await?;
+            cached
+        }
+    };
     let not_modified = inm
         .0
         .as_deref()

@@ -1,0 +1,142 @@
+//! Intake is crash-safe: the real binary, killed with SIGKILL at a random moment while readers
+//! file reports as fast as they can, has every report it acknowledged with 201 in its file.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use diesel::prelude::*;
+use rand::Rng;
+use serde_json::{json, Value};
+
+use crate::support::binary::Errata;
+use crate::support::R1;
+
+const ARTICLE: &str = "https://news.example.com/2026/11/kessler-bridge-bond";
+const CLIENTS: usize = 12;
+
+/// One `POST /api/v1/reports` over its own connection: the status and body, or `None` when the
+/// server went away before answering.
+fn file_report(port: u16, body: &str) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .ok()?;
+    let request = format!(
+        "POST /api/v1/reports HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).ok()?;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, rest) = text.split_once("\r\n\r\n")?;
+    let status = head.split_whitespace().nth(1)?.parse().ok()?;
+    Some((status, rest.to_owned()))
+}
+
+#[derive(QueryableByName)]
+struct Reference {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    reference: String,
+}
+
+#[test]
+fn every_report_acknowledged_before_a_sigkill_is_in_the_database_file() {
+    let errata = Errata::new().env("ROCKET_REPORT_RATE_LIMIT", "0");
+    let token = errata.user_with_token("chief@newsroom.test", "editor");
+    let server = errata.serve();
+    let (status, body) = server.json(
+        "PUT",
+        "/api/v1/articles",
+        Some(&token),
+        Some(json!({ "url": ARTICLE, "title": "Council approves bridge bond", "body_text": R1 })),
+    );
+    assert_eq!(status, 201, "{body}");
+
+    let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+    let unanswered = Arc::new(Mutex::new(0usize));
+    let stop = Arc::new(AtomicBool::new(false));
+    let port = server.port;
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|c| {
+            let (acknowledged, unanswered, stop) =
+                (acknowledged.clone(), unanswered.clone(), stop.clone());
+            std::thread::spawn(move || {
+                for i in 0.. {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let body = json!({
+                        "article_url": ARTICLE,
+                        "passage": { "exact": "roughly 14,000 vehicles a day" },
+                        "category": "factual_error",
+                        "description": format!("Reader {c}, report {i}: the study says 12,000."),
+                        "reporter": { "name": "Ada Reader", "email": "ada@reader.example", "notify": true },
+                    })
+                    .to_string();
+                    match file_report(port, &body) {
+                        Some((201, answer)) => {
+                            let answer: Value = serde_json::from_str(&answer).expect("JSON");
+                            let reference = answer["reference"].as_str().expect("a reference");
+                            acknowledged.lock().unwrap().push(reference.to_owned());
+                        }
+                        Some((status, answer)) => panic!("{status}: {answer}"),
+                        None => {
+                            *unanswered.lock().unwrap() += 1;
+                            break;
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    // Under load for a while, then killed at a moment no one chose.
+    std::thread::sleep(Duration::from_millis(
+        rand::thread_rng().gen_range(800..2500),
+    ));
+    let log = server.stop();
+    stop.store(true, Ordering::SeqCst);
+    for client in clients {
+        client.join().expect("a client thread");
+    }
+
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(
+        acknowledged.len() >= 20,
+        "the server was under load when killed ({} reports acknowledged): {log}",
+        acknowledged.len()
+    );
+    assert!(
+        *unanswered.lock().unwrap() > 0,
+        "the kill came while reports were in flight"
+    );
+    let mut conn =
+        SqliteConnection::establish(&errata.db_path().to_string_lossy()).expect("the file opens");
+    let kept: std::collections::HashSet<String> =
+        diesel::sql_query("SELECT reference FROM reports")
+            .load::<Reference>(&mut conn)
+            .expect("the reports")
+            .into_iter()
+            .map(|r| r.reference)
+            .collect();
+    let lost: Vec<&String> = acknowledged.iter().filter(|r| !kept.contains(*r)).collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {} acknowledged reports are not in the file: {lost:?}",
+        lost.len(),
+        acknowledged.len()
+    );
+    #[derive(QueryableByName)]
+    struct Check {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        integrity_check: String,
+    }
+    let check: Check = diesel::sql_query("PRAGMA integrity_check")
+        .get_result(&mut conn)
+        .expect("integrity check");
+    assert_eq!(check.integrity_check, "ok");
+}
