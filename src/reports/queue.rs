@@ -13,6 +13,7 @@ use crate::anchoring::{self, AnchorRow};
 use crate::db::schema::{articles, publications, report_counts, reports};
 use crate::db::{self, Conn};
 use crate::error::Result;
+use crate::text::anchor_status::AnchorStatus;
 use crate::time::now;
 
 /// Whose reports the queue shows.
@@ -347,39 +348,46 @@ pub fn overlapping(conn: &mut Conn, report: &Report) -> Result<Vec<Report>> {
 
 /// Counts a newly filed report among the readers of its passage: it and every report of the
 /// article on overlapping words (duplicates too: each is a reader) count one more reader each.
+///
+/// Both updates run inside SQLite, each over one index (the article's reports), with no row
+/// brought out: a viral story's thousandth reader costs a thousand in-place increments, not a
+/// thousand rows read, sent back as a list of ids and written again.
 pub fn count_reader(conn: &mut Conn, report: &Report) -> Result<()> {
-    // Reports filed on the same revision compare by the offsets they were filed with (one
-    // indexed read, however many readers a viral story has); older ones by their current place.
-    let mut others: Vec<i64> = reports::table
-        .filter(reports::article_id.eq(report.article_id))
-        .filter(reports::revision_id.eq(report.revision_id))
-        .filter(reports::id.ne(report.id))
-        .filter(reports::quote_start.lt(report.quote_end))
-        .filter(reports::quote_end.gt(report.quote_start))
-        .select(reports::id)
-        .load(conn)?;
-    let older: Vec<i64> = reports::table
-        .filter(reports::article_id.eq(report.article_id))
-        .filter(reports::revision_id.ne(report.revision_id))
-        .select(reports::id)
-        .load(conn)?;
-    if !older.is_empty() {
-        let anchors = anchoring::current_for_reports(conn, &older)?;
-        let mine = (report.quote_start as usize, report.quote_end as usize);
-        others.extend(older.into_iter().filter(|id| {
-            // Only a place on the same revision's text compares with this report's offsets.
-            anchors
-                .get(id)
-                .filter(|a| a.revision_id == report.revision_id)
-                .and_then(AnchorRow::placed_span)
-                .is_some_and(|s| overlaps(s, mine))
-        }));
-    }
-    diesel::update(reports::table.filter(reports::id.eq_any(&others)))
-        .set(reports::passage_readers.eq(reports::passage_readers + 1))
-        .execute(conn)?;
+    use diesel::sql_types::{BigInt, Text};
+    // Reports filed on the same revision compare by the offsets they were filed with.
+    let same_revision = diesel::update(
+        reports::table
+            .filter(reports::article_id.eq(report.article_id))
+            .filter(reports::revision_id.eq(report.revision_id))
+            .filter(reports::id.ne(report.id))
+            .filter(reports::quote_start.lt(report.quote_end))
+            .filter(reports::quote_end.gt(report.quote_start)),
+    )
+    .set(reports::passage_readers.eq(reports::passage_readers + 1))
+    .execute(conn)?;
+    // Older ones by their current place (their newest anchor), when that is on this revision's
+    // text, the only text this report's offsets compare with.
+    let [anchored, drifted, corrected] = AnchorStatus::PLACED.map(AnchorStatus::as_str);
+    let older = diesel::sql_query(
+        "UPDATE reports SET passage_readers = passage_readers + 1 \
+         WHERE article_id = ? AND revision_id <> ? AND EXISTS ( \
+             SELECT 1 FROM anchors a \
+             WHERE a.report_id = reports.id \
+               AND a.id = (SELECT MAX(b.id) FROM anchors b WHERE b.report_id = reports.id) \
+               AND a.revision_id = ? AND a.status IN (?, ?, ?) \
+               AND a.start_offset < ? AND a.end_offset > ?)",
+    )
+    .bind::<BigInt, _>(report.article_id)
+    .bind::<BigInt, _>(report.revision_id)
+    .bind::<BigInt, _>(report.revision_id)
+    .bind::<Text, _>(anchored)
+    .bind::<Text, _>(drifted)
+    .bind::<Text, _>(corrected)
+    .bind::<BigInt, _>(report.quote_end)
+    .bind::<BigInt, _>(report.quote_start)
+    .execute(conn)?;
     diesel::update(reports::table.find(report.id))
-        .set(reports::passage_readers.eq(others.len() as i64 + 1))
+        .set(reports::passage_readers.eq((same_revision + older) as i64 + 1))
         .execute(conn)?;
     Ok(())
 }

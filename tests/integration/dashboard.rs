@@ -959,6 +959,28 @@ fn a_release_server_starts_without_a_configured_secret_key_and_keeps_it() {
 }
 
 #[rocket::async_test]
+async fn readers_of_an_earlier_revision_count_where_their_words_now_are() {
+    let app = TestApp::new().await;
+    let ids = article_with_reports(&app, &["roughly 14,000 vehicles a day", "$48 million bond"]).await;
+    // A new revision moves every passage along; the earlier reports are re-anchored onto it.
+    let editor = app.editor();
+    let text = format!("Updated with the council's response.\n\n{}", crate::support::R1);
+    app.article_with(&editor, crate::support::ARTICLE_URL, &text).await;
+    let later = report_id(&app, &app.report("14,000 vehicles", None).await);
+    let elsewhere = report_id(&app, &app.report("public hearing", None).await);
+    let readers = |id: i64| {
+        app.count(&format!(
+            "SELECT passage_readers AS n FROM reports WHERE id = {id}"
+        ))
+    };
+    assert_eq!(
+        [ids[0], ids[1], later, elsewhere].map(readers),
+        [2, 1, 2, 1],
+        "the vehicles' two readers, across revisions; the bond and the hearing one each"
+    );
+}
+
+#[rocket::async_test]
 async fn the_most_reported_passage_comes_first_and_pages_by_keyset() {
     let app = TestApp::new().await;
     // One reader on the bond, three on the vehicles (two of them on overlapping words), one on
