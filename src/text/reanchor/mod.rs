@@ -64,6 +64,21 @@ impl<'a> RevisionChange<'a> {
 
     /// Places one anchor of the old revision in the new one.
     pub fn reanchor(&self, prior: &PriorAnchor) -> Reanchored {
+        let answer = self.place(prior);
+        #[cfg(test)]
+        crate::text::answers::record(
+            "reanchor",
+            (
+                crate::text::answers::hash(self.old.iter().copied()),
+                crate::text::answers::hash(self.new.iter().copied()),
+            ),
+            prior,
+            &answer,
+        );
+        answer
+    }
+
+    fn place(&self, prior: &PriorAnchor) -> Reanchored {
         let (start, end) = (prior.start, prior.end);
         // Offsets that do not fit the old text cannot be shifted; the quote can still be found.
         let old_span = (start <= end && end <= self.old.len()).then_some(start..end);
