@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use criterion::Criterion;
-use errata::text::{quote_at, PriorAnchor, Reanchored, RevisionChange};
+use errata::text::{quote_at, Reanchored, RevisionChange};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -81,13 +81,7 @@ fn batch(old: &str, new: &str, quotes: &[Quote]) -> Vec<Reanchored> {
     let change = RevisionChange::new(old, new);
     quotes
         .iter()
-        .map(|q| {
-            change.reanchor(&PriorAnchor {
-                start: q.start,
-                end: q.end,
-                quote: quote_at(old, q.start, q.end),
-            })
-        })
+        .map(|q| change.reanchor(&change.prior(q.start, q.end)))
         .collect()
 }
 
@@ -181,9 +175,10 @@ pub fn standalone() -> bool {
             let s = score(&input, v, &first);
             let times_json: Vec<String> = times.iter().map(|t| format!("{t:.4}")).collect();
             println!(
-                "{{\"variant\":\"{}\",\"median_ms\":{:.4},\"times_ms\":[{}],\"surviving\":{},\"at_truth\":{},\"false_anchors\":{},\"edited_placed\":{}}}",
+                "{{\"variant\":\"{}\",\"median_ms\":{:.4},\"min_ms\":{:.4},\"times_ms\":[{}],\"surviving\":{},\"at_truth\":{},\"false_anchors\":{},\"edited_placed\":{}}}",
                 v.name,
                 median(&times),
+                times.iter().copied().fold(f64::INFINITY, f64::min),
                 times_json.join(","),
                 s.surviving,
                 s.at_truth,
