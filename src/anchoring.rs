@@ -16,8 +16,7 @@ use crate::error::{Code, Error, Result};
 use crate::events::{self, NewEvent};
 use crate::notes;
 use crate::text::{
-    self, AnchorMethod, AnchorStatus, Candidate, CorrectedPlace, Reanchored,
-    RevisionChange,
+    self, AnchorMethod, AnchorStatus, Candidate, CorrectedPlace, Reanchored, RevisionChange,
 };
 use crate::time::now;
 use crate::workflow::State;
@@ -492,9 +491,10 @@ fn decide(inputs: &Inputs, new_text: &str) -> Vec<Placement> {
         .work
         .iter()
         .map(|w| {
-            let found = w.prior.as_ref().and_then(|p| {
-                Some((p, p.placed_span()?, changes.get(&p.revision_id)?))
-            });
+            let found = w
+                .prior
+                .as_ref()
+                .and_then(|p| Some((p, p.placed_span()?, changes.get(&p.revision_id)?)));
             let Some((p, (start, end), change)) = found else {
                 return Placement::orphaned();
             };

@@ -197,7 +197,13 @@ pub fn benches(c: &mut Criterion) {
     };
     for v in &input.variants {
         c.bench_function(&format!("peer_workload_200_quotes_{}", v.name), |b| {
-            b.iter(|| batch(black_box(&input.original), black_box(&v.text), &input.quotes))
+            b.iter(|| {
+                batch(
+                    black_box(&input.original),
+                    black_box(&v.text),
+                    &input.quotes,
+                )
+            })
         });
     }
 }

@@ -206,7 +206,12 @@ pub(crate) fn search(
         for (at, c) in text {
             // The delta into row 0 is 0: a match may start anywhere.
             let (mut carry_p, mut carry_m) = (0u64, 0u64);
-            for (((p, m), &eq), &high) in pv.iter_mut().zip(mv.iter_mut()).zip(pattern.masks(c)).zip(&highs) {
+            for (((p, m), &eq), &high) in pv
+                .iter_mut()
+                .zip(mv.iter_mut())
+                .zip(pattern.masks(c))
+                .zip(&highs)
+            {
                 let xv = eq | *m;
                 let eq = eq | carry_m;
                 let xh = ((eq & *p).wrapping_add(*p) ^ *p) | eq;

@@ -188,13 +188,23 @@ mod tests {
 
     #[test]
     fn the_index_gives_the_same_quotes_and_slices() {
-        for text in ["", "abc", "héllo wörld—a😀b", &"0123456789".repeat(9), &"é😀 x".repeat(30)] {
+        for text in [
+            "",
+            "abc",
+            "héllo wörld—a😀b",
+            &"0123456789".repeat(9),
+            &"é😀 x".repeat(30),
+        ] {
             let index = CharIndex::new(text);
             let n = cp_len(text);
             assert_eq!(index.len(), n);
             for start in 0..n + 40 {
                 for end in [0, 1, start, start + 1, start + 7, start + 40, n, n + 50] {
-                    assert_eq!(index.quote(start, end), quote_at(text, start, end), "{text:?}");
+                    assert_eq!(
+                        index.quote(start, end),
+                        quote_at(text, start, end),
+                        "{text:?}"
+                    );
                     assert_eq!(index.slice(start, end), cp_slice(text, start, end));
                 }
             }

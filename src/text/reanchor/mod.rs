@@ -276,7 +276,9 @@ impl<'a> RevisionChange<'a> {
     fn reads_whole(&self, prior: &PriorAnchor, moved: &Range<usize>) -> bool {
         /// Whether `text` is exactly the folded `stored` code points.
         fn reads(text: &[char], mut stored: impl Iterator<Item = char>) -> bool {
-            text.iter().all(|&c| stored.next().map(fold_char) == Some(c)) && stored.next().is_none()
+            text.iter()
+                .all(|&c| stored.next().map(fold_char) == Some(c))
+                && stored.next().is_none()
         }
         let new = &self.new;
         let quote = &prior.quote;
