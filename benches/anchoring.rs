@@ -1,10 +1,15 @@
 //! Benchmarks of the passage anchoring engine on a generated 10,000-word article: re-anchoring
 //! 200 anchors after a one-paragraph edit (target: under 50 ms) and locating a reader's quote at
-//! intake, exactly and with a small difference (target: under 1 ms).
+//! intake, exactly and with a small difference (target: under 1 ms); and, when the side-by-side
+//! kit is there, re-anchoring the peer workload's 200 quotes on both of its variants (see
+//! `peer` below and `benches/anchoring_vs_peer.sh`).
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::Criterion;
 use errata::text::{locate, quote_at, PriorAnchor, RevisionChange};
 use std::hint::black_box;
+
+#[path = "anchoring/peer.rs"]
+mod peer;
 
 const WORDS: &[&str] = &[
     "the",
@@ -195,5 +200,13 @@ fn benches(c: &mut Criterion) {
     });
 }
 
-criterion_group!(anchoring, benches);
-criterion_main!(anchoring);
+fn main() {
+    // The side-by-side script asks for timings or answers on the peer workload only.
+    if peer::standalone() {
+        return;
+    }
+    let mut criterion = Criterion::default().configure_from_args();
+    benches(&mut criterion);
+    peer::benches(&mut criterion);
+    criterion.final_summary();
+}

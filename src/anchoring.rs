@@ -16,8 +16,7 @@ use crate::error::{Code, Error, Result};
 use crate::events::{self, NewEvent};
 use crate::notes;
 use crate::text::{
-    self, AnchorMethod, AnchorStatus, Candidate, CorrectedPlace, PriorAnchor, Reanchored,
-    RevisionChange,
+    self, AnchorMethod, AnchorStatus, Candidate, CorrectedPlace, Reanchored, RevisionChange,
 };
 use crate::time::now;
 use crate::workflow::State;
@@ -108,7 +107,7 @@ impl Placement {
 }
 
 /// Whose anchor a row is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Subject {
     Report(i64),
     Note(i64),
@@ -165,18 +164,6 @@ fn subject_filter(subject: Subject) -> anchors::BoxedQuery<'static, crate::db::B
 /// The subject's current anchor: its newest row.
 pub fn current(conn: &mut Conn, subject: Subject) -> Result<Option<AnchorRow>> {
     Ok(subject_filter(subject)
-        .order(anchors::id.desc())
-        .select(AnchorRow::as_select())
-        .first(conn)
-        .optional()?)
-}
-
-/// The newest anchor whose words were surely there: where an orphan (or an ambiguous anchor) is
-/// retried from.
-fn last_placed(conn: &mut Conn, subject: Subject) -> Result<Option<AnchorRow>> {
-    Ok(subject_filter(subject)
-        .filter(anchors::status.eq_any(AnchorStatus::PLACED))
-        .filter(anchors::start_offset.is_not_null())
         .order(anchors::id.desc())
         .select(AnchorRow::as_select())
         .first(conn)
@@ -344,7 +331,8 @@ impl Inputs {
     }
 }
 
-/// Reads what moving the passages of `article` off revision `old` needs.
+/// Reads what moving the passages of `article` off revision `old` needs: a fixed handful of
+/// queries however many passages there are.
 fn load(conn: &mut Conn, article: &Article, old: &Revision) -> Result<Inputs> {
     let open_reports: Vec<i64> = reports::table
         .filter(reports::article_id.eq(article.id))
@@ -357,6 +345,8 @@ fn load(conn: &mut Conn, article: &Article, old: &Revision) -> Result<Inputs> {
         .filter(correction_notes::quote_exact.is_not_null())
         .select((correction_notes::id, correction_notes::right_text))
         .load(conn)?;
+    let note_ids: Vec<i64> = notes.iter().map(|(id, _)| *id).collect();
+    let mut anchors = newest_anchors(conn, &open_reports, &note_ids)?;
 
     // Where each live note stood in the old revision: a report on those words whose words then
     // changed was put right by the note, not lost.
@@ -365,8 +355,10 @@ fn load(conn: &mut Conn, article: &Article, old: &Revision) -> Result<Inputs> {
         let Some(right) = right.as_ref().filter(|r| !r.trim().is_empty()) else {
             continue;
         };
-        if let Some(a) = current(conn, Subject::Note(*note_id))?.filter(|a| a.revision_id == old.id)
-        {
+        let current = anchors
+            .get(&Subject::Note(*note_id))
+            .and_then(|n| n.current.as_ref());
+        if let Some(a) = current.filter(|a| a.revision_id == old.id) {
             if let Some((start, end)) = a.placed_span() {
                 corrections.push(text::CorrectedSpan {
                     start,
@@ -385,8 +377,7 @@ fn load(conn: &mut Conn, article: &Article, old: &Revision) -> Result<Inputs> {
     texts.0.insert(old.id, old.canonical_text.clone());
     let mut work = Vec::new();
     for subject in subjects {
-        let current = current(conn, subject)?;
-        let prior = last_placed(conn, subject)?;
+        let Newest { current, prior } = anchors.remove(&subject).unwrap_or_default();
         if let Some(p) = &prior {
             texts.get(conn, p.revision_id)?;
         }
@@ -402,6 +393,85 @@ fn load(conn: &mut Conn, article: &Article, old: &Revision) -> Result<Inputs> {
         corrections,
         texts,
     })
+}
+
+/// A subject's current anchor and the newest whose words were surely there.
+#[derive(Default)]
+struct Newest {
+    current: Option<AnchorRow>,
+    prior: Option<AnchorRow>,
+}
+
+/// Ids in one `IN (…)` list, well under SQLite's limit on bound values.
+const IDS_PER_QUERY: usize = 500;
+
+/// The current anchor of many reports and notes at once (as [`current`]), and the newest anchor
+/// whose words were surely there, where an orphan (or an ambiguous anchor) is retried from: the
+/// newest ids of each kind, grouped in SQL, then those rows.
+fn newest_anchors(
+    conn: &mut Conn,
+    report_ids: &[i64],
+    note_ids: &[i64],
+) -> Result<HashMap<Subject, Newest>> {
+    use diesel::dsl::max;
+    let mut ids: Vec<i64> = Vec::new();
+    for chunk in report_ids.chunks(IDS_PER_QUERY) {
+        let newest: Vec<Option<i64>> = anchors::table
+            .filter(anchors::report_id.eq_any(chunk))
+            .group_by(anchors::report_id)
+            .select(max(anchors::id))
+            .load(conn)?;
+        let placed: Vec<Option<i64>> = anchors::table
+            .filter(anchors::report_id.eq_any(chunk))
+            .filter(anchors::status.eq_any(AnchorStatus::PLACED))
+            .filter(anchors::start_offset.is_not_null())
+            .group_by(anchors::report_id)
+            .select(max(anchors::id))
+            .load(conn)?;
+        ids.extend(newest.into_iter().chain(placed).flatten());
+    }
+    for chunk in note_ids.chunks(IDS_PER_QUERY) {
+        let newest: Vec<Option<i64>> = anchors::table
+            .filter(anchors::note_id.eq_any(chunk))
+            .group_by(anchors::note_id)
+            .select(max(anchors::id))
+            .load(conn)?;
+        let placed: Vec<Option<i64>> = anchors::table
+            .filter(anchors::note_id.eq_any(chunk))
+            .filter(anchors::status.eq_any(AnchorStatus::PLACED))
+            .filter(anchors::start_offset.is_not_null())
+            .group_by(anchors::note_id)
+            .select(max(anchors::id))
+            .load(conn)?;
+        ids.extend(newest.into_iter().chain(placed).flatten());
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    let mut rows: Vec<AnchorRow> = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(IDS_PER_QUERY) {
+        rows.extend(
+            anchors::table
+                .filter(anchors::id.eq_any(chunk))
+                .select(AnchorRow::as_select())
+                .load(conn)?,
+        );
+    }
+    // Ascending ids: of a subject's (at most two) rows, the later one is its newest.
+    rows.sort_by_key(|r| r.id);
+    let mut found: HashMap<Subject, Newest> = HashMap::new();
+    for row in rows {
+        let subject = match (row.report_id, row.note_id) {
+            (Some(id), _) => Subject::Report(id),
+            (None, Some(id)) => Subject::Note(id),
+            (None, None) => continue,
+        };
+        let entry = found.entry(subject).or_default();
+        if row.status.is_placed() && row.start_offset.is_some() {
+            entry.prior = Some(row.clone());
+        }
+        entry.current = Some(row);
+    }
+    Ok(found)
 }
 
 /// Where each passage of `inputs.work` goes in `new_text`, in the same order: the engine's
@@ -421,18 +491,14 @@ fn decide(inputs: &Inputs, new_text: &str) -> Vec<Placement> {
         .work
         .iter()
         .map(|w| {
-            let found = w.prior.as_ref().and_then(|p| {
-                let old_text = inputs.texts.0.get(&p.revision_id)?;
-                Some((p, p.placed_span()?, old_text, changes.get(&p.revision_id)?))
-            });
-            let Some((p, (start, end), old_text, change)) = found else {
+            let found = w
+                .prior
+                .as_ref()
+                .and_then(|p| Some((p, p.placed_span()?, changes.get(&p.revision_id)?)));
+            let Some((p, (start, end), change)) = found else {
                 return Placement::orphaned();
             };
-            let prior = PriorAnchor {
-                start,
-                end,
-                quote: text::quote_at(old_text, start, end),
-            };
+            let prior = change.prior(start, end);
             let result = change.reanchor(&prior);
             // The notes' spans are offsets in the replaced revision, so they speak only for
             // anchors carried from it.
@@ -449,8 +515,8 @@ fn decide(inputs: &Inputs, new_text: &str) -> Vec<Placement> {
         .collect()
 }
 
-/// Records each decided place on revision `new`, with an event whenever an anchor's status
-/// changes.
+/// Records each decided place on revision `new` (many rows to one `INSERT`), with an event
+/// whenever an anchor's status changes.
 fn store(
     conn: &mut Conn,
     article: &Article,
@@ -458,8 +524,40 @@ fn store(
     inputs: &Inputs,
     decided: Vec<Placement>,
 ) -> Result<()> {
+    let created_at = now();
+    let rows: Vec<_> = inputs
+        .work
+        .iter()
+        .zip(&decided)
+        .map(|(w, p)| {
+            let (report_id, note_id) = w.subject.ids();
+            let candidates = if p.candidates.is_empty() {
+                None
+            } else {
+                serde_json::to_string(&p.candidates).ok()
+            };
+            (
+                anchors::report_id.eq(report_id),
+                anchors::note_id.eq(note_id),
+                anchors::revision_id.eq(new.id),
+                anchors::start_offset.eq(p.span.map(|s| s.0 as i64)),
+                anchors::end_offset.eq(p.span.map(|s| s.1 as i64)),
+                anchors::status.eq(p.status),
+                anchors::method.eq(p.method),
+                anchors::score.eq(p.score),
+                anchors::now_reads.eq(p.now_reads.clone()),
+                anchors::candidates.eq(candidates),
+                anchors::created_at.eq(created_at),
+            )
+        })
+        .collect();
+    // Each row binds 11 values: 500 rows stay well under SQLite's limit.
+    for chunk in rows.chunks(IDS_PER_QUERY) {
+        diesel::insert_into(anchors::table)
+            .values(chunk.to_vec())
+            .execute(conn)?;
+    }
     for (w, placement) in inputs.work.iter().zip(decided) {
-        insert(conn, w.subject, new.id, &placement)?;
         let before = w.current.as_ref().map(|b| b.status);
         if before != Some(placement.status) {
             let (report_id, note_id) = w.subject.ids();

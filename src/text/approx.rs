@@ -122,28 +122,20 @@ impl Column {
     }
 }
 
-/// Myers' step for one 64-row block; returns the horizontal delta out of its last row.
+/// Myers' step for one 64-row block; returns the horizontal delta out of its last row. The
+/// delta into its first row, `h_in`, enters as two bits, without branches.
 #[inline]
 fn advance_block(pv: &mut u64, mv: &mut u64, eq: u64, h_in: i32, high: u64) -> i32 {
+    let (carry_p, carry_m) = (u64::from(h_in > 0), u64::from(h_in < 0));
     let xv = eq | *mv;
-    let eq = if h_in < 0 { eq | 1 } else { eq };
+    let eq = eq | carry_m;
     let xh = ((eq & *pv).wrapping_add(*pv) ^ *pv) | eq;
-    let mut ph = *mv | !(xh | *pv);
-    let mut mh = *pv & xh;
-    let h_out = if ph & high != 0 {
-        1
-    } else if mh & high != 0 {
-        -1
-    } else {
-        0
-    };
-    ph <<= 1;
-    mh <<= 1;
-    if h_in < 0 {
-        mh |= 1;
-    } else if h_in > 0 {
-        ph |= 1;
-    }
+    let ph = *mv | !(xh | *pv);
+    let mh = *pv & xh;
+    // A row's delta is +1, -1 or 0, never both.
+    let h_out = i32::from(ph & high != 0) - i32::from(mh & high != 0);
+    let ph = (ph << 1) | carry_p;
+    let mh = (mh << 1) | carry_m;
     *pv = mh | !(xv | ph);
     *mv = ph & xv;
     h_out
@@ -206,9 +198,34 @@ pub(crate) fn search(
             minima.push(at, score.max(0) as usize);
         }
     } else {
-        let mut column = Column::new(pattern);
+        // Longer quotes: the same step over every block, the horizontal delta carried from one
+        // block into the next as two bits, without branches.
+        let (mut pv, mut mv) = (vec![!0u64; pattern.blocks], vec![0u64; pattern.blocks]);
+        let highs: Vec<u64> = (0..pattern.blocks).map(|b| pattern.high_bit(b)).collect();
+        let mut score = pattern.len as i64;
         for (at, c) in text {
-            minima.push(at, column.step(pattern, c, 0));
+            // The delta into row 0 is 0: a match may start anywhere.
+            let (mut carry_p, mut carry_m) = (0u64, 0u64);
+            for (((p, m), &eq), &high) in pv
+                .iter_mut()
+                .zip(mv.iter_mut())
+                .zip(pattern.masks(c))
+                .zip(&highs)
+            {
+                let xv = eq | *m;
+                let eq = eq | carry_m;
+                let xh = ((eq & *p).wrapping_add(*p) ^ *p) | eq;
+                let ph = *m | !(xh | *p);
+                let mh = *p & xh;
+                let (out_p, out_m) = (u64::from(ph & high != 0), u64::from(mh & high != 0));
+                let ph = (ph << 1) | carry_p;
+                let mh = (mh << 1) | carry_m;
+                *p = mh | !(xv | ph);
+                *m = ph & xv;
+                (carry_p, carry_m) = (out_p, out_m);
+            }
+            score += carry_p as i64 - carry_m as i64;
+            minima.push(at, score.max(0) as usize);
         }
     }
     thin(minima.finish(), pattern.len, cap, near)
@@ -444,6 +461,20 @@ mod tests {
         ) {
             let (a, b) = (chars(&a), chars(&b));
             prop_assert_eq!(distance(&Pattern::new(&a), &b), levenshtein(&a, &b));
+        }
+
+        #[test]
+        fn long_patterns_search_like_the_column_step(
+            pattern in "[abc ]{65,200}", text in "[abc ]{0,400}", k in 0usize..60
+        ) {
+            let (pattern, text) = (Pattern::new(&chars(&pattern)), chars(&text));
+            let mut column = Column::new(&pattern);
+            let mut minima = Minima::new(k);
+            for (at, &c) in text.iter().enumerate() {
+                minima.push(at, column.step(&pattern, c, 0));
+            }
+            let reference = thin(minima.finish(), pattern.len, 256, None);
+            prop_assert_eq!(search(&pattern, forward(&text), k, 256, None), reference);
         }
 
         #[test]

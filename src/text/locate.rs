@@ -53,6 +53,23 @@ pub fn locate(
     prefix: Option<&str>,
     suffix: Option<&str>,
 ) -> Result<Located, LocateError> {
+    let answer = locate_in(text, exact, prefix, suffix);
+    #[cfg(test)]
+    crate::text::answers::record(
+        "locate",
+        (crate::text::answers::hash(text.chars()), 0),
+        &(exact, prefix, suffix),
+        &answer,
+    );
+    answer
+}
+
+fn locate_in(
+    text: &str,
+    exact: &str,
+    prefix: Option<&str>,
+    suffix: Option<&str>,
+) -> Result<Located, LocateError> {
     let quote: Vec<char> = normalise(exact).trim().chars().collect();
     if quote.is_empty() {
         return Err(LocateError::EmptyQuote);

@@ -12,6 +12,8 @@
 //! [`input`] holds the rule every text field of a request obeys. No I/O, no database, no HTTP.
 
 pub mod anchor_status;
+#[cfg(test)]
+mod answers;
 pub mod approx;
 mod bounded;
 pub mod canonical;

@@ -84,22 +84,46 @@ pub fn utf16_to_cp(text: &str, utf16_offset: usize) -> Option<usize> {
 }
 
 /// Byte offsets of every code point of a text, so that slicing by code points is O(1) when one
-/// text is sliced many times (re-anchoring hundreds of passages on one revision).
+/// text is sliced many times (re-anchoring hundreds of passages on one revision). An ASCII text,
+/// where code points are bytes, needs no table.
 pub(crate) struct CharIndex<'a> {
     text: &'a str,
-    /// `bytes[i]` is the byte offset of code point `i`; the last entry is `text.len()`.
+    /// `bytes[i]` is the byte offset of code point `i`; the last entry is `text.len()`. Empty
+    /// for an ASCII text.
     bytes: Vec<usize>,
+    len: usize,
 }
 
 impl<'a> CharIndex<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
+        if text.is_ascii() {
+            return CharIndex {
+                text,
+                bytes: Vec::new(),
+                len: text.len(),
+            };
+        }
         let mut bytes: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
         bytes.push(text.len());
-        CharIndex { text, bytes }
+        CharIndex {
+            text,
+            len: bytes.len() - 1,
+            bytes,
+        }
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.bytes.len() - 1
+        self.len
+    }
+
+    /// Byte offset of code point `cp`, clamped to the end of the text.
+    fn byte(&self, cp: usize) -> usize {
+        let cp = cp.min(self.len);
+        if self.bytes.is_empty() {
+            cp
+        } else {
+            self.bytes[cp]
+        }
     }
 
     /// Code points `[start, end)`, clamped like [`cp_slice`].
@@ -108,7 +132,21 @@ impl<'a> CharIndex<'a> {
         if start >= end {
             return "";
         }
-        &self.text[self.bytes[start]..self.bytes[end]]
+        &self.text[self.byte(start)..self.byte(end)]
+    }
+
+    /// The same selector as [`quote_at`] on the indexed text, without scanning it.
+    pub(crate) fn quote(&self, start: usize, end: usize) -> TextQuote {
+        let start = start.min(end);
+        let before = self.byte(start.saturating_sub(CONTEXT_LEN));
+        let from = self.byte(start);
+        let to = self.byte(end);
+        let after = self.byte(end.saturating_add(CONTEXT_LEN));
+        TextQuote {
+            exact: self.text[from..to].to_owned(),
+            prefix: self.text[before..from].to_owned(),
+            suffix: self.text[to..after].to_owned(),
+        }
     }
 }
 
@@ -146,6 +184,31 @@ mod tests {
         // Out of range: clamped, never a panic.
         assert_eq!(quote_at("abc", 5, 9).exact, "");
         assert_eq!(quote_at("abc", 2, 1).suffix, "bc");
+    }
+
+    #[test]
+    fn the_index_gives_the_same_quotes_and_slices() {
+        for text in [
+            "",
+            "abc",
+            "héllo wörld—a😀b",
+            &"0123456789".repeat(9),
+            &"é😀 x".repeat(30),
+        ] {
+            let index = CharIndex::new(text);
+            let n = cp_len(text);
+            assert_eq!(index.len(), n);
+            for start in 0..n + 40 {
+                for end in [0, 1, start, start + 1, start + 7, start + 40, n, n + 50] {
+                    assert_eq!(
+                        index.quote(start, end),
+                        quote_at(text, start, end),
+                        "{text:?}"
+                    );
+                    assert_eq!(index.slice(start, end), cp_slice(text, start, end));
+                }
+            }
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use std::ops::Range;
 
 use crate::text::diff::{Alignment, DIFF_WORK};
-use crate::text::fold::{fold_chars, is_word_char};
+use crate::text::fold::{fold_char, fold_chars, is_word_char};
 use crate::text::search::{
     accepted_passages, context_candidates, evaluate, paragraph_context_unchanged, quote_candidates,
     score, word_edge, Query, Scored,
@@ -32,6 +32,7 @@ pub struct RevisionChange<'a> {
     identical: bool,
     old: Vec<char>,
     new: Vec<char>,
+    old_text: CharIndex<'a>,
     new_text: CharIndex<'a>,
     alignment: Alignment,
 }
@@ -57,13 +58,41 @@ impl<'a> RevisionChange<'a> {
             identical,
             old,
             new,
+            old_text: CharIndex::new(old_text),
             new_text: CharIndex::new(new_text),
             alignment,
         }
     }
 
+    /// The anchor `[start, end)` of the old text, with its quote selector ([`quote_at`] on the
+    /// old text, without scanning it from the start).
+    ///
+    /// [`quote_at`]: crate::text::quote_at
+    pub fn prior(&self, start: usize, end: usize) -> PriorAnchor {
+        PriorAnchor {
+            start,
+            end,
+            quote: self.old_text.quote(start, end),
+        }
+    }
+
     /// Places one anchor of the old revision in the new one.
     pub fn reanchor(&self, prior: &PriorAnchor) -> Reanchored {
+        let answer = self.place(prior);
+        #[cfg(test)]
+        crate::text::answers::record(
+            "reanchor",
+            (
+                crate::text::answers::hash(self.old.iter().copied()),
+                crate::text::answers::hash(self.new.iter().copied()),
+            ),
+            prior,
+            &answer,
+        );
+        answer
+    }
+
+    fn place(&self, prior: &PriorAnchor) -> Reanchored {
         let (start, end) = (prior.start, prior.end);
         // Offsets that do not fit the old text cannot be shifted; the quote can still be found.
         let old_span = (start <= end && end <= self.old.len()).then_some(start..end);
@@ -226,6 +255,9 @@ impl<'a> RevisionChange<'a> {
     /// stretch; a shift is trusted only when the passage's context came along with it, by the
     /// same test the fuzzy search applies to a candidate's context.
     fn context_came_along(&self, prior: &PriorAnchor, moved: &Range<usize>) -> bool {
+        if self.reads_whole(prior, moved) {
+            return true;
+        }
         let quote = fold_chars(&prior.quote.exact);
         let mut prefix = fold_chars(&prior.quote.prefix);
         prefix.drain(..prefix.len().saturating_sub(CONTEXT_LEN));
@@ -234,6 +266,47 @@ impl<'a> RevisionChange<'a> {
         let mut query = Query::new(&quote, Some(&prefix), Some(&suffix));
         query.paragraphs = true;
         score(&self.new, &query, moved.start, moved.end).context_supports()
+    }
+
+    /// Whether the new text reads, folded, exactly the quote at `moved` and its whole stored
+    /// context (as far as it is compared, [`CONTEXT_LEN`]) on both sides, a non-empty context or
+    /// the text's edge: the usual case of a passage in an unchanged stretch, decided without
+    /// scoring. Such a span scores a perfect quote and a perfect context, so the context
+    /// supports it.
+    fn reads_whole(&self, prior: &PriorAnchor, moved: &Range<usize>) -> bool {
+        /// Whether `text` is exactly the folded `stored` code points.
+        fn reads(text: &[char], mut stored: impl Iterator<Item = char>) -> bool {
+            text.iter()
+                .all(|&c| stored.next().map(fold_char) == Some(c))
+                && stored.next().is_none()
+        }
+        let new = &self.new;
+        let quote = &prior.quote;
+        if moved.end > new.len() || !reads(&new[moved.clone()], quote.exact.chars()) {
+            return false;
+        }
+        let prefix_len = quote.prefix.chars().count();
+        let before = prefix_len.min(CONTEXT_LEN);
+        let prefix_ok = if before == 0 {
+            moved.start == 0
+        } else {
+            moved.start >= before
+                && reads(
+                    &new[moved.start - before..moved.start],
+                    quote.prefix.chars().skip(prefix_len - before),
+                )
+        };
+        let after = quote.suffix.chars().take(CONTEXT_LEN).count();
+        let suffix_ok = if after == 0 {
+            moved.end == new.len()
+        } else {
+            moved.end + after <= new.len()
+                && reads(
+                    &new[moved.end..moved.end + after],
+                    quote.suffix.chars().take(after),
+                )
+        };
+        prefix_ok && suffix_ok
     }
 
     /// Rule: a re-anchored span never takes in text that the diff marks as inserted beyond the
