@@ -148,7 +148,8 @@ done
 echo "corrections answer: $(curl -fs "http://127.0.0.1:$ERRATA_PORT$GET_PATH" | wc -c) bytes (Errata)," \
     "$(curl -fs "http://127.0.0.1:$BASE_PORT$GET_PATH" | wc -c) bytes (baseline)"
 
-# Each filing is a new report (a sender's repeat of moments ago would be answered from the first).
+# Each filing is a new report (a sender's repeat of moments ago would be answered from the first,
+# so every wrk run gets an id of its own in the descriptions).
 PASSAGE="$(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read(), ensure_ascii=False))' "$WORK/passage.txt")"
 cat >"$WORK/report.lua" <<LUA
 local counter = 0
@@ -158,13 +159,14 @@ function setup(thread)
   thread:set("tid", threads)
 end
 function init(args)
+  run = args[1] or "0"
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
 end
 function request()
   counter = counter + 1
   local body = '{"article_url":"$ARTICLE_URL","passage":{"exact":' .. [==[$PASSAGE]==] ..
-    '},"category":"factual_error","description":"Report ' .. tid .. '-' .. counter ..
+    '},"category":"factual_error","description":"Report ' .. run .. '-' .. tid .. '-' .. counter ..
     ': the figure does not match the study.","reporter":{"name":"Ada Reader",' ..
     '"email":"ada@reader.example","notify":true}}'
   return wrk.format(nil, nil, nil, body)
@@ -179,7 +181,7 @@ load() {
     304) out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "If-None-Match: $etag" \
         "http://127.0.0.1:$port$GET_PATH")" ;;
     post) out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$WORK/report.lua" \
-        "http://127.0.0.1:$port/api/v1/reports")" ;;
+        "http://127.0.0.1:$port/api/v1/reports" -- "$port-$RANDOM$RANDOM")" ;;
     esac
     echo "$out" >>"$WORK/wrk.log"
     echo "$out" | awk '

@@ -346,30 +346,36 @@ pub fn overlapping(conn: &mut Conn, report: &Report) -> Result<Vec<Report>> {
         .collect())
 }
 
-/// Counts a newly filed report among the readers of its passage: it and every report of the
-/// article on overlapping words (duplicates too: each is a reader) count one more reader each.
+/// Counts the readers of a newly filed report's words: it and the reports of the article filed
+/// before it on overlapping words (duplicates too: each is a reader). The newest report of a
+/// passage carries the passage's whole count, so the most-reported sort brings that passage up
+/// first and the queue groups the rest of its readers beside it.
 ///
-/// Both updates run inside SQLite, each over one index (the article's reports), with no row
-/// brought out: a viral story's thousandth reader costs a thousand in-place increments, not a
-/// thousand rows read, sent back as a list of ids and written again.
+/// Only the new report is written, and the counts are read from indexes inside SQLite: a viral
+/// story's thousandth reader costs one indexed count, not a write to every earlier report (which
+/// made each filing dearer than the last).
 pub fn count_reader(conn: &mut Conn, report: &Report) -> Result<()> {
     use diesel::sql_types::{BigInt, Text};
-    // Reports filed on the same revision compare by the offsets they were filed with.
-    let same_revision = diesel::update(
-        reports::table
-            .filter(reports::article_id.eq(report.article_id))
-            .filter(reports::revision_id.eq(report.revision_id))
-            .filter(reports::id.ne(report.id))
-            .filter(reports::quote_start.lt(report.quote_end))
-            .filter(reports::quote_end.gt(report.quote_start)),
-    )
-    .set(reports::passage_readers.eq(reports::passage_readers + 1))
-    .execute(conn)?;
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    // Reports filed on the same revision compare by the offsets they were filed with (the
+    // `reports_passage` index covers this count).
+    let same_revision: i64 = reports::table
+        .filter(reports::article_id.eq(report.article_id))
+        .filter(reports::revision_id.eq(report.revision_id))
+        .filter(reports::id.ne(report.id))
+        .filter(reports::quote_start.lt(report.quote_end))
+        .filter(reports::quote_end.gt(report.quote_start))
+        .count()
+        .get_result(conn)?;
     // Older ones by their current place (their newest anchor), when that is on this revision's
     // text, the only text this report's offsets compare with.
     let [anchored, drifted, corrected] = AnchorStatus::PLACED.map(AnchorStatus::as_str);
     let older = diesel::sql_query(
-        "UPDATE reports SET passage_readers = passage_readers + 1 \
+        "SELECT COUNT(*) AS n FROM reports \
          WHERE article_id = ? AND revision_id <> ? AND EXISTS ( \
              SELECT 1 FROM anchors a \
              WHERE a.report_id = reports.id \
@@ -385,9 +391,10 @@ pub fn count_reader(conn: &mut Conn, report: &Report) -> Result<()> {
     .bind::<Text, _>(corrected)
     .bind::<BigInt, _>(report.quote_end)
     .bind::<BigInt, _>(report.quote_start)
-    .execute(conn)?;
+    .get_result::<Count>(conn)?
+    .n;
     diesel::update(reports::table.find(report.id))
-        .set(reports::passage_readers.eq((same_revision + older) as i64 + 1))
+        .set(reports::passage_readers.eq(same_revision + older + 1))
         .execute(conn)?;
     Ok(())
 }
