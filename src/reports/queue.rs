@@ -371,12 +371,13 @@ pub fn count_reader(conn: &mut Conn, report: &Report) -> Result<()> {
         .filter(reports::quote_end.gt(report.quote_start))
         .count()
         .get_result(conn)?;
-    // Older ones by their current place (their newest anchor), when that is on this revision's
-    // text, the only text this report's offsets compare with.
+    // Older ones (filed on earlier revisions: revision ids grow) by their current place (their
+    // newest anchor), when that is on this revision's text, the only text this report's offsets
+    // compare with.
     let [anchored, drifted, corrected] = AnchorStatus::PLACED.map(AnchorStatus::as_str);
     let older = diesel::sql_query(
         "SELECT COUNT(*) AS n FROM reports \
-         WHERE article_id = ? AND revision_id <> ? AND EXISTS ( \
+         WHERE article_id = ? AND revision_id < ? AND EXISTS ( \
              SELECT 1 FROM anchors a \
              WHERE a.report_id = reports.id \
                AND a.id = (SELECT MAX(b.id) FROM anchors b WHERE b.report_id = reports.id) \

@@ -1,1 +1,2 @@
+DROP INDEX reports_sender;
 DROP INDEX reports_passage;
