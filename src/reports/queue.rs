@@ -346,14 +346,18 @@ pub fn overlapping(conn: &mut Conn, report: &Report) -> Result<Vec<Report>> {
         .collect())
 }
 
+/// Earlier readers a filing counts at most: a passage with this many is the desk's first concern
+/// whatever its exact count, and a bound keeps each filing's cost from growing with a viral story.
+pub const READERS_COUNTED: i64 = 1_000;
+
 /// Counts the readers of a newly filed report's words: it and the reports of the article filed
 /// before it on overlapping words (duplicates too: each is a reader). The newest report of a
 /// passage carries the passage's whole count, so the most-reported sort brings that passage up
 /// first and the queue groups the rest of its readers beside it.
 ///
 /// Only the new report is written, and the counts are read from indexes inside SQLite: a viral
-/// story's thousandth reader costs one indexed count, not a write to every earlier report (which
-/// made each filing dearer than the last).
+/// story's thousandth reader costs one indexed count (of at most `READERS_COUNTED` entries), not
+/// a write to every earlier report (which made each filing dearer than the last).
 pub fn count_reader(conn: &mut Conn, report: &Report) -> Result<()> {
     use diesel::sql_types::{BigInt, Text};
     #[derive(QueryableByName)]
@@ -363,26 +367,31 @@ pub fn count_reader(conn: &mut Conn, report: &Report) -> Result<()> {
     }
     // Reports filed on the same revision compare by the offsets they were filed with (the
     // `reports_passage` index covers this count).
-    let same_revision: i64 = reports::table
-        .filter(reports::article_id.eq(report.article_id))
-        .filter(reports::revision_id.eq(report.revision_id))
-        .filter(reports::id.ne(report.id))
-        .filter(reports::quote_start.lt(report.quote_end))
-        .filter(reports::quote_end.gt(report.quote_start))
-        .count()
-        .get_result(conn)?;
+    let same_revision = diesel::sql_query(
+        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM reports \
+         WHERE article_id = ? AND revision_id = ? AND id <> ? \
+           AND quote_start < ? AND quote_end > ? LIMIT ?)",
+    )
+    .bind::<BigInt, _>(report.article_id)
+    .bind::<BigInt, _>(report.revision_id)
+    .bind::<BigInt, _>(report.id)
+    .bind::<BigInt, _>(report.quote_end)
+    .bind::<BigInt, _>(report.quote_start)
+    .bind::<BigInt, _>(READERS_COUNTED)
+    .get_result::<Count>(conn)?
+    .n;
     // Older ones (filed on earlier revisions: revision ids grow) by their current place (their
     // newest anchor), when that is on this revision's text, the only text this report's offsets
     // compare with.
     let [anchored, drifted, corrected] = AnchorStatus::PLACED.map(AnchorStatus::as_str);
     let older = diesel::sql_query(
-        "SELECT COUNT(*) AS n FROM reports \
+        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM reports \
          WHERE article_id = ? AND revision_id < ? AND EXISTS ( \
              SELECT 1 FROM anchors a \
              WHERE a.report_id = reports.id \
                AND a.id = (SELECT MAX(b.id) FROM anchors b WHERE b.report_id = reports.id) \
                AND a.revision_id = ? AND a.status IN (?, ?, ?) \
-               AND a.start_offset < ? AND a.end_offset > ?)",
+               AND a.start_offset < ? AND a.end_offset > ?) LIMIT ?)",
     )
     .bind::<BigInt, _>(report.article_id)
     .bind::<BigInt, _>(report.revision_id)
@@ -392,10 +401,12 @@ pub fn count_reader(conn: &mut Conn, report: &Report) -> Result<()> {
     .bind::<Text, _>(corrected)
     .bind::<BigInt, _>(report.quote_end)
     .bind::<BigInt, _>(report.quote_start)
+    .bind::<BigInt, _>(READERS_COUNTED)
     .get_result::<Count>(conn)?
     .n;
+    let others = (same_revision + older).min(READERS_COUNTED);
     diesel::update(reports::table.find(report.id))
-        .set(reports::passage_readers.eq(same_revision + older + 1))
+        .set(reports::passage_readers.eq(others + 1))
         .execute(conn)?;
     Ok(())
 }

@@ -981,6 +981,36 @@ async fn readers_of_an_earlier_revision_count_where_their_words_now_are() {
 }
 
 #[rocket::async_test]
+async fn a_filing_counts_at_most_a_bounded_number_of_earlier_readers() {
+    use diesel::prelude::*;
+    let app = TestApp::new().await;
+    let first = article_with_reports(&app, &["roughly 14,000 vehicles a day"]).await[0];
+    // A viral passage: 1,100 more readers of the same words, copied in SQL.
+    let copied = diesel::sql_query(format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1100) \
+         INSERT INTO reports (reference, status_token, article_id, revision_id, quote_exact, \
+             quote_prefix, quote_suffix, quote_start, quote_end, category, description, \
+             evidence_urls, notify, state, ip_hash, created_at, updated_at, lang) \
+         SELECT 'COPY-' || i, 'copy-token-' || i, article_id, revision_id, quote_exact, \
+             quote_prefix, quote_suffix, quote_start, quote_end, category, description, \
+             evidence_urls, notify, state, ip_hash, created_at, updated_at, lang \
+         FROM reports, n WHERE reports.id = {first}"
+    ))
+    .execute(&mut app.conn())
+    .expect("copies");
+    assert_eq!(copied, 1100);
+    let next = report_id(&app, &app.report("14,000 vehicles", None).await);
+    let readers = app.count(&format!(
+        "SELECT passage_readers AS n FROM reports WHERE id = {next}"
+    ));
+    assert_eq!(
+        readers,
+        errata::reports::queue::READERS_COUNTED + 1,
+        "itself and the bounded count of those before it"
+    );
+}
+
+#[rocket::async_test]
 async fn the_most_reported_passage_comes_first_and_pages_by_keyset() {
     let app = TestApp::new().await;
     // One reader on the bond, three on the vehicles (each later one overlapping the earlier
