@@ -336,16 +336,14 @@ pub fn load(conn: &mut Conn, f: &StatsFilter, at: NaiveDateTime) -> Result<Stats
         .load::<Row>(conn)?
         .into_iter()
         .map(
-            |(id, publication_id, created_at, state, resolution, answered, resolved)| {
-                FiledReport {
-                    id,
-                    publication_id,
-                    created_at,
-                    state,
-                    resolution,
-                    first_answered_at: answered,
-                    first_resolved_at: resolved,
-                }
+            |(id, publication_id, created_at, state, resolution, answered, resolved)| FiledReport {
+                id,
+                publication_id,
+                created_at,
+                state,
+                resolution,
+                first_answered_at: answered,
+                first_resolved_at: resolved,
             },
         )
         .collect();

@@ -961,11 +961,16 @@ fn a_release_server_starts_without_a_configured_secret_key_and_keeps_it() {
 #[rocket::async_test]
 async fn readers_of_an_earlier_revision_count_where_their_words_now_are() {
     let app = TestApp::new().await;
-    let ids = article_with_reports(&app, &["roughly 14,000 vehicles a day", "$48 million bond"]).await;
+    let ids =
+        article_with_reports(&app, &["roughly 14,000 vehicles a day", "$48 million bond"]).await;
     // A new revision moves every passage along; the earlier reports are re-anchored onto it.
     let editor = app.editor();
-    let text = format!("Updated with the council's response.\n\n{}", crate::support::R1);
-    app.article_with(&editor, crate::support::ARTICLE_URL, &text).await;
+    let text = format!(
+        "Updated with the council's response.\n\n{}",
+        crate::support::R1
+    );
+    app.article_with(&editor, crate::support::ARTICLE_URL, &text)
+        .await;
     let later = report_id(&app, &app.report("14,000 vehicles", None).await);
     let elsewhere = report_id(&app, &app.report("public hearing", None).await);
     let readers = |id: i64| {

@@ -252,7 +252,11 @@ async fn each_report_keeps_its_first_answer_and_first_resolution_through_a_reope
     post(page(ids[0], "resolve"), "resolved", Some("spam")).await;
     let again = answer_times(&app, ids[0]);
     assert_eq!(again, first, "kept through the reopening");
-    assert_eq!((again[0], again[2]), (again[1], again[3]), "as the log says");
+    assert_eq!(
+        (again[0], again[2]),
+        (again[1], again[3]),
+        "as the log says"
+    );
 
     // Resolved straight from new: that move is its first answer and its first resolution.
     post(page(ids[1], "resolve"), "resolved", Some("no_error")).await;
