@@ -374,3 +374,57 @@ async fn payloads_in_reports_stay_text_in_the_dashboard() {
     }
     browser.quit().await;
 }
+
+/// The pages this session's work added to the dashboard, in a real browser: the account page with
+/// each publication's new-report mail choice, and a note's page with its related claims. Both
+/// pass axe and are looked at in screenshots.
+#[rocket::async_test]
+async fn the_account_and_note_pages_pass_axe_in_a_real_browser() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let d = demo();
+    let (status, note) = d.server.json(
+        "POST",
+        "/api/v1/articles/1/corrections",
+        Some(&d.token),
+        Some(json!({
+            "kind": "correction",
+            "wrong": "the cost of the rebuild as $13 million",
+            "right": "$31 million",
+            "placement": "bottom",
+        })),
+    );
+    assert_eq!(status, 201, "{note}");
+    let id = note["id"].as_i64().expect("a note id");
+    sign_in(&browser, &d).await;
+    let c = &browser.client;
+
+    c.goto(&format!("{}/dashboard/account", d.base))
+        .await
+        .expect("goto");
+    browser
+        .wait_for(
+            "the mail choices",
+            "return document.querySelector('select[name^=\"new_reports\"]')",
+        )
+        .await;
+    browser.screenshot("dashboard-account").await;
+    browser
+        .assert_accessible("the account page", json!("html"))
+        .await;
+
+    c.goto(&format!("{}/dashboard/notes/{id}", d.base))
+        .await
+        .expect("goto");
+    browser
+        .wait_for(
+            "the note page",
+            "return document.body.textContent.includes('misstated the cost of the rebuild')",
+        )
+        .await;
+    browser.screenshot("dashboard-note").await;
+    browser
+        .assert_accessible("the note page", json!("html"))
+        .await;
+}
