@@ -11,6 +11,8 @@
 #   ERRATA_BIN=/path/to/errata benches/http.sh          # measure that build instead of this tree's
 #   BEFORE_BIN=/path/to/older/errata benches/http.sh    # and an older build too, in the same rounds
 #   BASELINE_BIN=/path/to/perf-baseline benches/http.sh # a baseline built already
+#   KINDS="post" benches/http.sh     # only some paths (of get, 304, post)
+#   PERF_OUT=/tmp/prof ROUNDS=1 benches/http.sh   # also `perf record` Errata under each load
 #
 # The Errata side: a release build of this tree, on a fresh database with one article of about
 # 3,000 words (the first paragraphs of the kit's peer article) carrying three published
@@ -28,6 +30,7 @@ ERRATA_PORT="${ERRATA_PORT:-8210}"
 BASE_PORT="${BASE_PORT:-8211}"
 BEFORE_PORT="${BEFORE_PORT:-8212}"
 BASELINE_TARGET="${BASELINE_TARGET:-/tmp/errata-bench-baseline}"
+KINDS="${KINDS:-get 304 post}"
 
 for tool in wrk curl python3 cargo; do
     command -v "$tool" >/dev/null || {
@@ -200,9 +203,16 @@ mem() {
 
 declare -A RESULTS
 for round in $(seq 1 "$ROUNDS"); do
-    for kind in get 304 post; do
+    for kind in $KINDS; do
         for side in "${SIDES[@]}"; do
+            perf_pid=""
+            if [ -n "${PERF_OUT:-}" ] && [ "$side" = errata ] && [ "$round" = 1 ]; then
+                perf record -q -F 999 --call-graph dwarf -p "$ERRATA_PID" -o "$PERF_OUT.$kind.data" \
+                    -- sleep "${DURATION%s}" >/dev/null 2>&1 &
+                perf_pid=$!
+            fi
             r="$(load "${PORT[$side]}" "$kind" "${ETAG[$side]}")"
+            [ -z "$perf_pid" ] || wait "$perf_pid" || true
             RESULTS[$kind.$side.$round]="$r"
             echo "round $round $kind $side: $r"
         done
@@ -236,7 +246,7 @@ if before:
     head += " before req/s | before p99 ms | after/before |"
 print(head)
 print("|---" * (head.count("|") - 1) + "|")
-for kind in ["get", "304", "post"]:
+for kind in [k for k in ["get", "304", "post"] if (k, "errata") in res]:
     e, b = res[(kind, "errata")], res[(kind, "base")]
     row = (f"| {names[kind]} | {med([x[0] for x in e.values()]):,.0f} | "
            f"{med([x[1] for x in e.values()]):.1f} | {sum(x[2] for x in e.values())} | "

@@ -5,7 +5,8 @@
 //!
 //! Rows go in as multi-row inserts, many to a transaction, so a million reports take minutes, not
 //! hours. Nothing here bypasses the database's own bookkeeping: the triggers keep the tab counters
-//! (`report_counts`) and the search index (`reports_fts`) in step as they do for a reader's report.
+//! (`report_counts`) in step as they do for a reader's report, and each batch joins the search
+//! index (`reports_fts`) as the server's catch-up adds filed reports.
 
 use chrono::{Datelike, Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -524,6 +525,8 @@ pub fn fill(conn: &mut Conn, plan: &FillPlan, mut progress: impl FnMut(u64)) -> 
                     .values(rows)
                     .execute(conn)?;
             }
+            // Into the search index with the batch, as the server's catch-up would do.
+            db::search::catch_up(conn)?;
             Ok(())
         })?;
         filled.reports += batch;

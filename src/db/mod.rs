@@ -41,8 +41,11 @@ const PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
 /// checkpointer does them), and a page cache of 2 MiB each (SQLite's default, said once here).
 const SERVER_PRAGMAS: &str = "PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -2048;";
 
-/// The writer's: the WAL file is cut back to this size when it starts over after a checkpoint.
-const WRITER_PRAGMAS: &str = "PRAGMA journal_size_limit = 16777216;";
+/// The writer's: the WAL file is cut back to this size when it starts over after a checkpoint;
+/// and its statement journals (a copy of each page a unit of work changes, kept while the unit's
+/// savepoint is open so that the unit alone can be rolled back) stay in memory instead of
+/// spilling to a temporary file with a write per page (a tenth of intake's time).
+const WRITER_PRAGMAS: &str = "PRAGMA journal_size_limit = 16777216; PRAGMA temp_store = MEMORY;";
 
 impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Pragmas {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {

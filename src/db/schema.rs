@@ -386,3 +386,11 @@ diesel::allow_tables_to_appear_in_same_query!(overdue_alerts, reports);
 diesel::allow_tables_to_appear_in_same_query!(overdue_alerts, articles);
 diesel::allow_tables_to_appear_in_same_query!(overdue_alerts, publications);
 diesel::allow_tables_to_appear_in_same_query!(digest_periods, users);
+
+diesel::table! {
+    /// Reports up to `up_to` are in the search index (`db::search::catch_up`).
+    search_indexed (id) {
+        id -> Integer,
+        up_to -> BigInt,
+    }
+}

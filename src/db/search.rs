@@ -1,6 +1,13 @@
 //! Full-text search over reports (description, suggested correction, passage) through SQLite's
-//! FTS5 index `reports_fts`, kept by triggers. The SQL lives here so another backend can answer
-//! the same function with its own index.
+//! FTS5 index `reports_fts`. The SQL lives here so another backend can answer the same function
+//! with its own index.
+//!
+//! New reports join the index in batches (`catch_up`), not one by one as they are filed: FTS5
+//! writes what it holds to disk at every savepoint, and every filing runs in one, so a report
+//! indexed by a trigger cost an index segment of its own (and later merges). Reports up to the
+//! mark in `search_indexed` are in the index, and triggers keep them in step when they change;
+//! the server catches up every half second while reports come in (`db::checkpoint`), and every
+//! search catches up first, so a search never misses a report.
 //!
 //! The index is read in id order from a cursor, a bounded number at a time, so that a page of
 //! results for a common word costs the same at a thousand reports as at a million. That is also
@@ -23,6 +30,49 @@ pub fn fts_query(words: &str) -> Option<String> {
         .map(|w| format!("\"{w}\""))
         .collect();
     (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+/// The mark and the newest report's id, when the index is behind.
+fn behind(conn: &mut Conn) -> Result<Option<(i64, i64)>> {
+    use super::schema::{reports, search_indexed};
+    let up_to: i64 = search_indexed::table
+        .select(search_indexed::up_to)
+        .first(conn)?;
+    let newest: Option<i64> = reports::table
+        .select(diesel::dsl::max(reports::id))
+        .first(conn)?;
+    Ok(newest.filter(|&n| n > up_to).map(|n| (up_to, n)))
+}
+
+/// Whether some report is not in the index yet.
+pub fn pending(conn: &mut Conn) -> Result<bool> {
+    Ok(behind(conn)?.is_some())
+}
+
+/// Adds every report not yet in the index (those above the `search_indexed` mark), in one write;
+/// the number added. Cheap when there is none: one look at the mark and at the newest id.
+pub fn catch_up(conn: &mut Conn) -> Result<usize> {
+    if behind(conn)?.is_none() {
+        return Ok(0);
+    }
+    super::write(conn, |conn| {
+        // Asked again under the write lock: another catch-up may have done it meanwhile.
+        let Some((up_to, newest)) = behind(conn)? else {
+            return Ok(0);
+        };
+        let added = diesel::sql_query(
+            "INSERT INTO reports_fts (rowid, description, suggested_correction, quote_exact) \
+             SELECT id, description, COALESCE(suggested_correction, ''), quote_exact \
+             FROM reports WHERE id > ? AND id <= ? ORDER BY id",
+        )
+        .bind::<BigInt, _>(up_to)
+        .bind::<BigInt, _>(newest)
+        .execute(conn)?;
+        diesel::update(super::schema::search_indexed::table)
+            .set(super::schema::search_indexed::up_to.eq(newest))
+            .execute(conn)?;
+        Ok(added)
+    })
 }
 
 #[derive(QueryableByName)]

@@ -439,10 +439,25 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
         let mail_token =
             (input.notify && input.reporter_email.is_some()).then(|| random_secret(24));
         let lang = input.lang.as_deref().unwrap_or("en");
+        // The report is written once, whole: its id is chosen here (the one SQLite would give it:
+        // one past the largest, under the write lock) so that its reference goes in with it, and
+        // its readers are counted before it is there.
+        let id = reports::table
+            .select(diesel::dsl::max(reports::id))
+            .first::<Option<i64>>(conn)?
+            .unwrap_or(0)
+            + 1;
+        let passage_readers = super::queue::readers_of_new_report(
+            conn,
+            article.id,
+            revision.id,
+            (located.start as i64, located.end as i64),
+        )?;
         let report: Report =
             diesel::insert_into(reports::table)
                 .values((
-                    reports::reference.eq(format!("pending-{token}")),
+                    reports::id.eq(id),
+                    reports::reference.eq(reference_for(id, t)),
                     reports::status_token.eq(&token),
                     reports::article_id.eq(article.id),
                     reports::revision_id.eq(revision.id),
@@ -464,19 +479,12 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
                     reports::mail_token.eq(&mail_token),
                     reports::state.eq(State::New),
                     reports::ip_hash.eq(&sender.ip_hash),
+                    reports::passage_readers.eq(passage_readers),
                     reports::created_at.eq(t),
                     reports::updated_at.eq(t),
                 ))
                 .returning(Report::as_returning())
                 .get_result(conn)?;
-        let reference = reference_for(report.id, t);
-        diesel::update(reports::table.find(report.id))
-            .set(reports::reference.eq(&reference))
-            .execute(conn)?;
-        let report = Report {
-            reference,
-            ..report
-        };
         let method = if located.exact_match {
             AnchorMethod::Intake
         } else {
@@ -488,7 +496,6 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
             revision.id,
             &Placement::anchored(method, located.score, located.start, located.end),
         )?;
-        super::queue::count_reader(conn, &report)?;
         events::record(
             conn,
             NewEvent {

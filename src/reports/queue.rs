@@ -236,6 +236,8 @@ const SEARCH_STEP_MAX: i64 = 16_384;
 /// page in a step or two at any size of table, and a rare one ends as soon as the index runs out.
 /// (Matching every report first and then sorting would cost as many rows as the word has.)
 fn searched(conn: &mut Conn, f: &QueueFilter, query: &str, want: i64) -> Result<Vec<Report>> {
+    // Reports filed in the last moments may not be in the index yet.
+    db::search::catch_up(conn)?;
     let newest_first = f.order == QueueOrder::NewestFirst;
     let mut rows: Vec<Report> = Vec::new();
     let mut cursor = f.after;
@@ -355,61 +357,124 @@ pub const READERS_COUNTED: i64 = 1_000;
 /// passage carries the passage's whole count, so the most-reported sort brings that passage up
 /// first and the queue groups the rest of its readers beside it.
 ///
-/// Only the new report is written, and the counts are read from indexes inside SQLite: a viral
-/// story's thousandth reader costs one indexed count (of at most `READERS_COUNTED` entries), not
-/// a write to every earlier report (which made each filing dearer than the last).
-pub fn count_reader(conn: &mut Conn, report: &Report) -> Result<()> {
-    use diesel::sql_types::{BigInt, Text};
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
+/// Nothing but the new report is written (the count goes into its own row as it is inserted),
+/// and the counts are read from indexes inside SQLite: a viral story's thousandth reader costs one
+/// indexed count (of at most `READERS_COUNTED` entries), not a write to every earlier report
+/// (which made each filing dearer than the last). Both statements are prepared once per
+/// connection (`ReadersOnRevision`, `ReadersFromEarlierRevisions`), not for every filing.
+///
+/// `passage` is the new report's place on `revision_id`, the revision it is filed on; it is
+/// counted before the report is inserted, in the same transaction.
+pub fn readers_of_new_report(
+    conn: &mut Conn,
+    article_id: i64,
+    revision_id: i64,
+    passage: (i64, i64),
+) -> Result<i64> {
+    let (start, end) = passage;
     // Reports filed on the same revision compare by the offsets they were filed with (the
     // `reports_passage` index covers this count).
-    let same_revision = diesel::sql_query(
-        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM reports \
-         WHERE article_id = ? AND revision_id = ? AND id <> ? \
-           AND quote_start < ? AND quote_end > ? LIMIT ?)",
-    )
-    .bind::<BigInt, _>(report.article_id)
-    .bind::<BigInt, _>(report.revision_id)
-    .bind::<BigInt, _>(report.id)
-    .bind::<BigInt, _>(report.quote_end)
-    .bind::<BigInt, _>(report.quote_start)
-    .bind::<BigInt, _>(READERS_COUNTED)
-    .get_result::<Count>(conn)?
-    .n;
+    let same_revision = ReadersOnRevision {
+        article_id,
+        revision_id,
+        start,
+        end,
+    }
+    .get_result::<i64>(conn)?;
     // Older ones (filed on earlier revisions: revision ids grow) by their current place (their
     // newest anchor), when that is on this revision's text, the only text this report's offsets
     // compare with.
-    let [anchored, drifted, corrected] = AnchorStatus::PLACED.map(AnchorStatus::as_str);
-    let older = diesel::sql_query(
-        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM reports \
-         WHERE article_id = ? AND revision_id < ? AND EXISTS ( \
-             SELECT 1 FROM anchors a \
-             WHERE a.report_id = reports.id \
-               AND a.id = (SELECT MAX(b.id) FROM anchors b WHERE b.report_id = reports.id) \
-               AND a.revision_id = ? AND a.status IN (?, ?, ?) \
-               AND a.start_offset < ? AND a.end_offset > ?) LIMIT ?)",
-    )
-    .bind::<BigInt, _>(report.article_id)
-    .bind::<BigInt, _>(report.revision_id)
-    .bind::<BigInt, _>(report.revision_id)
-    .bind::<Text, _>(anchored)
-    .bind::<Text, _>(drifted)
-    .bind::<Text, _>(corrected)
-    .bind::<BigInt, _>(report.quote_end)
-    .bind::<BigInt, _>(report.quote_start)
-    .bind::<BigInt, _>(READERS_COUNTED)
-    .get_result::<Count>(conn)?
-    .n;
-    let others = (same_revision + older).min(READERS_COUNTED);
-    diesel::update(reports::table.find(report.id))
-        .set(reports::passage_readers.eq(others + 1))
-        .execute(conn)?;
-    Ok(())
+    let older = ReadersFromEarlierRevisions {
+        article_id,
+        revision_id,
+        start,
+        end,
+    }
+    .get_result::<i64>(conn)?;
+    Ok((same_revision + older).min(READERS_COUNTED) + 1)
 }
+
+/// The count of reports filed on a revision over a stretch of it (at most `READERS_COUNTED`), as
+/// a query type of its own so that diesel keeps its prepared statement (raw `sql_query`s are
+/// prepared again at each run).
+#[derive(diesel::query_builder::QueryId)]
+struct ReadersOnRevision {
+    article_id: i64,
+    revision_id: i64,
+    start: i64,
+    end: i64,
+}
+
+impl diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for ReadersOnRevision {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::sqlite::Sqlite>,
+    ) -> QueryResult<()> {
+        use diesel::sql_types::BigInt;
+        out.push_sql("SELECT COUNT(*) FROM (SELECT 1 FROM reports WHERE article_id = ");
+        out.push_bind_param::<BigInt, _>(&self.article_id)?;
+        out.push_sql(" AND revision_id = ");
+        out.push_bind_param::<BigInt, _>(&self.revision_id)?;
+        out.push_sql(" AND quote_start < ");
+        out.push_bind_param::<BigInt, _>(&self.end)?;
+        out.push_sql(" AND quote_end > ");
+        out.push_bind_param::<BigInt, _>(&self.start)?;
+        out.push_sql(&format!(" LIMIT {READERS_COUNTED})"));
+        Ok(())
+    }
+}
+
+impl diesel::query_builder::Query for ReadersOnRevision {
+    type SqlType = diesel::sql_types::BigInt;
+}
+
+impl RunQueryDsl<Conn> for ReadersOnRevision {}
+
+/// The count of reports filed on earlier revisions whose newest anchor is placed on `revision_id`
+/// over a stretch of it (at most `READERS_COUNTED`); prepared once, as `ReadersOnRevision`.
+#[derive(diesel::query_builder::QueryId)]
+struct ReadersFromEarlierRevisions {
+    article_id: i64,
+    revision_id: i64,
+    start: i64,
+    end: i64,
+}
+
+impl diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for ReadersFromEarlierRevisions {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::sqlite::Sqlite>,
+    ) -> QueryResult<()> {
+        use diesel::sql_types::BigInt;
+        let placed = AnchorStatus::PLACED
+            .map(|s| format!("'{}'", s.as_str()))
+            .join(", ");
+        out.push_sql("SELECT COUNT(*) FROM (SELECT 1 FROM reports WHERE article_id = ");
+        out.push_bind_param::<BigInt, _>(&self.article_id)?;
+        out.push_sql(" AND revision_id < ");
+        out.push_bind_param::<BigInt, _>(&self.revision_id)?;
+        out.push_sql(
+            " AND EXISTS (SELECT 1 FROM anchors a WHERE a.report_id = reports.id \
+             AND a.id = (SELECT MAX(b.id) FROM anchors b WHERE b.report_id = reports.id) \
+             AND a.revision_id = ",
+        );
+        out.push_bind_param::<BigInt, _>(&self.revision_id)?;
+        out.push_sql(&format!(
+            " AND a.status IN ({placed}) AND a.start_offset < "
+        ));
+        out.push_bind_param::<BigInt, _>(&self.end)?;
+        out.push_sql(" AND a.end_offset > ");
+        out.push_bind_param::<BigInt, _>(&self.start)?;
+        out.push_sql(&format!(") LIMIT {READERS_COUNTED})"));
+        Ok(())
+    }
+}
+
+impl diesel::query_builder::Query for ReadersFromEarlierRevisions {
+    type SqlType = diesel::sql_types::BigInt;
+}
+
+impl RunQueryDsl<Conn> for ReadersFromEarlierRevisions {}
 
 /// Every other report of the same article whose current words overlap this one's.
 fn on_same_words(conn: &mut Conn, report: &Report) -> Result<Vec<Report>> {

@@ -140,3 +140,72 @@ fn every_report_acknowledged_before_a_sigkill_is_in_the_database_file() {
         .expect("integrity check");
     assert_eq!(check.integrity_check, "ok");
 }
+
+/// The running server adds filed reports to the search index by itself, in the background (its
+/// checkpointer's tick), with no search to prompt it.
+#[test]
+fn the_running_server_indexes_filed_reports_for_search_in_the_background() {
+    use errata::db::schema::{reports, search_indexed};
+    let errata = Errata::new().env("ROCKET_REPORT_RATE_LIMIT", "0");
+    let token = errata.user_with_token("chief@newsroom.test", "editor");
+    let server = errata.serve();
+    let (status, body) = server.json(
+        "PUT",
+        "/api/v1/articles",
+        Some(&token),
+        Some(json!({ "url": ARTICLE, "title": "Council approves bridge bond", "body_text": R1 })),
+    );
+    assert_eq!(status, 201, "{body}");
+    for i in 0..5 {
+        let body = json!({
+            "article_url": ARTICLE,
+            "passage": { "exact": "roughly 14,000 vehicles a day" },
+            "category": "factual_error",
+            "description": format!("Report {i}: the xylophonecount does not match the study."),
+        })
+        .to_string();
+        let (status, answer) = file_report(server.port, &body).expect("an answer");
+        assert_eq!(status, 201, "{answer}");
+    }
+    let mut conn =
+        SqliteConnection::establish(&errata.db_path().to_string_lossy()).expect("the file opens");
+    let newest: i64 = reports::table
+        .select(diesel::dsl::max(reports::id))
+        .first::<Option<i64>>(&mut conn)
+        .expect("max")
+        .expect("reports");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let mark: i64 = search_indexed::table
+            .select(search_indexed::up_to)
+            .first(&mut conn)
+            .expect("the mark");
+        if mark >= newest {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the index stayed at {mark}, below {newest}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    #[derive(QueryableByName)]
+    struct Hit {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        rowid: i64,
+    }
+    let hits =
+        diesel::sql_query("SELECT rowid FROM reports_fts WHERE reports_fts MATCH 'xylophonecount'")
+            .load::<Hit>(&mut conn)
+            .expect("a search");
+    assert_eq!(
+        hits.len(),
+        5,
+        "{:?}",
+        hits.iter().map(|h| h.rowid).collect::<Vec<_>>()
+    );
+    diesel::sql_query("INSERT INTO reports_fts (reports_fts, rank) VALUES ('integrity-check', 1)")
+        .execute(&mut conn)
+        .expect("the search index matches the table");
+    server.stop();
+}

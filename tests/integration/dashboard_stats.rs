@@ -613,3 +613,154 @@ fn search_pages_walk_the_index_from_the_cursor_and_miss_nothing() {
         assert_eq!(pages, expected.len().div_ceil(7).max(1), "{word}");
     }
 }
+
+/// New reports join the search index in batches (`db::search::catch_up`), and a search never
+/// misses one: the mark follows the newest report, a report given a reused id (after the newest
+/// was deleted) is indexed by its trigger at once, and a changed report is found by its new words
+/// only. FTS5's own integrity check compares the index with the table after each step.
+#[test]
+fn filed_reports_join_the_search_index_in_batches_and_every_search_finds_them() {
+    use errata::db::schema::{anchors, note_reports, search_indexed};
+    use errata::reports::queue::{self, QueueFilter};
+    use errata::reports::{file as file_report, Category, Sender, ValidReport};
+
+    let errata = Errata::new();
+    errata.ok(&["dev", "fill", "--reports", "40", "--articles", "2"]);
+    let mut conn = errata::db::connect(errata.db_path().to_str().expect("utf-8")).expect("db");
+    let conn = &mut conn;
+    let mark = |conn: &mut diesel::SqliteConnection| -> i64 {
+        search_indexed::table
+            .select(search_indexed::up_to)
+            .first(conn)
+            .expect("the mark")
+    };
+    let newest = |conn: &mut diesel::SqliteConnection| -> i64 {
+        reports::table
+            .select(diesel::dsl::max(reports::id))
+            .first::<Option<i64>>(conn)
+            .expect("max")
+            .expect("reports")
+    };
+    let check = |conn: &mut diesel::SqliteConnection| {
+        diesel::sql_query(
+            "INSERT INTO reports_fts (reports_fts, rank) VALUES ('integrity-check', 1)",
+        )
+        .execute(conn)
+        .expect("the search index matches the table");
+    };
+    let in_index = |conn: &mut diesel::SqliteConnection, word: &str| -> Vec<i64> {
+        #[derive(QueryableByName)]
+        struct Hit {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            rowid: i64,
+        }
+        diesel::sql_query("SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?")
+            .bind::<diesel::sql_types::Text, _>(format!("\"{word}\""))
+            .load::<Hit>(conn)
+            .expect("match")
+            .into_iter()
+            .map(|h| h.rowid)
+            .collect()
+    };
+    let searched = |conn: &mut diesel::SqliteConnection, words: &str| -> Vec<i64> {
+        queue::page(
+            conn,
+            &QueueFilter {
+                search: Some(words.into()),
+                limit: 200,
+                ..QueueFilter::default()
+            },
+        )
+        .expect("search")
+        .groups
+        .iter()
+        .flat_map(|g| g.items.iter().map(|i| i.report.id))
+        .collect()
+    };
+    assert_eq!(mark(conn), newest(conn), "the fill indexed its reports");
+    check(conn);
+
+    let (article_url, quote): (String, String) = reports::table
+        .inner_join(errata::db::schema::articles::table)
+        .order(reports::id.desc())
+        .select((errata::db::schema::articles::url, reports::quote_exact))
+        .first(conn)
+        .expect("a filled report");
+    let site = errata::mail::Site {
+        base_url: "http://errata.test".into(),
+        host: "errata.test".into(),
+        words: errata::i18n::mail_words,
+    };
+    let file = |conn: &mut diesel::SqliteConnection, description: &str| -> i64 {
+        file_report(
+            conn,
+            &site,
+            &ValidReport {
+                article_url: article_url.clone(),
+                exact: quote.clone(),
+                prefix: None,
+                suffix: None,
+                category: Category::FactualError,
+                description: description.into(),
+                suggested_correction: None,
+                evidence_urls: vec![],
+                reporter_name: None,
+                reporter_email: None,
+                notify: false,
+                lang: None,
+            },
+            Sender::default(),
+        )
+        .expect("filed")
+        .id
+    };
+
+    // A filing goes above the mark: not in the index yet, but the queue's search finds it (it
+    // catches up first), and then the mark has moved to it.
+    let filed = file(conn, "The zeppelinfigure given here is wrong.");
+    assert!(filed > mark(conn));
+    assert!(
+        in_index(conn, "zeppelinfigure").is_empty(),
+        "not indexed at filing"
+    );
+    assert_eq!(searched(conn, "zeppelinfigure"), vec![filed]);
+    assert_eq!(mark(conn), filed);
+    check(conn);
+
+    // The newest report deleted (through the index's trigger), its id is given to the next
+    // filing, at or below the mark: that one is indexed by the insert trigger.
+    diesel::delete(anchors::table.filter(anchors::report_id.eq(filed)))
+        .execute(conn)
+        .expect("anchors");
+    diesel::delete(note_reports::table.filter(note_reports::report_id.eq(filed)))
+        .execute(conn)
+        .expect("links");
+    diesel::delete(events::table.filter(events::report_id.eq(filed)))
+        .execute(conn)
+        .expect("events");
+    diesel::delete(reports::table.find(filed))
+        .execute(conn)
+        .expect("the report");
+    assert!(
+        in_index(conn, "zeppelinfigure").is_empty(),
+        "deleted from the index"
+    );
+    check(conn);
+    let again = file(conn, "The quagmirenumber given here is wrong.");
+    assert_eq!(again, filed, "SQLite's next id");
+    assert_eq!(
+        in_index(conn, "quagmirenumber"),
+        vec![again],
+        "indexed at once"
+    );
+    check(conn);
+
+    // A report in the index that changes is found by its new words only.
+    diesel::update(reports::table.find(again))
+        .set(reports::description.eq("The marmaladecount given here is wrong."))
+        .execute(conn)
+        .expect("edited");
+    assert!(searched(conn, "quagmirenumber").is_empty());
+    assert_eq!(searched(conn, "marmaladecount"), vec![again]);
+    check(conn);
+}
