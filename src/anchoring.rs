@@ -193,7 +193,65 @@ pub fn locate(
     suffix: Option<&str>,
     field: &str,
 ) -> Result<text::Located> {
-    text::locate(revision_text, exact, prefix, suffix).map_err(|e| match e {
+    located_or_refused(text::locate(revision_text, exact, prefix, suffix), field)
+}
+
+/// [`locate`] in a revision's text prepared before (see [`prepared`]).
+pub fn locate_prepared(
+    prepared: &text::Prepared,
+    exact: &str,
+    prefix: Option<&str>,
+    suffix: Option<&str>,
+    field: &str,
+) -> Result<text::Located> {
+    located_or_refused(
+        text::locate_prepared(prepared, exact, prefix, suffix),
+        field,
+    )
+}
+
+/// Revision texts prepared for locating, kept by content: a viral story's readers all quote its
+/// current revision, which is folded once rather than once per filing.
+const PREPARED_KEPT: usize = 8;
+
+static PREPARED: std::sync::Mutex<Vec<(String, std::sync::Arc<text::Prepared>)>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Revision `id`, prepared for locating quotes: kept by the revision's content hash (so a kept
+/// one can never stand for other words, whatever database it came from), the most recently used
+/// first, at most `PREPARED_KEPT`.
+pub fn prepared(conn: &mut Conn, id: i64) -> Result<std::sync::Arc<text::Prepared>> {
+    use crate::db::schema::revisions;
+    let sha256: String = revisions::table
+        .find(id)
+        .select(revisions::sha256)
+        .first(conn)?;
+    let kept = |sha256: &str| {
+        let mut kept = PREPARED.lock().unwrap_or_else(|p| p.into_inner());
+        let i = kept.iter().position(|(k, _)| k == sha256)?;
+        let entry = kept.remove(i);
+        let found = entry.1.clone();
+        kept.insert(0, entry);
+        Some(found)
+    };
+    if let Some(found) = kept(&sha256) {
+        return Ok(found);
+    }
+    let text = articles::revision_by_id(conn, id)?.canonical_text;
+    let made = std::sync::Arc::new(text::Prepared::new(text));
+    let mut kept = PREPARED.lock().unwrap_or_else(|p| p.into_inner());
+    if !kept.iter().any(|(k, _)| *k == sha256) {
+        kept.insert(0, (sha256, made.clone()));
+        kept.truncate(PREPARED_KEPT);
+    }
+    Ok(made)
+}
+
+fn located_or_refused(
+    located: std::result::Result<text::Located, text::LocateError>,
+    field: &str,
+) -> Result<text::Located> {
+    located.map_err(|e| match e {
         text::LocateError::EmptyQuote => {
             Error::invalid(field, format!("{field} must not be empty"))
         }

@@ -65,7 +65,7 @@ impl Writer {
     }
 
     pub(crate) fn batches(&self) -> u64 {
-        self.batches.load(Ordering::Relaxed)
+        self.batches.load(Ordering::Acquire)
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -147,7 +147,7 @@ impl Writer {
         }
         state.open = None;
         state.ended = batch;
-        self.batches.fetch_add(1, Ordering::Relaxed);
+        self.batches.fetch_add(1, Ordering::Release);
         self.ended.notify_all();
     }
 }

@@ -376,7 +376,7 @@ fn refuse_early_over_the_limit(
 pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -> Result<Filed> {
     // Locating can take a fuzzy search: do it before taking the write lock, and inside the
     // transaction only check that the article has not moved on to a newer revision meanwhile.
-    let place = |conn: &mut Conn| -> Result<(Article, articles::Revision, text::Located)> {
+    let place = |conn: &mut Conn| -> Result<(Article, i64, text::Located)> {
         let article = articles::find_by_url(conn, &input.article_url)?.ok_or_else(|| {
             articles::not_registered(&input.article_url).with_field("article_url")
         })?;
@@ -389,9 +389,11 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
                 .with_code(Code::OriginNotAllowed));
             }
         }
-        let revision = articles::current_revision(conn, &article)?;
-        let located = anchoring::locate(
-            &revision.canonical_text,
+        let revision = article
+            .current_revision_id
+            .ok_or_else(|| Error::internal(format!("article {} has no revision", article.id)))?;
+        let located = anchoring::locate_prepared(
+            &*anchoring::prepared(conn, revision)?,
             &input.exact,
             input.prefix.as_deref(),
             input.suffix.as_deref(),
@@ -403,7 +405,7 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
     let first = place(conn)?;
     db::write(conn, |conn| {
         let still_current = articles::find(conn, first.0.id)?
-            .is_some_and(|a| a.current_revision_id == Some(first.1.id));
+            .is_some_and(|a| a.current_revision_id == Some(first.1));
         let (article, revision, located) = if still_current {
             first.clone()
         } else {
@@ -450,7 +452,7 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
         let passage_readers = super::queue::readers_of_new_report(
             conn,
             article.id,
-            revision.id,
+            revision,
             (located.start as i64, located.end as i64),
         )?;
         let report: Report =
@@ -460,7 +462,7 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
                     reports::reference.eq(reference_for(id, t)),
                     reports::status_token.eq(&token),
                     reports::article_id.eq(article.id),
-                    reports::revision_id.eq(revision.id),
+                    reports::revision_id.eq(revision),
                     reports::quote_exact.eq(&located.quote.exact),
                     reports::quote_prefix.eq(&located.quote.prefix),
                     reports::quote_suffix.eq(&located.quote.suffix),
@@ -493,7 +495,7 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
         anchoring::insert(
             conn,
             Subject::Report(report.id),
-            revision.id,
+            revision,
             &Placement::anchored(method, located.score, located.start, located.end),
         )?;
         events::record(

@@ -53,11 +53,39 @@ pub fn locate(
     prefix: Option<&str>,
     suffix: Option<&str>,
 ) -> Result<Located, LocateError> {
-    let answer = locate_in(text, exact, prefix, suffix);
+    locate_prepared(&Prepared::new(text.to_owned()), exact, prefix, suffix)
+}
+
+/// A text made ready for locating quotes in it: folded and collapsed once, then searched for any
+/// number of quotes (intake keeps the current revision's, `anchoring::prepared`).
+pub struct Prepared {
+    text: String,
+    view: View,
+}
+
+impl Prepared {
+    pub fn new(text: String) -> Prepared {
+        let view = View::new(&text);
+        Prepared { text, view }
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+/// [`locate`] in a text prepared before: the same answer, without folding the text again.
+pub fn locate_prepared(
+    prepared: &Prepared,
+    exact: &str,
+    prefix: Option<&str>,
+    suffix: Option<&str>,
+) -> Result<Located, LocateError> {
+    let answer = locate_in(&prepared.view, &prepared.text, exact, prefix, suffix);
     #[cfg(test)]
     crate::text::answers::record(
         "locate",
-        (crate::text::answers::hash(text.chars()), 0),
+        (crate::text::answers::hash(prepared.text.chars()), 0),
         &(exact, prefix, suffix),
         &answer,
     );
@@ -65,6 +93,7 @@ pub fn locate(
 }
 
 fn locate_in(
+    view: &View,
     text: &str,
     exact: &str,
     prefix: Option<&str>,
@@ -83,7 +112,6 @@ fn locate_in(
         .map(normalise)
         .filter(|s| !s.is_empty())
         .map(|s| s.chars().take(CONTEXT_LEN).collect());
-    let view = View::new(text);
     let mut query = Query::new(&quote, prefix.as_deref(), suffix.as_deref());
     // A selection that began or ended inside a word (the page's context goes on with letters)
     // keeps that end where it is found; elsewhere approximate matches snap to whole words.

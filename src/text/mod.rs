@@ -31,7 +31,7 @@ pub use canonical::{canonical_from_html, canonical_from_text};
 pub use corrected::{corrected_place, CorrectedPlace, CorrectedSpan};
 pub use diff::{word_diff, DiffOp, DiffSpan};
 pub use fold::fold;
-pub use locate::{locate, LocateError, Located};
+pub use locate::{locate, locate_prepared, LocateError, Located, Prepared};
 pub use reanchor::{Candidate, PriorAnchor, Reanchored, RevisionChange};
 pub use selector::{cp_len, cp_slice, quote_at, utf16_to_cp, TextQuote, CONTEXT_LEN};
 
