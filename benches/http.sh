@@ -145,6 +145,7 @@ etag_of() {
     curl -fsI "http://127.0.0.1:$1$GET_PATH" | tr -d '\r' | awk -F': ' 'tolower($1)=="etag"{print $2}'
 }
 declare -A PORT=([errata]=$ERRATA_PORT [before]=$BEFORE_PORT [base]=$BASE_PORT) ETAG
+declare -A PID=([errata]=$ERRATA_PID [before]=${BEFORE_PID:-} [base]=$BASE_PID)
 for side in "${SIDES[@]}"; do
     ETAG[$side]="$(etag_of "${PORT[$side]}")" || { echo "no corrections answer on the $side side" >&2; exit 1; }
 done
@@ -177,8 +178,14 @@ end
 LUA
 
 # One wrk run: prints "req/s p99_ms errors".
+# CPU time (user + system, in clock ticks) a process has used so far.
+cpu_ticks() {
+    awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
 load() {
-    local port="$1" kind="$2" etag="$3" out
+    local port="$1" kind="$2" etag="$3" pid="$4" out before after
+    before="$(cpu_ticks "$pid")"
     case "$kind" in
     get) out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$port$GET_PATH")" ;;
     304) out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "If-None-Match: $etag" \
@@ -186,15 +193,19 @@ load() {
     post) out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$WORK/report.lua" \
         "http://127.0.0.1:$port/api/v1/reports" -- "$port-$RANDOM$RANDOM")" ;;
     esac
+    after="$(cpu_ticks "$pid")"
     echo "$out" >>"$WORK/wrk.log"
-    echo "$out" | awk '
+    # The last field: the server's CPU time per request, in microseconds (machine-independent
+    # enough to compare two sides even when something else runs at the same time).
+    echo "$out" | awk -v ticks="$((after - before))" -v hz="$(getconf CLK_TCK)" '
+        / requests in / { n = $1 }
         /Requests\/sec/ { rps = $2 }
         $1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us/, "", v); p = v / 1000 }
                       else if (v ~ /ms$/) { sub(/ms/, "", v); p = v }
                       else if (v ~ /s$/) { sub(/s/, "", v); p = v * 1000 } }
         /Non-2xx or 3xx/ { err += $NF }
         /Socket errors/ { gsub(/,/, ""); err += $4 + $6 + $8 + $10 }
-        END { printf "%s %.2f %d\n", rps, p, err }'
+        END { printf "%s %.2f %d %.1f\n", rps, p, err, n > 0 ? ticks / hz * 1e6 / n : 0 }'
 }
 
 mem() {
@@ -211,7 +222,7 @@ for round in $(seq 1 "$ROUNDS"); do
                     -- sleep "${DURATION%s}" >/dev/null 2>&1 &
                 perf_pid=$!
             fi
-            r="$(load "${PORT[$side]}" "$kind" "${ETAG[$side]}")"
+            r="$(load "${PORT[$side]}" "$kind" "${ETAG[$side]}" "${PID[$side]}")"
             [ -z "$perf_pid" ] || wait "$perf_pid" || true
             RESULTS[$kind.$side.$round]="$r"
             echo "round $round $kind $side: $r"
@@ -231,9 +242,9 @@ import statistics, sys
 raw = """$(for k in "${!RESULTS[@]}"; do echo "$k ${RESULTS[$k]}"; done)"""
 res = {}
 for line in raw.strip().splitlines():
-    key, rps, p99, err = line.split()
+    key, rps, p99, err, cpu = line.split()
     kind, side, rnd = key.split(".")
-    res.setdefault((kind, side), {})[int(rnd)] = (float(rps), float(p99), int(err))
+    res.setdefault((kind, side), {})[int(rnd)] = (float(rps), float(p99), int(err), float(cpu))
 names = {"get": "GET /api/v1/corrections?url= (200)", "304": "the same, 304 on If-None-Match",
          "post": "POST /api/v1/reports (3,000 words, notify: true)"}
 before = any(side == "before" for _, side in res)
@@ -241,7 +252,8 @@ med = lambda xs: statistics.median(xs)
 def ratio(kind, a, b):
     ra, rb = res[(kind, a)], res[(kind, b)]
     return med([ra[r][0] / rb[r][0] for r in ra])
-head = "| path | Errata req/s | p99 ms | errors | bare Rocket req/s | ratio |"
+head = ("| path | Errata req/s | p99 ms | errors | bare Rocket req/s | ratio |"
+        " CPU µs/request, Errata / bare Rocket |")
 if before:
     head += " before req/s | before p99 ms | after/before |"
 print(head)
@@ -250,7 +262,8 @@ for kind in [k for k in ["get", "304", "post"] if (k, "errata") in res]:
     e, b = res[(kind, "errata")], res[(kind, "base")]
     row = (f"| {names[kind]} | {med([x[0] for x in e.values()]):,.0f} | "
            f"{med([x[1] for x in e.values()]):.1f} | {sum(x[2] for x in e.values())} | "
-           f"{med([x[0] for x in b.values()]):,.0f} | {ratio(kind, 'errata', 'base'):.3f} |")
+           f"{med([x[0] for x in b.values()]):,.0f} | {ratio(kind, 'errata', 'base'):.3f} |"
+           f" {med([x[3] for x in e.values()]):.0f} / {med([x[3] for x in b.values()]):.0f} |")
     if before:
         o = res[(kind, "before")]
         row += (f" {med([x[0] for x in o.values()]):,.0f} | {med([x[1] for x in o.values()]):.1f} |"

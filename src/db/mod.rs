@@ -212,6 +212,12 @@ impl Db {
         Some(local + self.watch.others()?)
     }
 
+    /// Batches the writer has committed (or rolled back) and units of work it has run, since
+    /// the start: their ratio is how many writes share each commit.
+    pub fn write_counts(&self) -> (u64, u64) {
+        (self.writer.batches(), self.writer.units())
+    }
+
     /// Runs `hook` after each unit of work, on its thread: how the application learns of what the
     /// domain did there (mail queued) without every caller having to say so.
     pub fn after_each_run(self, hook: impl Fn() + Send + Sync + 'static) -> Db {

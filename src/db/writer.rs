@@ -33,6 +33,8 @@ pub(crate) struct Writer {
     arriving: AtomicUsize,
     /// Batches ended so far, for the checkpointer to tell an idle database from a busy one.
     batches: AtomicU64,
+    /// Units of work run so far (with `batches`, how many share a commit: `/metrics`).
+    units: AtomicU64,
 }
 
 struct State {
@@ -61,11 +63,16 @@ impl Writer {
             ended: Condvar::new(),
             arriving: AtomicUsize::new(0),
             batches: AtomicU64::new(0),
+            units: AtomicU64::new(0),
         }
     }
 
     pub(crate) fn batches(&self) -> u64 {
         self.batches.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn units(&self) -> u64 {
+        self.units.load(Ordering::Relaxed)
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -93,6 +100,7 @@ impl Writer {
             }
         };
         state.units += 1;
+        self.units.fetch_add(1, Ordering::Relaxed);
         let outcome = catch_unwind(AssertUnwindSafe(|| state.conn.transaction(f)));
         if outcome.is_err() {
             // diesel leaves the savepoint of a panicking unit open: roll it back, or if that

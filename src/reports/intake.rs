@@ -376,7 +376,10 @@ fn refuse_early_over_the_limit(
 pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -> Result<Filed> {
     // Locating can take a fuzzy search: do it before taking the write lock, and inside the
     // transaction only check that the article has not moved on to a newer revision meanwhile.
-    let place = |conn: &mut Conn| -> Result<(Article, i64, text::Located)> {
+    // What locating needs, read in one snapshot (each read transaction after a commit starts
+    // with an empty page cache: one is cheaper than three).
+    type Place = (Article, i64, std::sync::Arc<text::Prepared>);
+    let look = |conn: &mut Conn| -> Result<Place> {
         let article = articles::find_by_url(conn, &input.article_url)?.ok_or_else(|| {
             articles::not_registered(&input.article_url).with_field("article_url")
         })?;
@@ -392,8 +395,12 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
         let revision = article
             .current_revision_id
             .ok_or_else(|| Error::internal(format!("article {} has no revision", article.id)))?;
+        let prepared = anchoring::prepared(conn, revision)?;
+        Ok((article, revision, prepared))
+    };
+    let place = |(article, revision, prepared): Place| -> Result<(Article, i64, text::Located)> {
         let located = anchoring::locate_prepared(
-            &*anchoring::prepared(conn, revision)?,
+            &prepared,
             &input.exact,
             input.prefix.as_deref(),
             input.suffix.as_deref(),
@@ -401,15 +408,17 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
         )?;
         Ok((article, revision, located))
     };
-    refuse_early_over_the_limit(conn, input, &sender)?;
-    let first = place(conn)?;
+    let first = place(db::read(conn, |conn| {
+        refuse_early_over_the_limit(conn, input, &sender)?;
+        look(conn)
+    })?)?;
     db::write(conn, |conn| {
         let still_current = articles::find(conn, first.0.id)?
             .is_some_and(|a| a.current_revision_id == Some(first.1));
         let (article, revision, located) = if still_current {
             first.clone()
         } else {
-            place(conn)?
+            place(look(conn)?)?
         };
         let t = now();
         if let Some(first) = repeated_filing(

@@ -146,6 +146,18 @@ pub async fn metrics(
             state.as_str()
         );
     }
+    let (batches, units) = app.db.write_counts();
+    out.push_str(
+        "# HELP errata_db_write_batches_total Transactions the server's writer has ended.\n",
+    );
+    out.push_str("# TYPE errata_db_write_batches_total counter\n");
+    let _ = writeln!(out, "errata_db_write_batches_total {batches}");
+    out.push_str(
+        "# HELP errata_db_write_units_total Writes the server has run, several to a transaction \
+         when they arrive together (group commit).\n",
+    );
+    out.push_str("# TYPE errata_db_write_units_total counter\n");
+    let _ = writeln!(out, "errata_db_write_units_total {units}");
     requests.write_to(&mut out);
     let text =
         ContentType::new("text", "plain").with_params([("version", "0.0.4"), ("charset", "utf-8")]);

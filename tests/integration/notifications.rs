@@ -595,6 +595,20 @@ async fn metrics_are_open_from_this_machine_and_to_admins_only() {
     ] {
         assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
     }
+    // The writer's counters: the filing above was at least one write, and no commit holds none.
+    let counter = |name: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("{name} in:\n{text}"))
+    };
+    let (batches, units) = (
+        counter("errata_db_write_batches_total"),
+        counter("errata_db_write_units_total"),
+    );
+    assert!(
+        units >= 1 && batches >= 1 && batches <= units,
+        "{batches} {units}"
+    );
 
     // Through a proxy, or from elsewhere, a token is needed: an admin's.
     let forwarded = Header::new("X-Forwarded-For", "203.0.113.9");
