@@ -20,6 +20,8 @@ mod outcome;
 mod properties;
 mod sentences;
 #[cfg(test)]
+mod sweep;
+#[cfg(test)]
 mod tests;
 
 pub use outcome::{AnchorMethod, AnchorStatus, Candidate, PriorAnchor, Reanchored};
