@@ -4,6 +4,9 @@
 //! measures the edit distance between a quote and a candidate passage, without the quadratic
 //! tables of the textbook dynamic programme.
 
+#[cfg(target_arch = "x86_64")]
+mod lanes;
+
 /// A pattern prepared for bit-parallel matching: for each character, a bit mask of the pattern
 /// positions holding it, split into 64-row blocks.
 pub(crate) struct Pattern {
@@ -229,6 +232,40 @@ pub(crate) fn search(
         }
     }
     thin(minima.finish(), pattern.len, cap, near)
+}
+
+/// The same hits as [`search`] over `text` read forwards, or backwards (the `at` of a hit is
+/// then its start): on a long text and a processor with AVX2, four stretches of it at once
+/// (see [`lanes`]), otherwise one scan.
+pub(crate) fn search_text(
+    pattern: &Pattern,
+    text: &[char],
+    backwards: bool,
+    max_errors: usize,
+    cap: usize,
+    near: Option<usize>,
+) -> Vec<Hit> {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(hits) = lanes::search(pattern, text, backwards, max_errors, cap, near) {
+        return hits;
+    }
+    if backwards {
+        search(
+            pattern,
+            text.iter().copied().enumerate().rev(),
+            max_errors,
+            cap,
+            near,
+        )
+    } else {
+        search(
+            pattern,
+            text.iter().copied().enumerate(),
+            max_errors,
+            cap,
+            near,
+        )
+    }
 }
 
 /// Collects the local minima under a threshold of a stream of distances.
@@ -475,6 +512,26 @@ mod tests {
             }
             let reference = thin(minima.finish(), pattern.len, 256, None);
             prop_assert_eq!(search(&pattern, forward(&text), k, 256, None), reference);
+        }
+
+        #[test]
+        fn four_stretches_at_once_find_the_same_hits_as_one_scan(
+            pattern in "[ab ]{1,300}",
+            text in "[abc ]{0,4000}",
+            k in 0usize..100,
+            cap in prop::sample::select(vec![1usize, 3, 256]),
+            near in prop::option::of(0usize..4000),
+        ) {
+            let (pattern, text) = (Pattern::new(&chars(&pattern)), chars(&text));
+            let forwards = search(&pattern, forward(&text), k, cap, near);
+            let backwards = search(&pattern, text.iter().copied().enumerate().rev(), k, cap, near);
+            prop_assert_eq!(&search_text(&pattern, &text, false, k, cap, near), &forwards);
+            prop_assert_eq!(&search_text(&pattern, &text, true, k, cap, near), &backwards);
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") && text.len() / 4 >= (2 * pattern.len).max(256) {
+                prop_assert_eq!(lanes::search(&pattern, &text, false, k, cap, near), Some(forwards));
+                prop_assert_eq!(lanes::search(&pattern, &text, true, k, cap, near), Some(backwards));
+            }
         }
 
         #[test]

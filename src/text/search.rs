@@ -9,7 +9,7 @@
 
 use std::ops::Range;
 
-use super::approx::{best_start, distance, levenshtein, search, Pattern};
+use super::approx::{best_start, distance, levenshtein, search_text, Pattern};
 use super::fold::is_word_char;
 use super::selector::CONTEXT_LEN;
 
@@ -137,9 +137,10 @@ pub(crate) fn quote_candidates(text: &[char], query: &Query) -> Vec<Range<usize>
         return Vec::new();
     }
     let k = Query::max_errors(m);
-    search(
+    search_text(
         &query.pattern,
-        text.iter().copied().enumerate(),
+        text,
+        false,
         k,
         MAX_CANDIDATES,
         query.expected_start.map(|p| p + m),
@@ -166,9 +167,10 @@ pub(crate) fn context_candidates(text: &[char], query: &Query) -> Vec<Range<usiz
     let starts: Vec<usize> = if prefix.is_empty() {
         vec![0]
     } else {
-        search(
+        search_text(
             &Pattern::new(prefix),
-            text.iter().copied().enumerate(),
+            text,
+            false,
             Query::max_errors(prefix.len()),
             MAX_CANDIDATES,
             query.expected_start,
@@ -181,9 +183,10 @@ pub(crate) fn context_candidates(text: &[char], query: &Query) -> Vec<Range<usiz
         vec![n]
     } else {
         let reversed: Vec<char> = suffix.iter().rev().copied().collect();
-        let mut ends: Vec<usize> = search(
+        let mut ends: Vec<usize> = search_text(
             &Pattern::new(&reversed),
-            text.iter().copied().enumerate().rev(),
+            text,
+            true,
             Query::max_errors(suffix.len()),
             MAX_CANDIDATES,
             query.expected_start.map(|p| p + m),
