@@ -277,24 +277,38 @@ fn align_level(
 /// cheaper than comparing two words or paragraphs, and the diff depends only on which tokens
 /// are equal.
 ///
-/// The tokens the texts share from their start are not hashed: each pair gets a number of its
-/// own. Every diff here (`similar`'s Myers, [`bounded`]'s count and fallback) first matches that
-/// common start pairwise and compares nothing inside it with anything else, so the answer is the
-/// same, and an article edited in one place hashes only what follows the first difference.
+/// The tokens the texts share from their start, and then from their end, are not hashed: each
+/// pair gets a number of its own. Every diff here (`similar`'s Myers, [`bounded`]'s count and
+/// fallback) first matches that common start and end pairwise and compares nothing inside them
+/// with anything else, so the answer is the same, and an article edited in one place hashes
+/// only the tokens between its first and last difference.
 fn token_ids<'t>(old: &[&'t [char]], new: &[&'t [char]]) -> (Vec<u32>, Vec<u32>) {
     let start = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let end = old[start..]
+        .iter()
+        .rev()
+        .zip(new[start..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
     let mut ids: HashMap<&'t [char], u32> = HashMap::new();
     let mut id = |token: &'t [char]| {
         let next = (start + ids.len()) as u32;
         *ids.entry(token).or_insert(next)
     };
     let head = 0..start as u32;
-    let old_ids = head
+    let old_ids: Vec<u32> = head
         .clone()
-        .chain(old[start..].iter().map(|&t| id(t)))
+        .chain(old[start..old.len() - end].iter().map(|&t| id(t)))
         .collect();
-    let new_ids = head.chain(new[start..].iter().map(|&t| id(t))).collect();
-    (old_ids, new_ids)
+    let new_ids: Vec<u32> = head
+        .chain(new[start..new.len() - end].iter().map(|&t| id(t)))
+        .collect();
+    let first_tail = (start + ids.len()) as u32;
+    let tail = first_tail..first_tail + end as u32;
+    (
+        old_ids.into_iter().chain(tail.clone()).collect(),
+        new_ids.into_iter().chain(tail).collect(),
+    )
 }
 
 /// Appends a run, merging it with the previous one when they touch on both sides.
