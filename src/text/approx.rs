@@ -268,6 +268,46 @@ pub(crate) fn search_text(
     }
 }
 
+/// The hits of [`search`] over the whole of `text` read forwards whose `at` lies in `from..to`,
+/// thinned to at most `cap` by nearness to `near` as [`search`] thins them, all of them if `cap`
+/// is `None`; found by scanning that stretch alone, after `2 × pattern length` characters of head
+/// start (which make every distance exact, see [`lanes`]). `None` when a match within
+/// `max_errors` runs across either edge of the stretch, where the stretch alone cannot tell
+/// which of its positions the whole scan would report.
+pub(crate) fn hits_within(
+    pattern: &Pattern,
+    text: &[char],
+    stretch: std::ops::Range<usize>,
+    max_errors: usize,
+    thinned: Option<(usize, Option<usize>)>,
+) -> Option<Vec<Hit>> {
+    let (from, to) = (stretch.start, stretch.end.min(text.len()));
+    if pattern.len == 0 || from >= to {
+        return Some(Vec::new());
+    }
+    let mut column = Column::new(pattern);
+    // The delta into row 0 is 0: a match may start anywhere.
+    for &c in &text[from.saturating_sub(1 + 2 * pattern.len)..from] {
+        column.step(pattern, c, 0);
+    }
+    // Past a distance above the threshold, the whole scan holds no pending hit either.
+    if from > 0 && column.score <= max_errors {
+        return None;
+    }
+    let mut minima = Minima::new(max_errors);
+    for (at, &c) in text.iter().enumerate().take(to).skip(from) {
+        minima.push(at, column.step(pattern, c, 0));
+    }
+    if to < text.len() && column.score <= max_errors {
+        return None;
+    }
+    let hits = minima.finish();
+    Some(match thinned {
+        Some((cap, near)) => thin(hits, pattern.len, cap, near),
+        None => hits,
+    })
+}
+
 /// Collects the local minima under a threshold of a stream of distances.
 struct Minima {
     max_errors: usize,

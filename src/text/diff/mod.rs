@@ -131,6 +131,17 @@ impl Alignment {
         Some(start..end.max(start))
     }
 
+    /// The stretches of the new text that the diff marks as inserted or replacing, in order.
+    pub(crate) fn changed_new(&self) -> impl Iterator<Item = Range<usize>> + '_ {
+        let ends = std::iter::once(0).chain(self.runs.iter().map(|r| r.new + r.len));
+        let starts = self
+            .runs
+            .iter()
+            .map(|r| r.new)
+            .chain(std::iter::once(self.new_len));
+        ends.zip(starts).filter(|(a, b)| a < b).map(|(a, b)| a..b)
+    }
+
     /// The unchanged runs, cut to the old stretch `old`.
     pub(crate) fn unchanged_within(&self, old: Range<usize>) -> impl Iterator<Item = Run> + '_ {
         let first = self.runs.partition_point(|r| r.old + r.len <= old.start);
