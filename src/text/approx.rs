@@ -183,6 +183,18 @@ pub(crate) fn search(
         return Vec::new();
     }
     let mut minima = Minima::new(max_errors);
+    each_distance(pattern, text, |at, errors| minima.push(at, errors));
+    thin(minima.finish(), pattern.len, cap, near)
+}
+
+/// Calls `f` with each `(index, errors)` of a scan of `text`: the errors of the best match of
+/// the pattern ending at that character.
+#[inline]
+fn each_distance(
+    pattern: &Pattern,
+    text: impl Iterator<Item = (usize, char)>,
+    mut f: impl FnMut(usize, usize),
+) {
     if pattern.blocks == 1 {
         // Most quotes and all context fit one 64-bit word: the step inlined, in registers.
         let (mut pv, mut mv, mut score) = (!0u64, 0u64, pattern.len as i64);
@@ -198,7 +210,7 @@ pub(crate) fn search(
             pv = mh | !(xv | ph);
             mv = ph & xv;
             // A distance is never negative.
-            minima.push(at, score.max(0) as usize);
+            f(at, score.max(0) as usize);
         }
     } else {
         // Longer quotes: the same step over every block, the horizontal delta carried from one
@@ -228,10 +240,9 @@ pub(crate) fn search(
                 (carry_p, carry_m) = (out_p, out_m);
             }
             score += carry_p as i64 - carry_m as i64;
-            minima.push(at, score.max(0) as usize);
+            f(at, score.max(0) as usize);
         }
     }
-    thin(minima.finish(), pattern.len, cap, near)
 }
 
 /// The same hits as [`search`] over `text` read forwards, or backwards (the `at` of a hit is
@@ -270,8 +281,7 @@ pub(crate) fn search_text(
 
 /// The hits of [`search`] over the whole of `text` read forwards whose `at` lies in `from..to`,
 /// thinned to at most `cap` by nearness to `near` as [`search`] thins them, all of them if `cap`
-/// is `None`; found by scanning that stretch alone, after `2 × pattern length` characters of head
-/// start (which make every distance exact, see [`lanes`]). `None` when a match within
+/// is `None`; found by scanning that stretch alone, after a head start. `None` when a match within
 /// `max_errors` runs across either edge of the stretch, where the stretch alone cannot tell
 /// which of its positions the whole scan would report.
 pub(crate) fn hits_within(
@@ -285,20 +295,27 @@ pub(crate) fn hits_within(
     if pattern.len == 0 || from >= to {
         return Some(Vec::new());
     }
-    let mut column = Column::new(pattern);
-    // The delta into row 0 is 0: a match may start anywhere.
-    for &c in &text[from.saturating_sub(1 + 2 * pattern.len)..from] {
-        column.step(pattern, c, 0);
-    }
-    // Past a distance above the threshold, the whole scan holds no pending hit either.
-    if from > 0 && column.score <= max_errors {
-        return None;
-    }
+    // A distance within `max_errors` belongs to a match at most `m + max_errors` long, so that
+    // head start makes it exact; a greater one may come out greater still, which is all the
+    // hits need to know of it.
+    let head = from.saturating_sub(pattern.len + max_errors);
     let mut minima = Minima::new(max_errors);
-    for (at, &c) in text.iter().enumerate().take(to).skip(from) {
-        minima.push(at, column.step(pattern, c, 0));
-    }
-    if to < text.len() && column.score <= max_errors {
+    let (mut before, mut last) = (usize::MAX, usize::MAX);
+    let stretch = text[head..to].iter().copied().enumerate();
+    each_distance(
+        pattern,
+        stretch.map(|(i, c)| (head + i, c)),
+        |at, errors| {
+            if at >= from {
+                minima.push(at, errors);
+            } else {
+                before = errors;
+            }
+            last = errors;
+        },
+    );
+    // Past a distance above the threshold, the whole scan holds no pending hit either.
+    if (from > 0 && before <= max_errors) || (to < text.len() && last <= max_errors) {
         return None;
     }
     let hits = minima.finish();
@@ -571,6 +588,28 @@ mod tests {
             if std::arch::is_x86_feature_detected!("avx2") && text.len() / 4 >= (2 * pattern.len).max(256) {
                 prop_assert_eq!(lanes::search(&pattern, &text, false, k, cap, near), Some(forwards));
                 prop_assert_eq!(lanes::search(&pattern, &text, true, k, cap, near), Some(backwards));
+            }
+        }
+
+        #[test]
+        fn a_stretch_alone_finds_the_whole_scans_hits_in_it(
+            pattern in "[ab ]{1,100}",
+            text in "[abc ]{0,600}",
+            k in 0usize..30,
+            from in 0usize..600,
+            len in 0usize..300,
+        ) {
+            let (pattern, text) = (Pattern::new(&chars(&pattern)), chars(&text));
+            let mut minima = Minima::new(k);
+            each_distance(&pattern, forward(&text), |at, errors| minima.push(at, errors));
+            let stretch = from..from + len;
+            let whole: Vec<Hit> = minima
+                .finish()
+                .into_iter()
+                .filter(|hit| stretch.contains(&hit.at))
+                .collect();
+            if let Some(hits) = hits_within(&pattern, &text, stretch, k, None) {
+                prop_assert_eq!(hits, whole);
             }
         }
 
