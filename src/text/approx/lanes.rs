@@ -53,10 +53,10 @@ pub(super) fn search(
     // distances above it as it treats one, so one stands for each gap between them.
     let mut minima = Minima::new(max_errors);
     let mut next = 0;
-    for l in 0..LANES {
+    for (l, &start) in starts.iter().enumerate() {
         let (from, to) = (l * chunk, if l + 1 == LANES { n } else { (l + 1) * chunk });
         for step in &near_steps {
-            let i = starts[l] + step.step;
+            let i = start + step.step;
             if i < from || i >= to || step.errors[l] > max_errors as i64 {
                 continue;
             }

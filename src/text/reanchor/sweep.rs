@@ -175,7 +175,7 @@ fn answers_sweep() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(20);
-    let mut rng = Lcg(0x5eed_0f_e77a_7a);
+    let mut rng = Lcg(0x5eed_0fe7_7a7a);
     let mut answers = 0;
     for a in 0..articles {
         let size = [6, 30, 120, 300][a % 4];
