@@ -13,7 +13,8 @@
 #
 # Environment: PEER_DIR (default ../shared/bench/peer, relative to the repository root; copied
 # to a temporary folder for `npm ci`, never written to), RUNS (batches per round, default 5),
-# CARGO_TARGET_DIR as usual.
+# CARGO_TARGET_DIR as usual; ERRATA_BENCH_BIN times an already built `anchoring` bench binary
+# instead of building one (an earlier build of the engine, say).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -33,13 +34,17 @@ cp -a "$peer_dir"/. "$work/peer"
 rm -rf "$work/peer/node_modules"
 (cd "$work/peer" && npm ci --no-audit --no-fund --silent >/dev/null)
 
-echo "building the release bench binary…" >&2
-bin="$(cd "$root" && cargo bench --bench anchoring --no-run --message-format=json 2>/dev/null \
-    | python3 -c 'import json,sys
+if [[ -n "${ERRATA_BENCH_BIN:-}" ]]; then
+    bin="$ERRATA_BENCH_BIN"
+else
+    echo "building the release bench binary…" >&2
+    bin="$(cd "$root" && cargo bench --bench anchoring --no-run --message-format=json 2>/dev/null \
+        | python3 -c 'import json,sys
 for line in sys.stdin:
     m = json.loads(line)
     if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "anchoring" and m.get("executable"):
         print(m["executable"])')"
+fi
 [[ -x "$bin" ]] || { echo "no bench binary" >&2; exit 1; }
 
 for ((r = 1; r <= rounds; r++)); do

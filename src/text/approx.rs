@@ -4,6 +4,9 @@
 //! measures the edit distance between a quote and a candidate passage, without the quadratic
 //! tables of the textbook dynamic programme.
 
+#[cfg(target_arch = "x86_64")]
+mod lanes;
+
 /// A pattern prepared for bit-parallel matching: for each character, a bit mask of the pattern
 /// positions holding it, split into 64-row blocks.
 pub(crate) struct Pattern {
@@ -180,6 +183,18 @@ pub(crate) fn search(
         return Vec::new();
     }
     let mut minima = Minima::new(max_errors);
+    each_distance(pattern, text, |at, errors| minima.push(at, errors));
+    thin(minima.finish(), pattern.len, cap, near)
+}
+
+/// Calls `f` with each `(index, errors)` of a scan of `text`: the errors of the best match of
+/// the pattern ending at that character.
+#[inline]
+fn each_distance(
+    pattern: &Pattern,
+    text: impl Iterator<Item = (usize, char)>,
+    mut f: impl FnMut(usize, usize),
+) {
     if pattern.blocks == 1 {
         // Most quotes and all context fit one 64-bit word: the step inlined, in registers.
         let (mut pv, mut mv, mut score) = (!0u64, 0u64, pattern.len as i64);
@@ -195,7 +210,7 @@ pub(crate) fn search(
             pv = mh | !(xv | ph);
             mv = ph & xv;
             // A distance is never negative.
-            minima.push(at, score.max(0) as usize);
+            f(at, score.max(0) as usize);
         }
     } else {
         // Longer quotes: the same step over every block, the horizontal delta carried from one
@@ -225,10 +240,89 @@ pub(crate) fn search(
                 (carry_p, carry_m) = (out_p, out_m);
             }
             score += carry_p as i64 - carry_m as i64;
-            minima.push(at, score.max(0) as usize);
+            f(at, score.max(0) as usize);
         }
     }
-    thin(minima.finish(), pattern.len, cap, near)
+}
+
+/// The same hits as [`search`] over `text` read forwards, or backwards (the `at` of a hit is
+/// then its start): on a long text and a processor with AVX2, four stretches of it at once
+/// (see [`lanes`]), otherwise one scan.
+pub(crate) fn search_text(
+    pattern: &Pattern,
+    text: &[char],
+    backwards: bool,
+    max_errors: usize,
+    cap: usize,
+    near: Option<usize>,
+) -> Vec<Hit> {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(hits) = lanes::search(pattern, text, backwards, max_errors, cap, near) {
+        return hits;
+    }
+    if backwards {
+        search(
+            pattern,
+            text.iter().copied().enumerate().rev(),
+            max_errors,
+            cap,
+            near,
+        )
+    } else {
+        search(
+            pattern,
+            text.iter().copied().enumerate(),
+            max_errors,
+            cap,
+            near,
+        )
+    }
+}
+
+/// The hits of [`search`] over the whole of `text` read forwards whose `at` lies in `from..to`,
+/// thinned to at most `cap` by nearness to `near` as [`search`] thins them, all of them if `cap`
+/// is `None`; found by scanning that stretch alone, after a head start. `None` when a match within
+/// `max_errors` runs across either edge of the stretch, where the stretch alone cannot tell
+/// which of its positions the whole scan would report.
+pub(crate) fn hits_within(
+    pattern: &Pattern,
+    text: &[char],
+    stretch: std::ops::Range<usize>,
+    max_errors: usize,
+    thinned: Option<(usize, Option<usize>)>,
+) -> Option<Vec<Hit>> {
+    let (from, to) = (stretch.start, stretch.end.min(text.len()));
+    if pattern.len == 0 || from >= to {
+        return Some(Vec::new());
+    }
+    // A distance within `max_errors` belongs to a match at most `m + max_errors` long, so that
+    // head start makes it exact; a greater one may come out greater still, which is all the
+    // hits need to know of it.
+    let head = from.saturating_sub(pattern.len + max_errors);
+    let mut minima = Minima::new(max_errors);
+    let (mut before, mut last) = (usize::MAX, usize::MAX);
+    let stretch = text[head..to].iter().copied().enumerate();
+    each_distance(
+        pattern,
+        stretch.map(|(i, c)| (head + i, c)),
+        |at, errors| {
+            if at >= from {
+                minima.push(at, errors);
+            } else {
+                before = errors;
+            }
+            last = errors;
+        },
+    );
+    // Past a distance above the threshold, the whole scan holds no pending hit either.
+    if (from > 0 && before <= max_errors) || (to < text.len() && last <= max_errors) {
+        return None;
+    }
+    let hits = minima.finish();
+    Some(match thinned {
+        Some((cap, near)) => thin(hits, pattern.len, cap, near),
+        None => hits,
+    })
 }
 
 /// Collects the local minima under a threshold of a stream of distances.
@@ -475,6 +569,48 @@ mod tests {
             }
             let reference = thin(minima.finish(), pattern.len, 256, None);
             prop_assert_eq!(search(&pattern, forward(&text), k, 256, None), reference);
+        }
+
+        #[test]
+        fn four_stretches_at_once_find_the_same_hits_as_one_scan(
+            pattern in "[ab ]{1,300}",
+            text in "[abc ]{0,4000}",
+            k in 0usize..100,
+            cap in prop::sample::select(vec![1usize, 3, 256]),
+            near in prop::option::of(0usize..4000),
+        ) {
+            let (pattern, text) = (Pattern::new(&chars(&pattern)), chars(&text));
+            let forwards = search(&pattern, forward(&text), k, cap, near);
+            let backwards = search(&pattern, text.iter().copied().enumerate().rev(), k, cap, near);
+            prop_assert_eq!(&search_text(&pattern, &text, false, k, cap, near), &forwards);
+            prop_assert_eq!(&search_text(&pattern, &text, true, k, cap, near), &backwards);
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") && text.len() / 4 >= (2 * pattern.len).max(256) {
+                prop_assert_eq!(lanes::search(&pattern, &text, false, k, cap, near), Some(forwards));
+                prop_assert_eq!(lanes::search(&pattern, &text, true, k, cap, near), Some(backwards));
+            }
+        }
+
+        #[test]
+        fn a_stretch_alone_finds_the_whole_scans_hits_in_it(
+            pattern in "[ab ]{1,100}",
+            text in "[abc ]{0,600}",
+            k in 0usize..30,
+            from in 0usize..600,
+            len in 0usize..300,
+        ) {
+            let (pattern, text) = (Pattern::new(&chars(&pattern)), chars(&text));
+            let mut minima = Minima::new(k);
+            each_distance(&pattern, forward(&text), |at, errors| minima.push(at, errors));
+            let stretch = from..from + len;
+            let whole: Vec<Hit> = minima
+                .finish()
+                .into_iter()
+                .filter(|hit| stretch.contains(&hit.at))
+                .collect();
+            if let Some(hits) = hits_within(&pattern, &text, stretch, k, None) {
+                prop_assert_eq!(hits, whole);
+            }
         }
 
         #[test]

@@ -9,7 +9,7 @@
 
 use std::ops::Range;
 
-use super::approx::{best_start, distance, levenshtein, search, Pattern};
+use super::approx::{best_start, distance, hits_within, levenshtein, search_text, Hit, Pattern};
 use super::fold::is_word_char;
 use super::selector::CONTEXT_LEN;
 
@@ -137,20 +137,102 @@ pub(crate) fn quote_candidates(text: &[char], query: &Query) -> Vec<Range<usize>
         return Vec::new();
     }
     let k = Query::max_errors(m);
-    search(
+    search_text(
         &query.pattern,
-        text.iter().copied().enumerate(),
+        text,
+        false,
         k,
         MAX_CANDIDATES,
         query.expected_start.map(|p| p + m),
     )
     .into_iter()
-    .map(|hit| {
-        let end = hit.at + 1;
-        let (start, _) = best_start(&query.reversed, text, end, m + k);
-        start..end
-    })
+    .map(|hit| quote_span(text, query, hit))
     .collect()
+}
+
+/// The passage of an approximate occurrence of the quote: from its best start to the hit.
+fn quote_span(text: &[char], query: &Query, hit: Hit) -> Range<usize> {
+    let m = query.quote.len();
+    let end = hit.at + 1;
+    let (start, _) = best_start(&query.reversed, text, end, m + Query::max_errors(m));
+    start..end
+}
+
+/// [`quote_candidates`] of a query with an expected place, found from a few stretches of the
+/// text when the rest cannot matter: a candidate counts only if it holds some of `changed` (the
+/// stretches of the text where a passage can be, every other one being dropped by the caller's
+/// rules), and of those only the ones that `matters` says could change the answer.
+///
+/// The candidates near the expected place are found exactly: the search keeps the hits nearest
+/// it, and every hit nearer than a given one lies in a window around it. A window is widened to
+/// take in the changed stretches near it. Farther changed stretches are searched for every hit,
+/// kept or not by the whole search: if none of their passages `matters`, the candidates are the
+/// window's. `None` when that cannot be shown, or when the stretches to search are most of the
+/// text: the whole search is then the way.
+pub(crate) fn quote_candidates_near(
+    text: &[char],
+    query: &Query,
+    changed: &[Range<usize>],
+    matters: impl Fn(&Range<usize>) -> bool,
+) -> Option<Vec<Range<usize>>> {
+    let m = query.quote.len();
+    let n = text.len();
+    let near = query.expected_start? + m;
+    if m == 0 || changed.is_empty() {
+        return None;
+    }
+    let k = Query::max_errors(m);
+    // A hit's passage ends just after it and starts at most `m + k` before: where the hits lie
+    // whose passages hold some of each changed stretch.
+    let mut zones: Vec<Range<usize>> = Vec::new();
+    for c in changed {
+        let zone = c.start..(c.end + m + k).min(n);
+        match zones.last_mut() {
+            Some(last) if zone.start <= last.end => last.end = last.end.max(zone.end),
+            _ => zones.push(zone),
+        }
+    }
+    if 3 * zones.iter().map(|z| z.len()).sum::<usize>() > n {
+        return None;
+    }
+    // The window: every position within `reach` of `near`, widened over the zones it touches.
+    let mut reach = 2 * m;
+    loop {
+        let (low, high) = (near.saturating_sub(reach), near + reach + 1);
+        let wider = zones
+            .iter()
+            .filter(|z| z.start < high && z.end > low)
+            .map(|z| near.saturating_sub(z.start).max(z.end.saturating_sub(near)))
+            .max()
+            .unwrap_or(0);
+        if wider <= reach {
+            break;
+        }
+        reach = wider;
+    }
+    let window = near.saturating_sub(reach)..(near + reach + 1).min(n);
+    let hits = hits_within(
+        &query.pattern,
+        text,
+        window.clone(),
+        k,
+        Some((MAX_CANDIDATES, Some(near))),
+    )?;
+    for zone in zones
+        .iter()
+        .filter(|z| z.end <= window.start || z.start >= window.end)
+    {
+        for hit in hits_within(&query.pattern, text, zone.clone(), k, None)? {
+            if matters(&quote_span(text, query, hit)) {
+                return None;
+            }
+        }
+    }
+    Some(
+        hits.into_iter()
+            .map(|hit| quote_span(text, query, hit))
+            .collect(),
+    )
 }
 
 /// Every stretch between an approximate match of the prefix and one of the suffix, trimmed of
@@ -166,9 +248,10 @@ pub(crate) fn context_candidates(text: &[char], query: &Query) -> Vec<Range<usiz
     let starts: Vec<usize> = if prefix.is_empty() {
         vec![0]
     } else {
-        search(
+        search_text(
             &Pattern::new(prefix),
-            text.iter().copied().enumerate(),
+            text,
+            false,
             Query::max_errors(prefix.len()),
             MAX_CANDIDATES,
             query.expected_start,
@@ -181,9 +264,10 @@ pub(crate) fn context_candidates(text: &[char], query: &Query) -> Vec<Range<usiz
         vec![n]
     } else {
         let reversed: Vec<char> = suffix.iter().rev().copied().collect();
-        let mut ends: Vec<usize> = search(
+        let mut ends: Vec<usize> = search_text(
             &Pattern::new(&reversed),
-            text.iter().copied().enumerate().rev(),
+            text,
+            true,
             Query::max_errors(suffix.len()),
             MAX_CANDIDATES,
             query.expected_start.map(|p| p + m),

@@ -11,6 +11,7 @@
 //! rest as replaced, a coarser but still correct mapping, and the same one on every machine.
 
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::ops::Range;
 
 use super::bounded::{self, Budget};
@@ -129,6 +130,17 @@ impl Alignment {
         let start = before.map_or(0, |r| r.old + r.len);
         let end = self.runs.get(i).map_or(self.old_len, |r| r.old);
         Some(start..end.max(start))
+    }
+
+    /// The stretches of the new text that the diff marks as inserted or replacing, in order.
+    pub(crate) fn changed_new(&self) -> impl Iterator<Item = Range<usize>> + '_ {
+        let ends = std::iter::once(0).chain(self.runs.iter().map(|r| r.new + r.len));
+        let starts = self
+            .runs
+            .iter()
+            .map(|r| r.new)
+            .chain(std::iter::once(self.new_len));
+        ends.zip(starts).filter(|(a, b)| a < b).map(|(a, b)| a..b)
     }
 
     /// The unchanged runs, cut to the old stretch `old`.
@@ -277,24 +289,56 @@ fn align_level(
 /// cheaper than comparing two words or paragraphs, and the diff depends only on which tokens
 /// are equal.
 ///
-/// The tokens the texts share from their start are not hashed: each pair gets a number of its
-/// own. Every diff here (`similar`'s Myers, [`bounded`]'s count and fallback) first matches that
-/// common start pairwise and compares nothing inside it with anything else, so the answer is the
-/// same, and an article edited in one place hashes only what follows the first difference.
+/// The tokens the texts share from their start, and then from their end, are not hashed: each
+/// pair gets a number of its own. Every diff here (`similar`'s Myers, [`bounded`]'s count and
+/// fallback) first matches that common start and end pairwise and compares nothing inside them
+/// with anything else, so the answer is the same, and an article edited in one place hashes
+/// only the tokens between its first and last difference.
 fn token_ids<'t>(old: &[&'t [char]], new: &[&'t [char]]) -> (Vec<u32>, Vec<u32>) {
     let start = old.iter().zip(new).take_while(|(a, b)| a == b).count();
-    let mut ids: HashMap<&'t [char], u32> = HashMap::new();
+    let end = old[start..]
+        .iter()
+        .rev()
+        .zip(new[start..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut ids: HashMap<Token<'t>, u32> = HashMap::new();
     let mut id = |token: &'t [char]| {
         let next = (start + ids.len()) as u32;
-        *ids.entry(token).or_insert(next)
+        *ids.entry(Token(token)).or_insert(next)
     };
     let head = 0..start as u32;
-    let old_ids = head
+    let old_ids: Vec<u32> = head
         .clone()
-        .chain(old[start..].iter().map(|&t| id(t)))
+        .chain(old[start..old.len() - end].iter().map(|&t| id(t)))
         .collect();
-    let new_ids = head.chain(new[start..].iter().map(|&t| id(t))).collect();
-    (old_ids, new_ids)
+    let new_ids: Vec<u32> = head
+        .chain(new[start..new.len() - end].iter().map(|&t| id(t)))
+        .collect();
+    let first_tail = (start + ids.len()) as u32;
+    let tail = first_tail..first_tail + end as u32;
+    (
+        old_ids.into_iter().chain(tail.clone()).collect(),
+        new_ids.into_iter().chain(tail).collect(),
+    )
+}
+
+/// A token as a key of [`token_ids`]' map: compared as characters, hashed as their bytes in a
+/// few large writes rather than one small write a character (a paragraph is hundreds).
+#[derive(PartialEq, Eq)]
+struct Token<'t>(&'t [char]);
+
+impl Hash for Token<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_usize(self.0.len());
+        let mut bytes = [0u8; 256];
+        for chunk in self.0.chunks(64) {
+            for (c, out) in chunk.iter().zip(bytes.chunks_exact_mut(4)) {
+                out.copy_from_slice(&u32::from(*c).to_le_bytes());
+            }
+            state.write(&bytes[..4 * chunk.len()]);
+        }
+    }
 }
 
 /// Appends a run, merging it with the previous one when they touch on both sides.

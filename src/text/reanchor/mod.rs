@@ -9,7 +9,7 @@ use crate::text::diff::{Alignment, DIFF_WORK};
 use crate::text::fold::{fold_char, fold_chars, is_word_char};
 use crate::text::search::{
     accepted_passages, context_candidates, evaluate, paragraph_context_unchanged, quote_candidates,
-    score, word_edge, Query, Scored,
+    quote_candidates_near, score, word_edge, Query, Scored,
 };
 use crate::text::selector::{CharIndex, CONTEXT_LEN};
 
@@ -19,6 +19,8 @@ mod outcome;
 #[cfg(test)]
 mod properties;
 mod sentences;
+#[cfg(test)]
+mod sweep;
 #[cfg(test)]
 mod tests;
 
@@ -165,8 +167,31 @@ impl<'a> RevisionChange<'a> {
         query.keep_end = matches!((quote.last(), suffix.first()),
             (Some(&a), Some(&b)) if is_word_char(a) && is_word_char(b));
 
-        // a. Candidates from the quote and from the surviving context.
-        let mut spans = quote_candidates(&self.new, &query);
+        // a. Candidates from the quote and from the surviving context. Of the quote's, only
+        // those that the rules below can keep are looked for where they can be found quickly.
+        let mut spans = old_span
+            .as_ref()
+            .and_then(|old| {
+                let retained = |s: &Range<usize>| {
+                    2 * self
+                        .alignment
+                        .unchanged_outside(s.start, s.end, old.clone())
+                        <= s.len()
+                        && !self.takes_in_inserted_break(s, old)
+                };
+                // A candidate that rule b keeps changes the answer if it is accepted, or if it
+                // is an exact copy (step e counts those).
+                let matters = |s: &Range<usize>| {
+                    retained(s)
+                        && (self.new[s.clone()] == quote[..] || {
+                            let scored = evaluate(&self.new, &query, s.clone());
+                            scored.accepted()
+                                && !self.takes_in_inserted_break(&(scored.start..scored.end), old)
+                        })
+                };
+                quote_candidates_near(&self.new, &query, &self.changed_for(old), matters)
+            })
+            .unwrap_or_else(|| quote_candidates(&self.new, &query));
         spans.extend(context_candidates(&self.new, &query));
         spans.sort_by_key(|s| (s.start, s.end));
         spans.dedup();
@@ -247,6 +272,26 @@ impl<'a> RevisionChange<'a> {
             best.score,
             best.start..best.end,
         )
+    }
+
+    /// The stretches of the new text that a passage for the old span `old` must take some of to
+    /// pass rule b (see [`Self::search`]): the text the diff marks as new, and where the old
+    /// span's own unchanged text went; in order, overlapping ones merged. Elsewhere every
+    /// character is unchanged text that stood outside the old span.
+    fn changed_for(&self, old: &Range<usize>) -> Vec<Range<usize>> {
+        let start = self.alignment.map_start(old.start);
+        let own = start..self.alignment.map_end(old.end).max(start);
+        let mut stretches: Vec<Range<usize>> = self.alignment.changed_new().collect();
+        let at = stretches.partition_point(|s| s.start < own.start);
+        stretches.insert(at, own);
+        let mut merged: Vec<Range<usize>> = Vec::with_capacity(stretches.len());
+        for s in stretches.into_iter().filter(|s| !s.is_empty()) {
+            match merged.last_mut() {
+                Some(last) if s.start <= last.end => last.end = last.end.max(s.end),
+                _ => merged.push(s),
+            }
+        }
+        merged
     }
 
     /// Whether each end of `moved` in the new text is a word edge wherever the same end of
