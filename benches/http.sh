@@ -205,7 +205,7 @@ load() {
                       else if (v ~ /s$/) { sub(/s/, "", v); p = v * 1000 } }
         /Non-2xx or 3xx/ { err += $NF }
         /Socket errors/ { gsub(/,/, ""); err += $4 + $6 + $8 + $10 }
-        END { printf "%s %.2f %d %.1f\n", rps, p, err, n > 0 ? ticks / hz * 1e6 / n : 0 }'
+        END { printf "%s %.2f %d %.1f\n", rps, p, err, (n > 0 ? ticks / hz * 1e6 / n : 0) }'
 }
 
 mem() {
