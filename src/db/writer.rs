@@ -75,6 +75,30 @@ impl Writer {
         self.units.load(Ordering::Relaxed)
     }
 
+    /// Runs `PRAGMA wal_checkpoint(mode)` on the writer's connection, between batches: the open
+    /// batch (if any) is committed first, and units that come meanwhile wait for the connection
+    /// as they wait for each other, instead of napping in SQLite's busy handler while a checkpoint
+    /// on another connection holds the write lock. Answers `(busy, frames in the WAL)`.
+    pub(crate) fn checkpoint(&self, mode: &str) -> Result<(i32, i32), Error> {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Checkpointed {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            busy: i32,
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            log: i32,
+        }
+        self.arriving.fetch_add(1, Ordering::SeqCst);
+        let mut state = self.lock();
+        self.arriving.fetch_sub(1, Ordering::SeqCst);
+        if let Some(batch) = state.open {
+            self.end(&mut state, batch, true);
+        }
+        let done: Checkpointed = diesel::sql_query(format!("PRAGMA wal_checkpoint({mode})"))
+            .get_result(&mut state.conn)?;
+        Ok((done.busy, done.log))
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic never leaves the state half-changed (units run under `catch_unwind`).
         self.state.lock().unwrap_or_else(|p| p.into_inner())

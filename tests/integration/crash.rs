@@ -209,3 +209,64 @@ fn the_running_server_indexes_filed_reports_for_search_in_the_background() {
         .expect("the search index matches the table");
     server.stop();
 }
+
+/// Under a steady stream of filings, with no pause for a truncating checkpoint, the WAL file
+/// stays bounded: passive checkpoints alone never let it start over while readers keep coming
+/// (it grew past a gigabyte in half a minute), so past 16 MiB the checkpointer restarts it.
+#[test]
+fn the_wal_stays_bounded_under_a_steady_stream_of_filings() {
+    const FILINGS: usize = 1_500;
+    const BOUND: u64 = 40 * 1024 * 1024;
+    let errata = Errata::new().env("ROCKET_REPORT_RATE_LIMIT", "0");
+    let token = errata.user_with_token("chief@newsroom.test", "editor");
+    let server = errata.serve();
+    let (status, body) = server.json(
+        "PUT",
+        "/api/v1/articles",
+        Some(&token),
+        Some(json!({ "url": ARTICLE, "title": "Council approves bridge bond", "body_text": R1 })),
+    );
+    assert_eq!(status, 201, "{body}");
+    let filed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let port = server.port;
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|c| {
+            let filed = filed.clone();
+            std::thread::spawn(move || {
+                for i in 0.. {
+                    if filed.load(Ordering::SeqCst) >= FILINGS {
+                        break;
+                    }
+                    let body = json!({
+                        "article_url": ARTICLE,
+                        "passage": { "exact": "roughly 14,000 vehicles a day" },
+                        "category": "factual_error",
+                        "description": format!("Reader {c}, report {i}: the study says 12,000."),
+                        "reporter": { "email": "ada@reader.example", "notify": true },
+                    })
+                    .to_string();
+                    let (status, answer) = file_report(port, &body).expect("an answer");
+                    assert_eq!(status, 201, "{answer}");
+                    filed.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        })
+        .collect();
+    let wal = errata.db_path().with_extension("db-wal");
+    let mut largest = 0;
+    let deadline = std::time::Instant::now() + Duration::from_secs(300);
+    while filed.load(Ordering::SeqCst) < FILINGS {
+        assert!(std::time::Instant::now() < deadline, "the filings finish");
+        largest = largest.max(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    for client in clients {
+        client.join().expect("a client thread");
+    }
+    server.stop();
+    assert!(
+        largest < BOUND,
+        "the WAL reached {:.1} MiB over {FILINGS} filings",
+        largest as f64 / 1048576.0
+    );
+}
