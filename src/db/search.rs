@@ -6,8 +6,8 @@
 //! writes what it holds to disk at every savepoint, and every filing runs in one, so a report
 //! indexed by a trigger cost an index segment of its own (and later merges). Reports up to the
 //! mark in `search_indexed` are in the index, and triggers keep them in step when they change;
-//! the server catches up every half second while reports come in (`db::checkpoint`), and every
-//! search catches up first, so a search never misses a report.
+//! the server catches up at each tick of its checkpointer (`db::checkpoint`, 200 ms) while
+//! reports come in, and every search catches up first, so a search never misses a report.
 //!
 //! The index is read in id order from a cursor, a bounded number at a time, so that a page of
 //! results for a common word costs the same at a thousand reports as at a million. That is also

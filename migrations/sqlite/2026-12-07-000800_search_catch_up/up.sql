@@ -2,8 +2,8 @@
 -- FTS5 writes what it holds to disk at every savepoint, and every filing runs in one (so that it
 -- can fail alone): a report indexed by a trigger cost a new index segment, and later merges, each.
 -- Now reports above `up_to` are not in the index yet; `db::search::catch_up` adds them, all at
--- once, every half second while reports come in and before any search, so searches still see
--- every report.
+-- once, at each tick of the checkpointer (200 ms) while reports come in and before any search,
+-- so searches still see every report.
 CREATE TABLE search_indexed (
     id INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
     up_to BIGINT NOT NULL
