@@ -38,8 +38,12 @@ struct Checkpointed {
     log: i32,
 }
 
-fn checkpoint(conn: &mut SqliteConnection, mode: &str) -> Result<Checkpointed, Error> {
-    Ok(diesel::sql_query(format!("PRAGMA wal_checkpoint({mode})")).get_result(conn)?)
+/// `PRAGMA wal_checkpoint(mode)` on `conn`: whether it was kept from finishing (busy), and the
+/// frames in the WAL.
+pub(super) fn checkpoint(conn: &mut SqliteConnection, mode: &str) -> Result<(i32, i32), Error> {
+    let done: Checkpointed =
+        diesel::sql_query(format!("PRAGMA wal_checkpoint({mode})")).get_result(conn)?;
+    Ok((done.busy, done.log))
 }
 
 /// Adds the reports filed since the last tick to the search index, in one unit of the writer, if
@@ -94,7 +98,7 @@ pub(super) fn start(url: &str, writer: Weak<Writer>) -> Result<(), Error> {
                 // nap in the busy handler.
                 let outcome = match (mode, writer.upgrade()) {
                     ("RESTART", Some(writer)) => writer.checkpoint(mode),
-                    _ => checkpoint(&mut conn, mode).map(|done| (done.busy, done.log)),
+                    _ => checkpoint(&mut conn, mode),
                 };
                 match outcome {
                     Ok((busy, log)) => wal_frames = if busy != 0 { 1 } else { log.max(0) },

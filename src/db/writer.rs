@@ -80,23 +80,13 @@ impl Writer {
     /// as they wait for each other, instead of napping in SQLite's busy handler while a checkpoint
     /// on another connection holds the write lock. Answers `(busy, frames in the WAL)`.
     pub(crate) fn checkpoint(&self, mode: &str) -> Result<(i32, i32), Error> {
-        use diesel::RunQueryDsl;
-        #[derive(diesel::QueryableByName)]
-        struct Checkpointed {
-            #[diesel(sql_type = diesel::sql_types::Integer)]
-            busy: i32,
-            #[diesel(sql_type = diesel::sql_types::Integer)]
-            log: i32,
-        }
         self.arriving.fetch_add(1, Ordering::SeqCst);
         let mut state = self.lock();
         self.arriving.fetch_sub(1, Ordering::SeqCst);
         if let Some(batch) = state.open {
             self.end(&mut state, batch, true);
         }
-        let done: Checkpointed = diesel::sql_query(format!("PRAGMA wal_checkpoint({mode})"))
-            .get_result(&mut state.conn)?;
-        Ok((done.busy, done.log))
+        super::checkpoint::checkpoint(&mut state.conn, mode)
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
