@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use rand::Rng;
 use serde_json::{json, Value};
 
-use crate::support::binary::Errata;
+use crate::support::binary::{Errata, Server};
 use crate::support::R1;
 
 const ARTICLE: &str = "https://news.example.com/2026/11/kessler-bridge-bond";
@@ -38,14 +38,8 @@ fn file_report(port: u16, body: &str) -> Option<(u16, String)> {
     Some((status, rest.to_owned()))
 }
 
-#[derive(QueryableByName)]
-struct Reference {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    reference: String,
-}
-
-#[test]
-fn every_report_acknowledged_before_a_sigkill_is_in_the_database_file() {
+/// The real binary serving the article every filing here quotes, with no report rate limit.
+fn serving_the_article() -> (Errata, Server) {
     let errata = Errata::new().env("ROCKET_REPORT_RATE_LIMIT", "0");
     let token = errata.user_with_token("chief@newsroom.test", "editor");
     let server = errata.serve();
@@ -56,6 +50,18 @@ fn every_report_acknowledged_before_a_sigkill_is_in_the_database_file() {
         Some(json!({ "url": ARTICLE, "title": "Council approves bridge bond", "body_text": R1 })),
     );
     assert_eq!(status, 201, "{body}");
+    (errata, server)
+}
+
+#[derive(QueryableByName)]
+struct Reference {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    reference: String,
+}
+
+#[test]
+fn every_report_acknowledged_before_a_sigkill_is_in_the_database_file() {
+    let (errata, server) = serving_the_article();
 
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
     let unanswered = Arc::new(Mutex::new(0usize));
@@ -146,16 +152,7 @@ fn every_report_acknowledged_before_a_sigkill_is_in_the_database_file() {
 #[test]
 fn the_running_server_indexes_filed_reports_for_search_in_the_background() {
     use errata::db::schema::{reports, search_indexed};
-    let errata = Errata::new().env("ROCKET_REPORT_RATE_LIMIT", "0");
-    let token = errata.user_with_token("chief@newsroom.test", "editor");
-    let server = errata.serve();
-    let (status, body) = server.json(
-        "PUT",
-        "/api/v1/articles",
-        Some(&token),
-        Some(json!({ "url": ARTICLE, "title": "Council approves bridge bond", "body_text": R1 })),
-    );
-    assert_eq!(status, 201, "{body}");
+    let (errata, server) = serving_the_article();
     for i in 0..5 {
         let body = json!({
             "article_url": ARTICLE,
@@ -217,16 +214,7 @@ fn the_running_server_indexes_filed_reports_for_search_in_the_background() {
 fn the_wal_stays_bounded_under_a_steady_stream_of_filings() {
     const FILINGS: usize = 1_500;
     const BOUND: u64 = 40 * 1024 * 1024;
-    let errata = Errata::new().env("ROCKET_REPORT_RATE_LIMIT", "0");
-    let token = errata.user_with_token("chief@newsroom.test", "editor");
-    let server = errata.serve();
-    let (status, body) = server.json(
-        "PUT",
-        "/api/v1/articles",
-        Some(&token),
-        Some(json!({ "url": ARTICLE, "title": "Council approves bridge bond", "body_text": R1 })),
-    );
-    assert_eq!(status, 201, "{body}");
+    let (errata, server) = serving_the_article();
     let filed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let port = server.port;
     let clients: Vec<_> = (0..CLIENTS)

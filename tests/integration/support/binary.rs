@@ -142,12 +142,26 @@ impl Errata {
     /// Starts `errata serve` on a free port and waits until it answers `/healthz`.
     pub fn serve(&self) -> Server {
         // A port set beforehand (so that `ROCKET_PUBLIC_URL` can name it) is kept.
-        let port = self
+        let preset: Option<u16> = self
             .env
             .iter()
             .find(|(k, _)| k == "ROCKET_PORT")
-            .and_then(|(_, v)| v.parse().ok())
-            .unwrap_or_else(free_port);
+            .and_then(|(_, v)| v.parse().ok());
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match self.serve_on(preset.unwrap_or_else(free_port)) {
+                Ok(server) => return server,
+                // A port found free may be taken before the server binds it (by another test's
+                // server, or a client's outgoing connection): another port, a few times.
+                Err(log) if preset.is_none() && tries < 5 && log.contains("in use") => {}
+                Err(log) => panic!("the server exited: {log}"),
+            }
+        }
+    }
+
+    /// Starts `errata serve` on `port` and waits for it to answer; its log if it exits first.
+    fn serve_on(&self, port: u16) -> Result<Server, String> {
         let mut child = self
             .command(&["serve"])
             .env("ROCKET_PORT", port.to_string())
@@ -183,10 +197,12 @@ impl Errata {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if let Some(status) = server.child.try_wait().expect("child") {
-                panic!("the server exited ({status}): {}", server.log());
+                // (The log's readers may still be reading what it wrote last.)
+                std::thread::sleep(Duration::from_millis(100));
+                return Err(format!("({status}) {}", server.log()));
             }
             if let Ok((200, _)) = server.try_request("GET", "/healthz", &[], None) {
-                return server;
+                return Ok(server);
             }
             assert!(
                 Instant::now() < deadline,
