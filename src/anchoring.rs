@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::articles::{self, Article, Revision};
 use crate::db::schema::{anchors, correction_notes, reports};
-use crate::db::Conn;
+use crate::db::{self, Conn};
 use crate::error::{Code, Error, Result};
 use crate::events::{self, NewEvent};
 use crate::notes;
@@ -148,7 +148,7 @@ pub fn insert(
             anchors::candidates.eq(candidates),
             anchors::created_at.eq(now()),
         ))
-        .returning(AnchorRow::as_returning())
+        .returning(db::columns_of::<AnchorRow>())
         .get_result(conn)?)
 }
 
@@ -611,9 +611,9 @@ fn store(
         .collect();
     // Each row binds 11 values: 500 rows stay well under SQLite's limit.
     for chunk in rows.chunks(IDS_PER_QUERY) {
-        diesel::insert_into(anchors::table)
+        db::on_engine!(conn, |c| diesel::insert_into(anchors::table)
             .values(chunk.to_vec())
-            .execute(conn)?;
+            .execute(c))?;
     }
     for (w, placement) in inputs.work.iter().zip(decided) {
         let before = w.current.as_ref().map(|b| b.status);

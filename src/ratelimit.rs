@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use rocket::http::Status;
 
 use crate::db::schema::report_counters as rc;
-use crate::db::Conn;
+use crate::db::{self, Conn};
 use crate::error::{Code, Error, Result};
 
 /// How far back filings count.
@@ -122,7 +122,7 @@ pub fn take(
     let minute = now
         .duration_trunc(Duration::minutes(1))
         .map_err(|e| Error::internal(format!("rate-limit minute: {e}")))?;
-    diesel::insert_into(rc::table)
+    db::on_engine!(conn, |c| diesel::insert_into(rc::table)
         .values((
             rc::sender_hash.eq(sender),
             rc::publication_id.eq(publication_id),
@@ -132,7 +132,7 @@ pub fn take(
         .on_conflict((rc::sender_hash, rc::publication_id, rc::minute))
         .do_update()
         .set(rc::filings.eq(rc::filings + 1))
-        .execute(conn)?;
+        .execute(c))?;
     Ok(())
 }
 

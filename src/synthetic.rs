@@ -497,33 +497,33 @@ pub fn fill(conn: &mut Conn, plan: &FillPlan, mut progress: impl FnMut(u64)) -> 
         }
         db::write(conn, |conn| {
             for rows in new_reports.chunks(ROWS_PER_INSERT) {
-                diesel::insert_into(reports::table)
+                db::on_engine!(conn, |c| diesel::insert_into(reports::table)
                     .values(rows)
-                    .execute(conn)?;
+                    .execute(c))?;
             }
             for rows in new_anchors.chunks(ROWS_PER_INSERT) {
-                diesel::insert_into(anchors::table)
+                db::on_engine!(conn, |c| diesel::insert_into(anchors::table)
                     .values(rows)
-                    .execute(conn)?;
+                    .execute(c))?;
             }
             for rows in notes.chunks(ROWS_PER_INSERT) {
-                diesel::insert_into(correction_notes::table)
+                db::on_engine!(conn, |c| diesel::insert_into(correction_notes::table)
                     .values(rows)
-                    .execute(conn)?;
+                    .execute(c))?;
             }
             for rows in links.chunks(ROWS_PER_INSERT) {
                 let values: Vec<_> = rows
                     .iter()
                     .map(|(n, r)| (note_reports::note_id.eq(n), note_reports::report_id.eq(r)))
                     .collect();
-                diesel::insert_into(note_reports::table)
+                db::on_engine!(conn, |c| diesel::insert_into(note_reports::table)
                     .values(values)
-                    .execute(conn)?;
+                    .execute(c))?;
             }
             for rows in moves.chunks(ROWS_PER_INSERT) {
-                diesel::insert_into(events::table)
+                db::on_engine!(conn, |c| diesel::insert_into(events::table)
                     .values(rows)
-                    .execute(conn)?;
+                    .execute(c))?;
             }
             // Into the search index with the batch, as the server's catch-up would do.
             db::search::catch_up(conn)?;

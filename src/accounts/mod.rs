@@ -212,7 +212,7 @@ pub fn create_user(conn: &mut Conn, new: NewUser<'_>) -> Result<User> {
                 users::active.eq(true),
                 users::created_at.eq(now()),
             ))
-            .returning(User::as_returning())
+            .returning(db::columns_of::<User>())
             .get_result(conn)?)
     })
 }
@@ -324,7 +324,7 @@ pub fn create_token(
             api_tokens::token_hash.eq(sha256_hex(&secret)),
             api_tokens::created_at.eq(now()),
         ))
-        .returning(ApiToken::as_returning())
+        .returning(db::columns_of::<ApiToken>())
         .get_result(conn)?;
     Ok((token, secret))
 }

@@ -162,7 +162,7 @@ pub fn start(conn: &mut Conn, user: &User) -> Result<(String, Session)> {
                 sessions::last_seen_at.eq(t),
                 sessions::expires_at.eq(t + ABSOLUTE),
             ))
-            .returning(Session::as_returning())
+            .returning(db::columns_of::<Session>())
             .get_result(conn)?;
         events::record(
             conn,

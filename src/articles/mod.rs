@@ -244,7 +244,7 @@ pub fn upsert(conn: &mut Conn, input: &ArticleInput) -> Result<Upserted> {
                     articles::created_at.eq(t),
                     articles::updated_at.eq(t),
                 ))
-                .returning(Article::as_returning())
+                .returning(db::columns_of::<Article>())
                 .get_result(conn)?;
             let revision = insert_revision(conn, article.id, 1, &title, &canonical, &sha)?;
             let article = set_current(conn, article.id, revision.id, &title, input.published_at)?;
@@ -269,7 +269,7 @@ pub fn upsert(conn: &mut Conn, input: &ArticleInput) -> Result<Upserted> {
                         // The public answer shows the title.
                         articles::corrections_version.eq(articles::corrections_version + 1),
                     ))
-                    .returning(Article::as_returning())
+                    .returning(db::columns_of::<Article>())
                     .get_result(conn)?
             } else {
                 article
@@ -324,7 +324,7 @@ fn insert_revision(
             revisions::sha256.eq(sha),
             revisions::seen_at.eq(now()),
         ))
-        .returning(Revision::as_returning())
+        .returning(db::columns_of::<Revision>())
         .get_result(conn)?)
 }
 
@@ -344,7 +344,7 @@ fn set_current(
             // A new revision moves the notes' passages (re-anchored in this same transaction).
             articles::corrections_version.eq(articles::corrections_version + 1),
         ))
-        .returning(Article::as_returning())
+        .returning(db::columns_of::<Article>())
         .get_result(conn)?)
 }
 

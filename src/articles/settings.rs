@@ -167,7 +167,7 @@ pub fn update_publication(
                 publications::contact_email.eq(&c.contact_email),
                 publications::policy_url.eq(&c.policy_url),
             ))
-            .returning(Publication::as_returning())
+            .returning(db::columns_of::<Publication>())
             .get_result(conn)?;
         diesel::delete(
             publication_origins::table.filter(publication_origins::publication_id.eq(id)),

@@ -83,7 +83,7 @@ pub fn create_publication_with_slug(
             Some(s) => s.clone(),
             None => slug::free(conn, &slug::from_name(name))?,
         };
-        let publication = diesel::insert_into(publications::table)
+        let publication: Publication = diesel::insert_into(publications::table)
             .values((
                 publications::slug.eq(&slug),
                 publications::name.eq(name),
@@ -91,7 +91,7 @@ pub fn create_publication_with_slug(
                 publications::host.eq(&host),
                 publications::created_at.eq(now()),
             ))
-            .returning(Publication::as_returning())
+            .returning(db::columns_of::<Publication>())
             .get_result(conn)?;
         for origin in &all_origins {
             diesel::insert_into(publication_origins::table)

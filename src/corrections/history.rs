@@ -189,7 +189,7 @@ pub fn amend(
                 correction_notes::amended_at.eq(Some(t)),
                 correction_notes::updated_at.eq(t),
             ))
-            .returning(Note::as_returning())
+            .returning(db::columns_of::<Note>())
             .get_result(conn)?;
         notes::record_version(conn, &amended, Some(&reason))?;
         if let Some((revision_id, placed)) = &new_anchor {
@@ -234,7 +234,7 @@ pub fn retract(
                 correction_notes::retraction_reason.eq(Some(&reason)),
                 correction_notes::updated_at.eq(t),
             ))
-            .returning(Note::as_returning())
+            .returning(db::columns_of::<Note>())
             .get_result(conn)?;
         events::record(
             conn,

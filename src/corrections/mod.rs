@@ -282,7 +282,7 @@ pub fn publish(
                 correction_notes::published_at.eq(t),
                 correction_notes::updated_at.eq(t),
             ))
-            .returning(Note::as_returning())
+            .returning(db::columns_of::<Note>())
             .get_result(conn)?;
         crate::notes::record_version(conn, &note, None)?;
         if let Some(l) = &located {

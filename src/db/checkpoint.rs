@@ -12,7 +12,6 @@ use std::thread;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
-use diesel::sqlite::SqliteConnection;
 use diesel::{QueryableByName, RunQueryDsl};
 
 use super::writer::Writer;
@@ -40,7 +39,10 @@ struct Checkpointed {
 
 /// `PRAGMA wal_checkpoint(mode)` on `conn`: whether it was kept from finishing (busy), and the
 /// frames in the WAL.
-pub(super) fn checkpoint(conn: &mut SqliteConnection, mode: &str) -> Result<(i32, i32), Error> {
+pub(super) fn checkpoint(conn: &mut super::Conn, mode: &str) -> Result<(i32, i32), Error> {
+    let super::Conn::Sqlite(conn) = conn else {
+        return Ok((0, 0));
+    };
     let done: Checkpointed =
         diesel::sql_query(format!("PRAGMA wal_checkpoint({mode})")).get_result(conn)?;
     Ok((done.busy, done.log))
@@ -49,7 +51,7 @@ pub(super) fn checkpoint(conn: &mut SqliteConnection, mode: &str) -> Result<(i32
 /// Adds the reports filed since the last tick to the search index, in one unit of the writer, if
 /// there are any (looked for on the checkpointer's own connection, so that a quiet tick writes
 /// nothing and the database is seen idle at the next one).
-fn index_new_reports(conn: &mut SqliteConnection, writer: &Weak<Writer>) {
+fn index_new_reports(conn: &mut super::Conn, writer: &Weak<Writer>) {
     match super::search::pending(conn) {
         Ok(false) => {}
         Ok(true) => {

@@ -14,26 +14,111 @@ use std::cell::RefCell;
 use std::sync::Arc;
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ManageConnection, Pool, PooledConnection, R2D2Connection};
 use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::error::{Code, Error};
 
-pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const MIGRATIONS_SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const MIGRATIONS_POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
-pub type Conn = SqliteConnection;
-/// The backend queries are built for. Code outside `db` names this, never `Sqlite`, so that a
-/// second backend is a change here.
-pub type Backend = diesel::sqlite::Sqlite;
-pub type PoolConn = PooledConnection<ConnectionManager<SqliteConnection>>;
+/// A connection to either backend. Queries are written once, in the subset both speak; what only
+/// one of them has (pragmas, FTS5 or `tsvector`, `FOR UPDATE SKIP LOCKED`) matches on this here in
+/// `db`, and nowhere else.
+#[derive(diesel::MultiConnection)]
+pub enum Conn {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// The backend queries are built for. Code outside `db` names this, never a backend of its own.
+pub type Backend = MultiBackend;
+pub type PoolConn = PooledConnection<Manager>;
+
+/// The columns of `T`, in the order of its fields, for a `RETURNING` clause: read back with
+/// `get_result::<T>` (which `T`'s `Queryable` reads in the same order). `T::as_returning()` cannot
+/// serve here: it is bound to one backend, and a query for `Conn` must be valid on both.
+pub fn columns_of<T: diesel::Selectable<Backend>>() -> T::SelectExpression {
+    T::construct_selection()
+}
+
+/// Runs `$body`, one query written once, on the connection's own engine's connection (bound to
+/// `$c`), for the few statements `Conn` cannot run itself though both engines can: `ON CONFLICT`,
+/// and inserts of many rows at once.
+#[macro_export]
+macro_rules! on_engine {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match &mut *$conn {
+            $crate::db::Conn::Sqlite($c) => $body,
+            $crate::db::Conn::Postgres($c) => $body,
+        }
+    };
+}
+pub use on_engine;
+
+/// Which engine a `database_url` names: `postgres://` or `postgresql://` is PostgreSQL; anything
+/// else (a file path, or `sqlite:` before one) is a SQLite file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub fn of(database_url: &str) -> Engine {
+        let url = database_url.trim_start();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Engine::Postgres
+        } else {
+            Engine::Sqlite
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "SQLite",
+            Engine::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// The SQLite file a `database_url` names (`sqlite://x.db` and `sqlite:x.db` both name `x.db`).
+pub fn sqlite_path(database_url: &str) -> &str {
+    let url = database_url.trim();
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
+}
+
+impl Conn {
+    pub fn engine(&self) -> Engine {
+        match self {
+            Conn::Sqlite(_) => Engine::Sqlite,
+            Conn::Postgres(_) => Engine::Postgres,
+        }
+    }
+}
+
+/// Limits set in config that every connection of the server applies.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// PostgreSQL's `statement_timeout` (SQLite has none; its `busy_timeout` is fixed).
+    pub statement_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            statement_timeout: Duration::from_secs(30),
+        }
+    }
+}
 
 /// Per-connection settings. `busy_timeout` comes first so that even the WAL switch waits for a
 /// lock instead of failing with "database is locked".
-#[derive(Debug, Clone, Copy)]
-struct Pragmas;
-
 const PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
                        PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
 
@@ -47,11 +132,50 @@ const SERVER_PRAGMAS: &str = "PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size =
 /// spilling to a temporary file with a write per page (a tenth of intake's time).
 const WRITER_PRAGMAS: &str = "PRAGMA journal_size_limit = 16777216; PRAGMA temp_store = MEMORY;";
 
-impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Pragmas {
-    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
-        conn.batch_execute(PRAGMAS)
-            .and_then(|()| conn.batch_execute(SERVER_PRAGMAS))
-            .map_err(diesel::r2d2::Error::QueryError)
+/// Runs SQLite-only settings on a SQLite connection; on PostgreSQL there is nothing to do.
+fn sqlite_pragmas(conn: &mut Conn, pragmas: &str) -> Result<(), Error> {
+    if let Conn::Sqlite(c) = conn {
+        c.batch_execute(pragmas)?;
+    }
+    Ok(())
+}
+
+/// Opens connections for the pool: the right engine for the URL (never trying one after the
+/// other: a PostgreSQL URL that fails must not become a SQLite file of that name), with our
+/// settings.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    url: String,
+    limits: Limits,
+    server: bool,
+}
+
+impl ManageConnection for Manager {
+    type Connection = Conn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<Conn, diesel::r2d2::Error> {
+        let mut conn = open(&self.url, self.limits).map_err(|e| {
+            diesel::r2d2::Error::ConnectionError(diesel::ConnectionError::BadConnection(
+                e.to_string(),
+            ))
+        })?;
+        if self.server {
+            sqlite_pragmas(&mut conn, SERVER_PRAGMAS).map_err(|e| {
+                diesel::r2d2::Error::ConnectionError(diesel::ConnectionError::BadConnection(
+                    e.to_string(),
+                ))
+            })?;
+        }
+        Ok(conn)
+    }
+
+    fn is_valid(&self, conn: &mut Conn) -> Result<(), diesel::r2d2::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut Conn) -> bool {
+        std::thread::panicking() || conn.is_broken()
     }
 }
 
@@ -77,29 +201,111 @@ impl Drop for WriterFor {
     }
 }
 
-/// Opens one connection with the same pragmas as the pool (for the CLI and migrations).
-pub fn connect(database_url: &str) -> Result<SqliteConnection, Error> {
+fn open(database_url: &str, limits: Limits) -> Result<Conn, Error> {
     use diesel::Connection;
-    let mut conn = SqliteConnection::establish(database_url)
-        .map_err(|e| Error::internal_while(format!("cannot open database {database_url}"), e))?;
-    conn.batch_execute(PRAGMAS)?;
-    Ok(conn)
+    let cannot = |e: diesel::ConnectionError| {
+        Error::internal_while(format!("cannot open database {}", redacted(database_url)), e)
+    };
+    match Engine::of(database_url) {
+        Engine::Sqlite => {
+            let mut conn = SqliteConnection::establish(sqlite_path(database_url)).map_err(cannot)?;
+            conn.batch_execute(PRAGMAS)?;
+            Ok(Conn::Sqlite(conn))
+        }
+        Engine::Postgres => {
+            let mut conn = PgConnection::establish(database_url).map_err(cannot)?;
+            // Timestamps are UTC `timestamp without time zone`, as on SQLite; the session's zone
+            // only matters to `now()`, which the migrations' triggers read at UTC.
+            conn.batch_execute(&format!(
+                "SET statement_timeout = {}; SET TIME ZONE 'UTC';",
+                limits.statement_timeout.as_millis()
+            ))?;
+            Ok(Conn::Postgres(conn))
+        }
+    }
 }
 
-/// Readies a connection for loading many rows at once (the synthetic fill): a page cache of
-/// 256 MiB, so that the indexes of random keys (status tokens) stay in memory instead of being
-/// read back from disk for each batch.
-pub fn for_bulk_load(conn: &mut SqliteConnection) -> Result<(), Error> {
-    conn.batch_execute("PRAGMA cache_size = -262144;")?;
+/// A database URL fit for a log line: a PostgreSQL password is replaced by `***`.
+pub fn redacted(database_url: &str) -> String {
+    match url::Url::parse(database_url) {
+        Ok(mut u) if Engine::of(database_url) == Engine::Postgres && u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => database_url.to_string(),
+    }
+}
+
+/// Opens one connection with the same settings as the pool (for the CLI and migrations).
+pub fn connect(database_url: &str) -> Result<Conn, Error> {
+    open(database_url, Limits::default())
+}
+
+/// Readies a connection for loading many rows at once (the synthetic fill): on SQLite a page
+/// cache of 256 MiB, so that the indexes of random keys (status tokens) stay in memory instead of
+/// being read back from disk for each batch.
+pub fn for_bulk_load(conn: &mut Conn) -> Result<(), Error> {
+    sqlite_pragmas(conn, "PRAGMA cache_size = -262144;")
+}
+
+/// Applies every embedded migration of the connection's engine not yet applied; returns the
+/// names of those it ran.
+pub fn migrate(conn: &mut Conn) -> Result<Vec<String>, Error> {
+    let applied = match conn {
+        Conn::Sqlite(c) => c
+            .run_pending_migrations(MIGRATIONS_SQLITE)
+            .map(|v| v.iter().map(|v| v.to_string()).collect()),
+        Conn::Postgres(c) => c
+            .run_pending_migrations(MIGRATIONS_POSTGRES)
+            .map(|v| v.iter().map(|v| v.to_string()).collect()),
+    };
+    applied.map_err(|e| Error::internal_while("migration failed", e))
+}
+
+/// Begins the transaction of a write outside the writer: on SQLite `BEGIN IMMEDIATE`, which takes
+/// the write lock up front (so that two writers queue on `busy_timeout` instead of failing to
+/// upgrade a read lock); on PostgreSQL a plain `BEGIN` that then takes the database's write lock
+/// (`write_lock`), so writes are serialised across instances as SQLite serialises them.
+pub(super) fn begin_write(conn: &mut Conn) -> Result<(), Error> {
+    match conn {
+        Conn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        Conn::Postgres(c) => {
+            AnsiTransactionManager::begin_transaction(c)?;
+            if let Err(e) = write_lock(c) {
+                let _ = AnsiTransactionManager::rollback_transaction(c);
+                return Err(e);
+            }
+        }
+    }
     Ok(())
 }
 
-/// Applies every embedded migration not yet applied; returns the names of those it ran.
-pub fn migrate(conn: &mut SqliteConnection) -> Result<Vec<String>, Error> {
-    let applied = conn
-        .run_pending_migrations(MIGRATIONS)
-        .map_err(|e| Error::internal_while("migration failed", e))?;
-    Ok(applied.iter().map(|v| v.to_string()).collect())
+/// The key of PostgreSQL's transaction-level advisory lock that every writing transaction of
+/// every instance takes first ("errata" in ASCII). With it, what the code checks before it writes
+/// (the next reference number, a unique title) holds until the commit, on either engine.
+const WRITE_LOCK_KEY: i64 = 0x65_72_72_61_74_61;
+
+fn write_lock(conn: &mut PgConnection) -> Result<(), Error> {
+    use diesel::RunQueryDsl;
+    diesel::sql_query(format!("SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")).execute(conn)?;
+    Ok(())
+}
+
+/// Commits the transaction `begin_write` opened if `done` is `Ok`, and otherwise rolls it back.
+fn end_write<T>(conn: &mut Conn, done: Result<T, Error>) -> Result<T, Error> {
+    match done {
+        Ok(value) => match Conn::commit_transaction(conn) {
+            Ok(()) => Ok(value),
+            Err(e) => {
+                let _ = Conn::rollback_transaction(conn);
+                Err(e.into())
+            }
+        },
+        Err(e) => {
+            let _ = Conn::rollback_transaction(conn);
+            Err(e)
+        }
+    }
 }
 
 /// Called on the blocking thread after each `Db::run`, whatever its outcome.
@@ -108,7 +314,8 @@ pub type AfterRun = std::sync::Arc<dyn Fn() + Send + Sync>;
 /// The shared pool, managed by Rocket, with the one writer all its units of work write through.
 #[derive(Clone)]
 pub struct Db {
-    pool: Pool<ConnectionManager<SqliteConnection>>,
+    pool: Pool<Manager>,
+    engine: Engine,
     writer: Arc<writer::Writer>,
     /// What other processes committed, asked at most once per `OTHERS_SEEN_WITHIN`.
     watch: Arc<Watch>,
@@ -121,10 +328,11 @@ pub struct Db {
 /// How soon a commit by another process (the CLI) shows in `Db::data_version`.
 pub const OTHERS_SEEN_WITHIN: Duration = Duration::from_millis(50);
 
-/// SQLite's `data_version` on a connection that never writes, asked at most once per
-/// `OTHERS_SEEN_WITHIN` (on every request it cost a fifth of the public corrections path).
+/// What others committed, asked on a connection that never writes, at most once per
+/// `OTHERS_SEEN_WITHIN` (on every request it cost a fifth of the public corrections path): SQLite's
+/// `data_version`, or PostgreSQL's WAL position (which every commit of every instance moves on).
 struct Watch {
-    conn: std::sync::Mutex<SqliteConnection>,
+    conn: std::sync::Mutex<Conn>,
     /// The value last read.
     last: std::sync::atomic::AtomicI64,
     /// When it was read, in nanoseconds after `epoch` (0: never).
@@ -133,7 +341,7 @@ struct Watch {
 }
 
 impl Watch {
-    fn new(conn: SqliteConnection) -> Watch {
+    fn new(conn: Conn) -> Watch {
         Watch {
             conn: std::sync::Mutex::new(conn),
             last: std::sync::atomic::AtomicI64::new(0),
@@ -152,7 +360,13 @@ impl Watch {
             return Some(self.last.load(Ordering::Acquire));
         }
         let mut conn = self.conn.lock().ok()?;
-        let value = diesel::sql_query("PRAGMA data_version")
+        let query = match &*conn {
+            Conn::Sqlite(_) => "PRAGMA data_version",
+            Conn::Postgres(_) => {
+                "SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::BIGINT AS data_version"
+            }
+        };
+        let value = diesel::sql_query(query)
             .get_result::<DataVersion>(&mut *conn)
             .ok()?
             .data_version;
@@ -173,24 +387,39 @@ impl Db {
     /// Opens a pool of `size` reading connections, the writer, and the background checkpointer
     /// (which stops once the last clone of this `Db` is dropped).
     pub fn open(database_url: &str, size: u32) -> Result<Db, Error> {
-        let manager = ConnectionManager::<SqliteConnection>::new(database_url);
+        Db::open_with(database_url, size, Limits::default())
+    }
+
+    /// `open`, with the connection limits of the config.
+    pub fn open_with(database_url: &str, size: u32, limits: Limits) -> Result<Db, Error> {
+        let manager = Manager {
+            url: database_url.to_string(),
+            limits,
+            server: true,
+        };
         let pool = Pool::builder()
             .max_size(size.max(1))
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(30))
-            .connection_customizer(Box::new(Pragmas))
             .build(manager)
             .map_err(|e| {
-                Error::internal_while(format!("cannot open database {database_url}"), e)
+                Error::internal_while(
+                    format!("cannot open database {}", redacted(database_url)),
+                    e,
+                )
             })?;
-        let mut conn = connect(database_url)?;
-        conn.batch_execute(SERVER_PRAGMAS)?;
-        conn.batch_execute(WRITER_PRAGMAS)?;
+        let mut conn = open(database_url, limits)?;
+        let engine = conn.engine();
+        sqlite_pragmas(&mut conn, SERVER_PRAGMAS)?;
+        sqlite_pragmas(&mut conn, WRITER_PRAGMAS)?;
         let writer = Arc::new(writer::Writer::new(conn));
-        checkpoint::start(database_url, Arc::downgrade(&writer))?;
-        let watch = Arc::new(Watch::new(connect(database_url)?));
+        if engine == Engine::Sqlite {
+            checkpoint::start(database_url, Arc::downgrade(&writer))?;
+        }
+        let watch = Arc::new(Watch::new(open(database_url, limits)?));
         Ok(Db {
             pool,
+            engine,
             writer,
             watch,
             permits: Arc::new(rocket::tokio::sync::Semaphore::new(size.max(1) as usize)),
@@ -227,6 +456,10 @@ impl Db {
         }
     }
 
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
     pub fn get(&self) -> Result<PoolConn, Error> {
         self.pool
             .get()
@@ -237,7 +470,7 @@ impl Db {
     /// once as the pool has connections.
     pub async fn run<T, F>(&self, f: F) -> Result<T, Error>
     where
-        F: FnOnce(&mut SqliteConnection) -> Result<T, Error> + Send + 'static,
+        F: FnOnce(&mut Conn) -> Result<T, Error> + Send + 'static,
         T: Send + 'static,
     {
         let permit = self
@@ -268,16 +501,13 @@ impl Db {
 ///
 /// Inside `Db::run` (the server), `f` runs on the `Db`'s one writing connection as a unit of a
 /// group commit, and this returns once that commit is done. Elsewhere (the CLI, a connection of
-/// its own) it is a `BEGIN IMMEDIATE` transaction on `conn`: a write that reads first takes the
-/// write lock up front, so two writers queue on `busy_timeout` instead of failing to upgrade a
-/// read lock.
-pub fn write<T, F>(conn: &mut SqliteConnection, f: F) -> Result<T, Error>
+/// its own) it is a transaction on `conn` that takes the database's write lock first
+/// (`begin_write`), so that two writers queue instead of failing.
+pub fn write<T, F>(conn: &mut Conn, f: F) -> Result<T, Error>
 where
-    F: FnOnce(&mut SqliteConnection) -> Result<T, Error>,
+    F: FnOnce(&mut Conn) -> Result<T, Error>,
 {
-    use diesel::connection::{AnsiTransactionManager, TransactionManager};
-    let depth = AnsiTransactionManager::transaction_manager_status_mut(conn).transaction_depth();
-    if let Ok(Some(_)) = depth {
+    if in_transaction(conn) {
         return f(conn);
     }
     match WRITER.with(|w| w.borrow_mut().take()) {
@@ -286,31 +516,60 @@ where
             WRITER.with(|w| *w.borrow_mut() = Some(writer));
             done
         }
-        None => conn.immediate_transaction(f),
+        None => {
+            begin_write(conn)?;
+            let done = f(conn);
+            end_write(conn, done)
+        }
     }
 }
 
+fn in_transaction(conn: &mut Conn) -> bool {
+    matches!(
+        Conn::transaction_manager_status_mut(conn).transaction_depth(),
+        Ok(Some(_))
+    )
+}
+
 /// Runs `f` in a read transaction: every read in it sees one snapshot of the database, so
-/// values read together agree with each other.
-pub fn read<T, F>(conn: &mut SqliteConnection, f: F) -> Result<T, Error>
+/// values read together agree with each other (on PostgreSQL that takes `REPEATABLE READ`; its
+/// default gives each statement a snapshot of its own). Inside a transaction, `f` joins it.
+pub fn read<T, F>(conn: &mut Conn, f: F) -> Result<T, Error>
 where
-    F: FnOnce(&mut SqliteConnection) -> Result<T, Error>,
+    F: FnOnce(&mut Conn) -> Result<T, Error>,
 {
-    use diesel::Connection;
-    conn.transaction(f)
+    if in_transaction(conn) {
+        return f(conn);
+    }
+    match conn {
+        Conn::Sqlite(c) => AnsiTransactionManager::begin_transaction(c)?,
+        Conn::Postgres(c) => AnsiTransactionManager::begin_transaction_sql(
+            c,
+            "BEGIN ISOLATION LEVEL REPEATABLE READ",
+        )?,
+    }
+    let done = f(conn);
+    end_write(conn, done)
 }
 
 /// One round trip, for health checks.
-pub fn ping(conn: &mut SqliteConnection) -> Result<(), Error> {
+pub fn ping(conn: &mut Conn) -> Result<(), Error> {
     use diesel::RunQueryDsl;
     diesel::sql_query("SELECT 1").execute(conn)?;
     Ok(())
 }
 
 /// Writes a consistent copy of the whole database to `path` with `VACUUM INTO`, which reads one
-/// snapshot and so is safe while the server writes. `path` must not exist.
-pub fn backup(conn: &mut SqliteConnection, path: &std::path::Path) -> Result<(), Error> {
+/// snapshot and so is safe while the server writes. `path` must not exist. SQLite only: a
+/// PostgreSQL database is backed up with its own tools (`pg_dump`).
+pub fn backup(conn: &mut Conn, path: &std::path::Path) -> Result<(), Error> {
     use diesel::RunQueryDsl;
+    let Conn::Sqlite(conn) = conn else {
+        return Err(Error::invalid(
+            "database_url",
+            "errata backup copies a SQLite file; back up PostgreSQL with pg_dump",
+        ));
+    };
     if path.exists() {
         return Err(Error::conflict(
             Code::BackupExists,
@@ -329,7 +588,7 @@ pub fn backup(conn: &mut SqliteConnection, path: &std::path::Path) -> Result<(),
 
 /// Reads a value from the `settings` table, creating it with `init` when absent.
 pub fn setting_or_init(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     key: &str,
     init: impl FnOnce() -> String,
 ) -> Result<String, Error> {

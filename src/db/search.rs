@@ -17,7 +17,7 @@
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
-use super::Conn;
+use super::{Conn, Engine};
 use crate::error::Result;
 
 /// The editor's words as an FTS5 query: each word quoted (so no word is read as an operator) and
@@ -46,12 +46,18 @@ fn behind(conn: &mut Conn) -> Result<Option<(i64, i64)>> {
 
 /// Whether some report is not in the index yet.
 pub fn pending(conn: &mut Conn) -> Result<bool> {
+    if conn.engine() == Engine::Postgres {
+        return Ok(false);
+    }
     Ok(behind(conn)?.is_some())
 }
 
 /// Adds every report not yet in the index (those above the `search_indexed` mark), in one write;
 /// the number added. Cheap when there is none: one look at the mark and at the newest id.
 pub fn catch_up(conn: &mut Conn) -> Result<usize> {
+    if conn.engine() == Engine::Postgres {
+        return Ok(0);
+    }
     if behind(conn)?.is_none() {
         return Ok(0);
     }
@@ -91,6 +97,9 @@ pub fn matching_ids(
     limit: i64,
 ) -> Result<Vec<i64>> {
     // FTS5 takes the rowid bound and the order itself, walking its postings from the cursor.
+    if conn.engine() == Engine::Postgres {
+        return matching_ids_postgres(conn, query, after, newest_first, limit);
+    }
     let sql = if newest_first {
         "SELECT rowid AS id FROM reports_fts WHERE reports_fts MATCH ? AND rowid < ? \
          ORDER BY rowid DESC LIMIT ?"
@@ -101,6 +110,38 @@ pub fn matching_ids(
     let bound = after.unwrap_or(if newest_first { i64::MAX } else { i64::MIN });
     let hits: Vec<Hit> = diesel::sql_query(sql)
         .bind::<Text, _>(query)
+        .bind::<BigInt, _>(bound)
+        .bind::<BigInt, _>(limit)
+        .load(conn)?;
+    Ok(hits.into_iter().map(|h| h.id).collect())
+}
+
+/// `matching_ids` on PostgreSQL: the generated `reports.search` column (a `tsvector` of the same
+/// three fields, with a GIN index) against every word of the query (`fts_query`'s quoted words,
+/// which hold letters and digits only, so none can be a `tsquery` operator).
+fn matching_ids_postgres(
+    conn: &mut Conn,
+    query: &str,
+    after: Option<i64>,
+    newest_first: bool,
+    limit: i64,
+) -> Result<Vec<i64>> {
+    let words: Vec<&str> = query
+        .split('"')
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+        .collect();
+    let tsquery = words.join(" & ");
+    let sql = if newest_first {
+        "SELECT id FROM reports WHERE search @@ to_tsquery('simple', $1) AND id < $2 \
+         ORDER BY id DESC LIMIT $3"
+    } else {
+        "SELECT id FROM reports WHERE search @@ to_tsquery('simple', $1) AND id > $2 \
+         ORDER BY id ASC LIMIT $3"
+    };
+    let bound = after.unwrap_or(if newest_first { i64::MAX } else { i64::MIN });
+    let hits: Vec<Hit> = diesel::sql_query(sql)
+        .bind::<Text, _>(tsquery.to_lowercase())
         .bind::<BigInt, _>(bound)
         .bind::<BigInt, _>(limit)
         .load(conn)?;

@@ -12,9 +12,10 @@ use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
-use diesel::connection::{AnsiTransactionManager, TransactionManager};
-use diesel::sqlite::SqliteConnection;
+use diesel::connection::TransactionManager;
 use diesel::Connection;
+
+use super::Conn;
 
 use crate::error::Error;
 
@@ -38,7 +39,7 @@ pub(crate) struct Writer {
 }
 
 struct State {
-    conn: SqliteConnection,
+    conn: Conn,
     /// The number of the batch whose transaction is open, if one is.
     open: Option<u64>,
     /// The last batch number given out.
@@ -50,7 +51,7 @@ struct State {
 }
 
 impl Writer {
-    pub(crate) fn new(conn: SqliteConnection) -> Writer {
+    pub(crate) fn new(conn: Conn) -> Writer {
         Writer {
             state: Mutex::new(State {
                 conn,
@@ -98,7 +99,7 @@ impl Writer {
     /// committed (or the commit's error if it did not).
     pub(crate) fn unit<T, F>(&self, f: F) -> Result<T, Error>
     where
-        F: FnOnce(&mut SqliteConnection) -> Result<T, Error>,
+        F: FnOnce(&mut Conn) -> Result<T, Error>,
     {
         self.arriving.fetch_add(1, Ordering::SeqCst);
         let mut state = self.lock();
@@ -106,7 +107,7 @@ impl Writer {
         let batch = match state.open {
             Some(batch) => batch,
             None => {
-                AnsiTransactionManager::begin_transaction_sql(&mut state.conn, "BEGIN IMMEDIATE")?;
+                super::begin_write(&mut state.conn)?;
                 state.last += 1;
                 state.open = Some(state.last);
                 state.units = 0;
@@ -119,7 +120,7 @@ impl Writer {
         if outcome.is_err() {
             // diesel leaves the savepoint of a panicking unit open: roll it back, or if that
             // fails too, the whole batch.
-            if AnsiTransactionManager::rollback_transaction(&mut state.conn).is_err() {
+            if Conn::rollback_transaction(&mut state.conn).is_err() {
                 self.end(&mut state, batch, false);
             }
         }
@@ -147,17 +148,17 @@ impl Writer {
     /// Ends the open batch: commits it (or rolls it back), and wakes the units waiting on it.
     fn end(&self, state: &mut State, batch: u64, commit: bool) {
         let outcome = if commit {
-            AnsiTransactionManager::commit_transaction(&mut state.conn)
+            Conn::commit_transaction(&mut state.conn)
         } else {
             Err(diesel::result::Error::RollbackTransaction)
         };
         if let Err(e) = outcome {
             // Leave no transaction open behind a failed commit.
-            while AnsiTransactionManager::transaction_manager_status_mut(&mut state.conn)
+            while Conn::transaction_manager_status_mut(&mut state.conn)
                 .transaction_depth()
                 .is_ok_and(|d| d.is_some())
             {
-                if AnsiTransactionManager::rollback_transaction(&mut state.conn).is_err() {
+                if Conn::rollback_transaction(&mut state.conn).is_err() {
                     break;
                 }
             }
@@ -193,7 +194,7 @@ mod tests {
         )
     }
 
-    fn set(conn: &mut SqliteConnection, key: &str) -> Result<(), Error> {
+    fn set(conn: &mut Conn, key: &str) -> Result<(), Error> {
         use schema::settings::dsl as s;
         diesel::insert_into(s::settings)
             .values((s::key.eq(key), s::value.eq("v")))

@@ -134,14 +134,20 @@ pub fn set_choices(conn: &mut Conn, user: &User, wanted: &[(i64, String)]) -> Re
         }
         let t = now();
         for &(publication_id, choice) in &parsed {
-            diesel::replace_into(mail_preferences::table)
+            db::on_engine!(conn, |c| diesel::insert_into(mail_preferences::table)
                 .values((
                     mail_preferences::user_id.eq(user.id),
                     mail_preferences::publication_id.eq(publication_id),
                     mail_preferences::new_reports.eq(choice),
                     mail_preferences::updated_at.eq(t),
                 ))
-                .execute(conn)?;
+                .on_conflict((mail_preferences::user_id, mail_preferences::publication_id))
+                .do_update()
+                .set((
+                    mail_preferences::new_reports.eq(choice),
+                    mail_preferences::updated_at.eq(t),
+                ))
+                .execute(c))?;
         }
         super::digests::started_choosing(conn, user.id, &before, &parsed, t)?;
         let summary: Vec<String> = parsed

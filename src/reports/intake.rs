@@ -494,7 +494,7 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
                     reports::created_at.eq(t),
                     reports::updated_at.eq(t),
                 ))
-                .returning(Report::as_returning())
+                .returning(db::columns_of::<Report>())
                 .get_result(conn)?;
         let method = if located.exact_match {
             AnchorMethod::Intake

@@ -407,10 +407,10 @@ struct ReadersOnRevision {
     end: i64,
 }
 
-impl diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for ReadersOnRevision {
+impl diesel::query_builder::QueryFragment<db::Backend> for ReadersOnRevision {
     fn walk_ast<'b>(
         &'b self,
-        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::sqlite::Sqlite>,
+        mut out: diesel::query_builder::AstPass<'_, 'b, db::Backend>,
     ) -> QueryResult<()> {
         use diesel::sql_types::BigInt;
         out.push_sql("SELECT COUNT(*) FROM (SELECT 1 FROM reports WHERE article_id = ");
@@ -421,7 +421,7 @@ impl diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for ReadersOnR
         out.push_bind_param::<BigInt, _>(&self.end)?;
         out.push_sql(" AND quote_end > ");
         out.push_bind_param::<BigInt, _>(&self.start)?;
-        out.push_sql(&format!(" LIMIT {READERS_COUNTED})"));
+        out.push_sql(&format!(" LIMIT {READERS_COUNTED}) AS counted"));
         Ok(())
     }
 }
@@ -442,10 +442,10 @@ struct ReadersFromEarlierRevisions {
     end: i64,
 }
 
-impl diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for ReadersFromEarlierRevisions {
+impl diesel::query_builder::QueryFragment<db::Backend> for ReadersFromEarlierRevisions {
     fn walk_ast<'b>(
         &'b self,
-        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::sqlite::Sqlite>,
+        mut out: diesel::query_builder::AstPass<'_, 'b, db::Backend>,
     ) -> QueryResult<()> {
         use diesel::sql_types::BigInt;
         let placed = AnchorStatus::PLACED
@@ -467,7 +467,7 @@ impl diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for ReadersFro
         out.push_bind_param::<BigInt, _>(&self.end)?;
         out.push_sql(" AND a.end_offset > ");
         out.push_bind_param::<BigInt, _>(&self.start)?;
-        out.push_sql(&format!(") LIMIT {READERS_COUNTED})"));
+        out.push_sql(&format!(") LIMIT {READERS_COUNTED}) AS counted"));
         Ok(())
     }
 }

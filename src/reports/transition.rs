@@ -182,7 +182,7 @@ pub(crate) fn apply(
             reports::resolved_at.eq(if resolved { Some(t) } else { None }),
             reports::updated_at.eq(t),
         ))
-        .returning(Report::as_returning())
+        .returning(db::columns_of::<Report>())
         .get_result(conn)?;
     let to_value = match resolution {
         Some(r) => format!("{}:{}", to.as_str(), r.as_str()),

@@ -98,7 +98,7 @@ pub fn assign(
                 reports::assignee_id.eq(user_id),
                 reports::updated_at.eq(now()),
             ))
-            .returning(Report::as_returning())
+            .returning(db::columns_of::<Report>())
             .get_result(conn)?;
         events::record(
             conn,

@@ -187,7 +187,7 @@ pub fn set(
             }
         };
         let t = now();
-        diesel::insert_into(webhooks::table)
+        db::on_engine!(conn, |c| diesel::insert_into(webhooks::table)
             .values((
                 webhooks::publication_id.eq(publication_id),
                 webhooks::url.eq(&url),
@@ -202,7 +202,7 @@ pub fn set(
                 webhooks::secret.eq(&secret),
                 webhooks::updated_at.eq(t),
             ))
-            .execute(conn)?;
+            .execute(c))?;
         // The event names the URL, never the secret.
         events::record(
             conn,

@@ -941,7 +941,7 @@ fn a_release_server_starts_without_a_configured_secret_key_and_keeps_it() {
         .env("ROCKET_PROFILE", "release")
         .env("ROCKET_DEMO", "true");
     let key = || {
-        let mut conn = errata::db::connect(errata.db_path().to_str().expect("path")).expect("db");
+        let mut conn = errata::db::connect(&errata.database_url()).expect("db");
         use diesel::prelude::*;
         errata::db::schema::settings::table
             .filter(errata::db::schema::settings::key.eq("cookie_secret_key"))

@@ -365,7 +365,7 @@ fn filled_reports_are_counted_by_the_tab_counters_and_found_by_search() {
         "--seed",
         "2",
     ]);
-    let mut conn = errata::db::connect(errata.db_path().to_str().expect("utf-8")).expect("db");
+    let mut conn = errata::db::connect(&errata.database_url()).expect("db");
 
     let counted = queue::tab_counts(&mut conn).expect("counts");
     let mut total = 0;
@@ -626,29 +626,29 @@ fn filed_reports_join_the_search_index_in_batches_and_every_search_finds_them() 
 
     let errata = Errata::new();
     errata.ok(&["dev", "fill", "--reports", "40", "--articles", "2"]);
-    let mut conn = errata::db::connect(errata.db_path().to_str().expect("utf-8")).expect("db");
+    let mut conn = errata::db::connect(&errata.database_url()).expect("db");
     let conn = &mut conn;
-    let mark = |conn: &mut diesel::SqliteConnection| -> i64 {
+    let mark = |conn: &mut errata::db::Conn| -> i64 {
         search_indexed::table
             .select(search_indexed::up_to)
             .first(conn)
             .expect("the mark")
     };
-    let newest = |conn: &mut diesel::SqliteConnection| -> i64 {
+    let newest = |conn: &mut errata::db::Conn| -> i64 {
         reports::table
             .select(diesel::dsl::max(reports::id))
             .first::<Option<i64>>(conn)
             .expect("max")
             .expect("reports")
     };
-    let check = |conn: &mut diesel::SqliteConnection| {
+    let check = |conn: &mut errata::db::Conn| {
         diesel::sql_query(
             "INSERT INTO reports_fts (reports_fts, rank) VALUES ('integrity-check', 1)",
         )
         .execute(conn)
         .expect("the search index matches the table");
     };
-    let in_index = |conn: &mut diesel::SqliteConnection, word: &str| -> Vec<i64> {
+    let in_index = |conn: &mut errata::db::Conn, word: &str| -> Vec<i64> {
         #[derive(QueryableByName)]
         struct Hit {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -662,7 +662,7 @@ fn filed_reports_join_the_search_index_in_batches_and_every_search_finds_them() 
             .map(|h| h.rowid)
             .collect()
     };
-    let searched = |conn: &mut diesel::SqliteConnection, words: &str| -> Vec<i64> {
+    let searched = |conn: &mut errata::db::Conn, words: &str| -> Vec<i64> {
         queue::page(
             conn,
             &QueueFilter {
@@ -691,7 +691,7 @@ fn filed_reports_join_the_search_index_in_batches_and_every_search_finds_them() 
         host: "errata.test".into(),
         words: errata::i18n::mail_words,
     };
-    let file = |conn: &mut diesel::SqliteConnection, description: &str| -> i64 {
+    let file = |conn: &mut errata::db::Conn, description: &str| -> i64 {
         file_report(
             conn,
             &site,

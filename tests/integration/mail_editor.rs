@@ -647,7 +647,7 @@ async fn a_refused_recipient_fails_at_once_and_admins_see_it() {
     );
     assert!(page.has("failed"), "{}", page.body);
 
-    let cli = Errata::new().env("ROCKET_DATABASE_URL", &app.db_path.to_string_lossy());
+    let cli = Errata::new().env("ROCKET_DATABASE_URL", &app.database_url);
     let listed = cli.ok(&["mail", "list", "--state", "failed"]);
     assert!(
         listed.contains("bounce@example.org") && listed.contains("550"),
@@ -663,7 +663,7 @@ async fn a_reset_link_from_the_command_line_arrives_and_sets_a_new_password() {
     let sink = app.smtp.clone().expect("a sink");
     let (user, _) = app.user(Role::Editor, &[]);
     let cli = Errata::new()
-        .env("ROCKET_DATABASE_URL", &app.db_path.to_string_lossy())
+        .env("ROCKET_DATABASE_URL", &app.database_url)
         .env("ROCKET_PUBLIC_URL", "http://errata.test");
     let said = cli.ok(&["user", "reset-link", "--email", &user.email]);
     assert!(

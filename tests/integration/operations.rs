@@ -86,7 +86,7 @@ fn scalar(errata: &Errata, sql: &str) -> i64 {
         n: i64,
     }
     let mut conn =
-        errata::db::connect(errata.db_path().to_str().expect("utf-8")).expect("the database");
+        errata::db::connect(&errata.database_url()).expect("the database");
     diesel::sql_query(sql)
         .get_result::<N>(&mut conn)
         .expect(sql)
@@ -468,7 +468,7 @@ fn account_lifecycle_from_the_command_line() {
     );
     assert!(!short.status.success());
     assert!(String::from_utf8_lossy(&short.stderr).contains("12 characters"));
-    let mut conn = errata::db::connect(errata.db_path().to_str().expect("utf-8")).expect("db");
+    let mut conn = errata::db::connect(&errata.database_url()).expect("db");
     let hash: String = errata::db::schema::users::table
         .select(errata::db::schema::users::password_hash)
         .first(&mut conn)
@@ -711,7 +711,7 @@ fn building_outside_a_runtime_with_smtp_is_an_error_not_an_abort() {
 fn a_guards_server_error_is_logged_with_its_cause() {
     let errata = Errata::new();
     let server = errata.serve();
-    let mut conn = errata::db::connect(errata.db_path().to_str().unwrap()).unwrap();
+    let mut conn = errata::db::connect(&errata.database_url()).unwrap();
     diesel::sql_query("DROP TABLE publication_origins")
         .execute(&mut conn)
         .unwrap();

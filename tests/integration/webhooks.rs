@@ -606,7 +606,7 @@ fn cli_count(errata: &Errata, sql: &str) -> i64 {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
-    let mut conn = errata::db::connect(errata.db_path().to_str().expect("path")).expect("db");
+    let mut conn = errata::db::connect(&errata.database_url()).expect("db");
     diesel::sql_query(sql)
         .get_result::<N>(&mut conn)
         .expect(sql)

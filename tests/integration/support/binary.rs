@@ -26,6 +26,12 @@ pub struct Errata {
     env: Vec<(String, String)>,
 }
 
+impl Drop for Errata {
+    fn drop(&mut self) {
+        super::database::drop_for(self.dir.path());
+    }
+}
+
 impl Errata {
     pub fn new() -> Errata {
         let dir = TempDir::new().expect("temp dir");
@@ -33,12 +39,7 @@ impl Errata {
             env: Vec::new(),
             dir,
         };
-        let db = errata
-            .dir
-            .path()
-            .join("errata.db")
-            .to_string_lossy()
-            .into_owned();
+        let db = super::database::url_for(errata.dir.path());
         let mail = errata
             .dir
             .path()
@@ -61,13 +62,19 @@ impl Errata {
         self
     }
 
-    /// The database file: `ROCKET_DATABASE_URL` when set, else `errata.db` in the folder.
+    /// The database file (on SQLite): `ROCKET_DATABASE_URL` when set, else `errata.db` in the
+    /// folder.
     pub fn db_path(&self) -> PathBuf {
+        PathBuf::from(self.database_url())
+    }
+
+    /// `ROCKET_DATABASE_URL`: the database every command and server of this installation uses.
+    pub fn database_url(&self) -> String {
         self.env
             .iter()
             .find(|(k, _)| k == "ROCKET_DATABASE_URL")
-            .map(|(_, v)| PathBuf::from(v))
-            .unwrap_or_else(|| self.dir.path().join("errata.db"))
+            .map(|(_, v)| v.clone())
+            .expect("ROCKET_DATABASE_URL is always set")
     }
 
     fn command(&self, args: &[&str]) -> Command {

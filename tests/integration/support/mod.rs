@@ -3,6 +3,7 @@
 
 pub mod binary;
 pub mod browser;
+pub mod database;
 pub mod receiver;
 pub mod smtp;
 
@@ -11,7 +12,6 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
 use errata::accounts::{self, NewUser, Role, Scope};
 use rocket::figment::Figment;
 use rocket::http::{ContentType, Header, Status};
@@ -59,9 +59,10 @@ impl Builder {
             None
         };
         let db_path = dir.join("errata.db");
+        let database_url = database::url_for(&dir);
         let mut figment = Figment::from(rocket::Config::debug_default())
             .merge(("log_level", "off"))
-            .merge(("database_url", db_path.to_string_lossy().to_string()))
+            .merge(("database_url", database_url.clone()))
             .merge(("public_url", "http://errata.test"))
             .merge(("mail_dir", dir.join("mail").to_string_lossy().to_string()))
             .merge(("mail_from", "Errata <errata@errata.test>"))
@@ -77,9 +78,11 @@ impl Builder {
         let client = Client::tracked(rocket).await.expect("a client");
         TestApp {
             client,
+            own_dir: self.dir.is_none(),
             _tmp: tmp,
             dir,
             db_path,
+            database_url,
             smtp,
             delivery: Mutex::new(None),
         }
@@ -88,9 +91,14 @@ impl Builder {
 
 pub struct TestApp {
     pub client: Client,
+    /// Whether `dir` is this app's own (its database goes with it) or the test's (`in_dir`).
+    own_dir: bool,
     _tmp: TempDir,
     pub dir: PathBuf,
+    /// The SQLite file (on SQLite; see `database_url`).
     pub db_path: PathBuf,
+    /// The database the app runs on, on the engine `ERRATA_TEST_DATABASE` chose.
+    pub database_url: String,
     pub smtp: Option<SmtpSink>,
     /// Set by `expect_delivery`: how long the check at drop waits for the worker.
     delivery: Mutex<Option<Duration>>,
@@ -101,6 +109,15 @@ pub struct TestApp {
 /// forgotten (or stuck) fails the test that caused it.
 impl Drop for TestApp {
     fn drop(&mut self) {
+        self.check_delivery();
+        if self.own_dir {
+            database::drop_for(&self.dir);
+        }
+    }
+}
+
+impl TestApp {
+    fn check_delivery(&self) {
         let expected = self.delivery.lock().ok().and_then(|d| *d);
         let Some(patience) = expected else { return };
         if std::thread::panicking() {
@@ -143,9 +160,9 @@ impl TestApp {
         TestApp::builder().start().await
     }
 
-    /// A direct connection to the same file, for looking at rows.
-    pub fn conn(&self) -> SqliteConnection {
-        errata::db::connect(self.db_path.to_str().expect("utf-8 path")).expect("db")
+    /// A direct connection to the same database, for looking at rows.
+    pub fn conn(&self) -> errata::db::Conn {
+        errata::db::connect(&self.database_url).expect("db")
     }
 
     pub fn counts(&self) -> Counts {
@@ -369,7 +386,7 @@ struct N {
     n: i64,
 }
 
-fn scalar(conn: &mut SqliteConnection, sql: &str) -> i64 {
+fn scalar(conn: &mut errata::db::Conn, sql: &str) -> i64 {
     diesel::sql_query(sql).get_result::<N>(conn).expect(sql).n
 }
 

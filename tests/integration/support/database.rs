@@ -1,0 +1,110 @@
+//! Which database engine the suite runs on, and a database of its own for each test.
+//!
+//! `ERRATA_TEST_DATABASE` chooses: unset or `sqlite`, a SQLite file in the test's folder (no
+//! server needed); `postgres`, a new database on the PostgreSQL server at 127.0.0.1:5432; or a
+//! `postgres://` URL, a new database on that server (the URL's own database is where the new ones
+//! are created from). A test's PostgreSQL database is named in its folder (`pg-database`), so a
+//! server restarted on the same folder finds the same data, and it is dropped with the folder's
+//! owner. Databases left by a run that was killed are dropped by the next run.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
+
+use diesel::prelude::*;
+use diesel::PgConnection;
+
+const PREFIX: &str = "errata_test_";
+
+/// The PostgreSQL server's URL (with the database new ones are made from), or `None` on SQLite.
+pub fn postgres() -> Option<String> {
+    match std::env::var("ERRATA_TEST_DATABASE").ok()?.trim() {
+        "" | "sqlite" => None,
+        "postgres" | "postgresql" => Some("postgres://postgres@127.0.0.1:5432/test".into()),
+        url if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            Some(url.to_string())
+        }
+        other => panic!("ERRATA_TEST_DATABASE={other}: say sqlite, postgres or a postgres:// URL"),
+    }
+}
+
+pub fn is_postgres() -> bool {
+    postgres().is_some()
+}
+
+/// The URL of `name` on the server of `base`.
+fn with_database(base: &str, name: &str) -> String {
+    let mut url = url::Url::parse(base).expect("ERRATA_TEST_DATABASE is a URL");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+fn admin(base: &str) -> PgConnection {
+    PgConnection::establish(base).unwrap_or_else(|e| {
+        panic!("ERRATA_TEST_DATABASE: cannot reach PostgreSQL at {base}: {e}")
+    })
+}
+
+/// Drops the databases of earlier runs whose process is gone (once per process).
+fn sweep(base: &str) {
+    static SWEPT: OnceLock<()> = OnceLock::new();
+    SWEPT.get_or_init(|| {
+        #[derive(QueryableByName)]
+        struct Name {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            datname: String,
+        }
+        let mut conn = admin(base);
+        let names: Vec<Name> = diesel::sql_query(format!(
+            "SELECT datname FROM pg_database WHERE datname LIKE '{PREFIX}%'"
+        ))
+        .load(&mut conn)
+        .unwrap_or_default();
+        for Name { datname } in names {
+            let pid = datname[PREFIX.len()..].split('_').next().unwrap_or("");
+            let alive = Path::new(&format!("/proc/{pid}")).exists();
+            if !alive {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{datname}\" WITH (FORCE)"))
+                    .execute(&mut conn);
+            }
+        }
+    });
+}
+
+/// The `database_url` for a server or command whose folder is `dir`: its SQLite file, or its
+/// PostgreSQL database, created on first use.
+pub fn url_for(dir: &Path) -> String {
+    let Some(base) = postgres() else {
+        return dir.join("errata.db").to_string_lossy().into_owned();
+    };
+    let named = dir.join("pg-database");
+    if let Ok(name) = std::fs::read_to_string(&named) {
+        return with_database(&base, name.trim());
+    }
+    sweep(&base);
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let name = format!(
+        "{PREFIX}{}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed),
+        rand::random::<u32>()
+    );
+    diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+        .execute(&mut admin(&base))
+        .expect("CREATE DATABASE");
+    std::fs::write(&named, &name).expect("the database's name is kept in the folder");
+    with_database(&base, &name)
+}
+
+/// Drops the PostgreSQL database of `dir`, if it has one (servers still connected are cut off).
+pub fn drop_for(dir: &Path) {
+    let Some(base) = postgres() else { return };
+    let Ok(name) = std::fs::read_to_string(dir.join("pg-database")) else {
+        return;
+    };
+    let _ = diesel::sql_query(format!(
+        "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+        name.trim()
+    ))
+    .execute(&mut admin(&base));
+}
