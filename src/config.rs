@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default)]
 pub struct Settings {
-    /// Path of the SQLite file (or `:memory:` is refused: the pool needs one shared file).
+    /// The database: a SQLite file's path (or `sqlite:` and a path; `:memory:` is refused: the
+    /// pool needs one shared file), or a `postgres://` URL, which several instances may share.
     pub database_url: String,
     /// Where readers and editors reach this server; used in links in emails and API answers.
     pub public_url: String,
@@ -19,7 +20,17 @@ pub struct Settings {
     pub mail_from: String,
     /// Seed a demo publication, article, editor and reports into an empty database.
     pub demo: bool,
+    /// Connections the server opens to its database for reading (plus one that writes, and one
+    /// that watches for others' commits): on PostgreSQL, what one instance takes of the server's
+    /// `max_connections`.
     pub pool_size: u32,
+    /// The longest one statement may run on PostgreSQL, in milliseconds (0: no limit). SQLite
+    /// statements have no time limit; a wait for its write lock ends after 10 s.
+    pub statement_timeout_ms: u64,
+    /// How long a worker's claim on an outgoing message or webhook delivery holds, in seconds.
+    /// Past it, the claim is taken to be a dead worker's (or a dead instance's), and the message
+    /// is sent by another. Longer than a send can take (mail 20 s, a webhook `webhook_timeout_s`).
+    pub outbox_lease_s: u64,
     /// How often the mail worker looks for due messages, in milliseconds (it is also woken at once
     /// when a request queues mail).
     pub mail_poll_ms: u64,
@@ -55,6 +66,8 @@ impl Default for Settings {
             mail_from: "Errata <errata@localhost>".into(),
             demo: false,
             pool_size: 8,
+            statement_timeout_ms: 30_000,
+            outbox_lease_s: 300,
             mail_poll_ms: 5000,
             mail_retry_base_s: 30,
             mail_max_attempts: 10,
@@ -160,9 +173,17 @@ impl Settings {
         Ok(settings)
     }
 
+    /// `outbox_lease_s` as a duration.
+    pub fn outbox_lease(&self) -> chrono::Duration {
+        chrono::Duration::seconds(i64::try_from(self.outbox_lease_s).unwrap_or(86_400))
+    }
+
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.database_url.trim().is_empty() {
-            return Err(bad("database_url", "must name a SQLite file"));
+            return Err(bad(
+                "database_url",
+                "must name a SQLite file or a postgres:// URL",
+            ));
         }
         if self.database_url.contains(":memory:") {
             return Err(bad(
@@ -188,6 +209,12 @@ impl Settings {
         }
         if self.pool_size == 0 {
             return Err(bad("pool_size", "must be at least 1"));
+        }
+        if self.outbox_lease_s == 0 || self.outbox_lease_s > 24 * 3600 {
+            return Err(bad(
+                "outbox_lease_s",
+                "must be between 1 and 86400 (a day)",
+            ));
         }
         if self.mail_poll_ms == 0 {
             return Err(bad("mail_poll_ms", "must be at least 1"));
@@ -267,6 +294,7 @@ mod tests {
         assert_eq!(with("mail_from", "nobody").unwrap_err().key, "mail_from");
         assert_eq!(with("demo", "perhaps").unwrap_err().key, "demo");
         assert_eq!(with("pool_size", 0).unwrap_err().key, "pool_size");
+        assert_eq!(with("outbox_lease_s", 0).unwrap_err().key, "outbox_lease_s");
         assert_eq!(with("database_url", "").unwrap_err().key, "database_url");
         assert_eq!(
             with("mail_retry_base_s", 0).unwrap_err().key,

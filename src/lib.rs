@@ -78,7 +78,11 @@ pub fn open_database(settings: &Settings) -> Result<Db, StartError> {
     for name in applied {
         println!("Applied migration {name}");
     }
-    Db::open(&settings.database_url, settings.pool_size).map_err(|e| StartError(e.to_string()))
+    let limits = db::Limits {
+        statement_timeout: Duration::from_millis(settings.statement_timeout_ms),
+    };
+    Db::open_with(&settings.database_url, settings.pool_size, limits)
+        .map_err(|e| StartError(e.to_string()))
 }
 
 /// Builds the application from `figment`: settings checked, database migrated (and seeded with the
@@ -150,6 +154,7 @@ pub fn build(figment: Figment) -> Result<Rocket<Build>, StartError> {
         max_attempts: settings.webhook_max_attempts,
         timeout: Duration::from_secs(settings.webhook_timeout_s),
         poll: Duration::from_millis(settings.mail_poll_ms),
+        lease: settings.outbox_lease(),
     };
     let hook_db = db.clone();
     let app = App {
@@ -163,6 +168,7 @@ pub fn build(figment: Figment) -> Result<Rocket<Build>, StartError> {
     let policy = RetryPolicy {
         base_s: settings.mail_retry_base_s,
         max_attempts: settings.mail_max_attempts,
+        lease: settings.outbox_lease(),
     };
     let described = transport.describe();
     let worker_site = app.site.clone();

@@ -59,6 +59,22 @@ macro_rules! on_engine {
 }
 pub use on_engine;
 
+/// Loads `$query`, a SELECT of rows the caller is about to claim inside its write, so that two
+/// instances never take the same ones: on PostgreSQL with `FOR UPDATE SKIP LOCKED` (rows another
+/// instance's open claim holds are passed over, not waited for); on SQLite as it is, since its
+/// write lock already lets one claim run at a time. `$query` must read one table (PostgreSQL
+/// cannot lock the nullable side of an outer join).
+#[macro_export]
+macro_rules! load_unclaimed {
+    ($conn:expr, $query:expr) => {
+        match &mut *$conn {
+            $crate::db::Conn::Postgres(c) => $query.for_update().skip_locked().load(c),
+            $crate::db::Conn::Sqlite(c) => $query.load(c),
+        }
+    };
+}
+pub use load_unclaimed;
+
 /// Which engine a `database_url` names: `postgres://` or `postgresql://` is PostgreSQL; anything
 /// else (a file path, or `sqlite:` before one) is a SQLite file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -226,15 +242,7 @@ fn open(database_url: &str, limits: Limits) -> Result<Conn, Error> {
 }
 
 /// A database URL fit for a log line: a PostgreSQL password is replaced by `***`.
-pub fn redacted(database_url: &str) -> String {
-    match url::Url::parse(database_url) {
-        Ok(mut u) if Engine::of(database_url) == Engine::Postgres && u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        _ => database_url.to_string(),
-    }
-}
+pub use crate::config::redact_url as redacted;
 
 /// Opens one connection with the same settings as the pool (for the CLI and migrations).
 pub fn connect(database_url: &str) -> Result<Conn, Error> {
@@ -584,6 +592,45 @@ pub fn backup(conn: &mut Conn, path: &std::path::Path) -> Result<(), Error> {
         .execute(conn)
         .map_err(|e| Error::internal_while(format!("backup to {target} failed"), e))?;
     Ok(())
+}
+
+/// On PostgreSQL, the next value of `table`'s id sequence, taken now so that the row can be
+/// written with its id (no other instance will ever get it); on SQLite `None`: the caller takes
+/// one past the largest id, which its write lock keeps free until the commit.
+pub fn next_id_from_sequence(conn: &mut Conn, table: &'static str) -> Result<Option<i64>, Error> {
+    use diesel::RunQueryDsl;
+    let Conn::Postgres(c) = conn else {
+        return Ok(None);
+    };
+    let next: NextId = diesel::sql_query(format!(
+        "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id"
+    ))
+    .get_result(c)?;
+    Ok(Some(next.id))
+}
+
+/// After rows were written with ids of their own (the synthetic fill, a copy from SQLite), moves
+/// each table's id sequence on PostgreSQL past its largest id, so that the next row the database
+/// numbers does not take one of theirs. Nothing to do on SQLite, which numbers from the largest.
+pub fn sequences_past_ids(conn: &mut Conn, tables: &[&'static str]) -> Result<(), Error> {
+    use diesel::RunQueryDsl;
+    let Conn::Postgres(c) = conn else {
+        return Ok(());
+    };
+    for table in tables {
+        diesel::sql_query(format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
+             GREATEST((SELECT MAX(id) FROM {table}), 1))"
+        ))
+        .execute(c)?;
+    }
+    Ok(())
+}
+
+#[derive(diesel::QueryableByName)]
+struct NextId {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
 }
 
 /// Reads a value from the `settings` table, creating it with `init` when absent.

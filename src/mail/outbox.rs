@@ -103,8 +103,9 @@ pub fn enqueue(conn: &mut Conn, site: &Site, email: Email) -> Result<i64> {
         .get_result(conn)?)
 }
 
-/// How long a worker's claim on a message holds. A send has a 20 s timeout, so a claim older than
-/// this belongs to a worker that died, and the message is taken up again.
+/// How long a worker's claim on a message holds unless `outbox_lease_s` says otherwise. A send has
+/// a 20 s timeout, so a claim older than this belongs to a worker that died (or an instance that
+/// was killed), and the message is taken up again, by this instance or another.
 pub fn lease() -> chrono::Duration {
     chrono::Duration::minutes(5)
 }
@@ -131,29 +132,31 @@ pub struct Due {
 }
 
 /// Claims up to `limit` messages that are due (queued and past their time, or sending with an
-/// expired lease) by marking them `sending` with a lease, in one write transaction, so that no two
-/// workers take the same message.
-pub fn claim_due(conn: &mut Conn, limit: i64) -> Result<Vec<Due>> {
+/// expired lease) by marking them `sending` with a lease of `lease`, in one write transaction, so
+/// that no two workers (of this instance or of others on the same database) take the same message.
+pub fn claim_due(conn: &mut Conn, limit: i64, lease: chrono::Duration) -> Result<Vec<Due>> {
     db::write(conn, |conn| {
         let t = now();
-        let due: Vec<Due> = outbox::table
-            .filter(
-                outbox::state
-                    .eq(OutboxState::Queued)
-                    .and(outbox::next_attempt_at.le(t))
-                    .or(outbox::state
-                        .eq(OutboxState::Sending)
-                        .and(outbox::lease_until.lt(t))),
-            )
-            .order((outbox::next_attempt_at.asc(), outbox::id.asc()))
-            .limit(limit)
-            .select(Due::as_select())
-            .load(conn)?;
+        let due: Vec<Due> = db::load_unclaimed!(
+            conn,
+            outbox::table
+                .filter(
+                    outbox::state
+                        .eq(OutboxState::Queued)
+                        .and(outbox::next_attempt_at.le(t))
+                        .or(outbox::state
+                            .eq(OutboxState::Sending)
+                            .and(outbox::lease_until.lt(t))),
+                )
+                .order((outbox::next_attempt_at.asc(), outbox::id.asc()))
+                .limit(limit)
+                .select(Due::as_select())
+        )?;
         let ids: Vec<i64> = due.iter().map(|d| d.id).collect();
         diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
             .set((
                 outbox::state.eq(OutboxState::Sending),
-                outbox::lease_until.eq(t + lease()),
+                outbox::lease_until.eq(t + lease),
             ))
             .execute(conn)?;
         Ok(due)
@@ -412,7 +415,7 @@ mod tests {
         };
         let failed = enqueue(&mut conn, &site, email("a@example.org")).expect("queued");
         let sent = enqueue(&mut conn, &site, email("b@example.org")).expect("queued");
-        assert_eq!(claim_due(&mut conn, 10).expect("claimed").len(), 2);
+        assert_eq!(claim_due(&mut conn, 10, lease()).expect("claimed").len(), 2);
         // The reader unsubscribes while both are being sent.
         diesel::update(outbox::table)
             .set(outbox::state.eq(OutboxState::Discarded))

@@ -20,6 +20,8 @@ use crate::error::{Error, Result};
 pub struct RetryPolicy {
     pub base_s: u64,
     pub max_attempts: u32,
+    /// How long a claim on a message holds (`outbox_lease_s`).
+    pub lease: chrono::Duration,
 }
 
 fn build(row: &Due, from: &Mailbox) -> std::result::Result<Message, String> {
@@ -61,7 +63,9 @@ pub async fn deliver_due(
     from: &Mailbox,
     policy: RetryPolicy,
 ) -> Result<usize> {
-    let due = db.run(|conn| outbox::claim_due(conn, 50)).await?;
+    let due = db
+        .run(move |conn| outbox::claim_due(conn, 50, policy.lease))
+        .await?;
     let mut sent = 0;
     for row in due {
         // A message that cannot even be built (a bad address) will never go: no retries.

@@ -451,13 +451,18 @@ pub fn file(conn: &mut Conn, site: &Site, input: &ValidReport, sender: Sender) -
             (input.notify && input.reporter_email.is_some()).then(|| random_secret(24));
         let lang = input.lang.as_deref().unwrap_or("en");
         // The report is written once, whole: its id is chosen here (the one SQLite would give it:
-        // one past the largest, under the write lock) so that its reference goes in with it, and
-        // its readers are counted before it is there.
-        let id = reports::table
-            .select(diesel::dsl::max(reports::id))
-            .first::<Option<i64>>(conn)?
-            .unwrap_or(0)
-            + 1;
+        // one past the largest, under the write lock; on PostgreSQL the sequence's next) so that
+        // its reference goes in with it, and its readers are counted before it is there.
+        let id = match db::next_id_from_sequence(conn, "reports")? {
+            Some(id) => id,
+            None => {
+                reports::table
+                    .select(diesel::dsl::max(reports::id))
+                    .first::<Option<i64>>(conn)?
+                    .unwrap_or(0)
+                    + 1
+            }
+        };
         let passage_readers = super::queue::readers_of_new_report(
             conn,
             article.id,

@@ -85,10 +85,27 @@ pub struct Due {
 }
 
 /// Claims up to `limit` due deliveries (queued and past their time, or sending with an expired
-/// lease) by marking them `sending` with a lease, in one write transaction.
-pub fn claim_due(conn: &mut Conn, limit: i64) -> Result<Vec<Due>> {
+/// lease) by marking them `sending` with a lease of `lease`, in one write transaction, so that no
+/// two workers (of this instance or of others on the same database) take the same delivery.
+pub fn claim_due(conn: &mut Conn, limit: i64, lease: chrono::Duration) -> Result<Vec<Due>> {
     db::write(conn, |conn| {
         let t = now();
+        // The deliveries are claimed first, on their own table, and their webhooks read after.
+        let ids: Vec<i64> = db::load_unclaimed!(
+            conn,
+            d::table
+                .filter(
+                    d::state
+                        .eq(DeliveryState::Queued)
+                        .and(d::next_attempt_at.le(t))
+                        .or(d::state
+                            .eq(DeliveryState::Sending)
+                            .and(d::lease_until.lt(t))),
+                )
+                .order((d::next_attempt_at.asc(), d::id.asc()))
+                .limit(limit)
+                .select(d::id)
+        )?;
         #[allow(clippy::type_complexity)]
         let rows: Vec<(
             i64,
@@ -99,16 +116,8 @@ pub fn claim_due(conn: &mut Conn, limit: i64) -> Result<Vec<Due>> {
             Option<String>,
         )> = d::table
             .left_join(webhooks::table.on(webhooks::publication_id.eq(d::publication_id)))
-            .filter(
-                d::state
-                    .eq(DeliveryState::Queued)
-                    .and(d::next_attempt_at.le(t))
-                    .or(d::state
-                        .eq(DeliveryState::Sending)
-                        .and(d::lease_until.lt(t))),
-            )
+            .filter(d::id.eq_any(&ids))
             .order((d::next_attempt_at.asc(), d::id.asc()))
-            .limit(limit)
             .select((
                 d::id,
                 d::event,
@@ -122,7 +131,7 @@ pub fn claim_due(conn: &mut Conn, limit: i64) -> Result<Vec<Due>> {
         diesel::update(d::table.filter(d::id.eq_any(&ids)))
             .set((
                 d::state.eq(DeliveryState::Sending),
-                d::lease_until.eq(t + lease()),
+                d::lease_until.eq(t + lease),
             ))
             .execute(conn)?;
         Ok(rows
@@ -401,19 +410,19 @@ mod tests {
     fn a_claim_is_exclusive_until_its_lease_runs_out() {
         let mut conn = database();
         let id = queued(&mut conn);
-        let first = claim_due(&mut conn, 10).expect("claimed");
+        let first = claim_due(&mut conn, 10, lease()).expect("claimed");
         assert_eq!(first.len(), 1);
         assert_eq!(
             first[0].target.as_ref().map(|t| t.0.as_str()),
             Some("https://cms.example/hook")
         );
-        assert!(claim_due(&mut conn, 10).expect("claimed").is_empty());
+        assert!(claim_due(&mut conn, 10, lease()).expect("claimed").is_empty());
         // The worker that claimed it dies: once the lease is over, another takes it up.
         diesel::update(d::table.find(id))
             .set(d::lease_until.eq(Some(now() - chrono::Duration::seconds(1))))
             .execute(&mut conn)
             .expect("lease expired");
-        let again = claim_due(&mut conn, 10).expect("claimed");
+        let again = claim_due(&mut conn, 10, lease()).expect("claimed");
         assert_eq!(again.iter().map(|d| d.id).collect::<Vec<_>>(), vec![id]);
     }
 
@@ -421,7 +430,7 @@ mod tests {
     fn failures_back_off_then_fail_and_success_is_recorded_with_its_status() {
         let mut conn = database();
         let id = queued(&mut conn);
-        claim_due(&mut conn, 1).expect("claimed");
+        claim_due(&mut conn, 1, lease()).expect("claimed");
         let state = record_attempt(
             &mut conn,
             id,

@@ -21,6 +21,8 @@ pub struct Policy {
     pub timeout: Duration,
     /// The longest sleep between looks at the queue (deliveries queued by another process).
     pub poll: Duration,
+    /// How long a claim on a delivery holds (`outbox_lease_s`).
+    pub lease: chrono::Duration,
 }
 
 /// Wakes the worker when a delivery was queued.
@@ -73,7 +75,7 @@ async fn attempt(row: &Due, policy: Policy) -> Attempt {
 /// Claims and sends every due delivery; returns how many were delivered.
 pub async fn deliver_due(db: &Db, policy: Policy) -> Result<usize> {
     let due = db
-        .run(|conn| deliveries::claim_due(conn, deliveries::CLAIM))
+        .run(move |conn| deliveries::claim_due(conn, deliveries::CLAIM, policy.lease))
         .await?;
     let mut delivered = 0;
     for row in due {

@@ -319,7 +319,7 @@ async fn a_demoted_users_tokens_lose_what_the_new_role_lacks() {
         "reading stays within a reviewer's scopes"
     );
     diesel::sql_query(format!(
-        "UPDATE users SET active = 0 WHERE id = {}",
+        "UPDATE users SET active = FALSE WHERE id = {}",
         user.id
     ))
     .execute(&mut conn)

@@ -165,7 +165,7 @@ async fn admins_change_roles_and_access_but_never_their_own() {
     assert_eq!(res.status, Status::SeeOther);
     assert_eq!(
         app.count(&format!(
-            "SELECT COUNT(*) AS n FROM users WHERE id = {} AND active = 0",
+            "SELECT COUNT(*) AS n FROM users WHERE id = {} AND active = FALSE",
             editor.id
         )),
         1
@@ -297,7 +297,10 @@ async fn publication_settings_are_checked_and_drive_the_age_badge() {
     );
     // Backdate the report past the hour: the queue says it is overdue.
     diesel::RunQueryDsl::execute(
-        diesel::sql_query("UPDATE reports SET created_at = datetime('now', '-2 hours')"),
+        diesel::sql_query(format!(
+            "UPDATE reports SET created_at = {}",
+            crate::support::database::shifted(None, -120)
+        )),
         &mut app.conn(),
     )
     .expect("backdated");

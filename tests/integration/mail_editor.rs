@@ -575,14 +575,14 @@ fn mail_queued_when_the_server_is_killed_arrives_once_after_a_restart() {
         );
         assert_eq!(status, 201, "{filed}");
     }
-    let db = errata.db_path();
+    let db = errata.database_url();
     let count = |sql: &str| -> i64 {
         #[derive(QueryableByName)]
         struct N {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
             n: i64,
         }
-        let mut conn = diesel::SqliteConnection::establish(&db.to_string_lossy()).expect("db");
+        let mut conn = errata::db::connect(&db).expect("db");
         diesel::sql_query(sql)
             .get_result::<N>(&mut conn)
             .map(|r| r.n)

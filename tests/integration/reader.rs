@@ -267,7 +267,7 @@ async fn the_report_form_files_a_report_without_javascript() {
     assert!(html.contains("href=\"/status/"), "{html}");
     assert!(html.contains("Follow this report"));
     assert_eq!(
-        app.count("SELECT COUNT(*) AS n FROM reports WHERE quote_exact = 'roughly 14,000 vehicles a day' AND notify = 1 AND reporter_email = 'ada@example.org'"),
+        app.count("SELECT COUNT(*) AS n FROM reports WHERE quote_exact = 'roughly 14,000 vehicles a day' AND notify = TRUE AND reporter_email = 'ada@example.org'"),
         1
     );
 }
@@ -521,7 +521,7 @@ async fn file_api_on(
 }
 
 fn counters(app: &TestApp) -> i64 {
-    app.count("SELECT COALESCE(SUM(filings), 0) AS n FROM report_counters")
+    app.count("SELECT CAST(COALESCE(SUM(filings), 0) AS BIGINT) AS n FROM report_counters")
 }
 
 /// Past the hourly limit the API answers 429 with `Retry-After` and writes nothing; the count is
@@ -627,9 +627,10 @@ async fn the_rate_limit_answers_429_with_retry_after_and_survives_a_restart() {
     app.conn();
     {
         use diesel::RunQueryDsl;
-        diesel::sql_query(
-            "UPDATE report_counters SET minute = datetime(minute, '-61 minutes') WHERE publication_id = 1",
-        )
+        diesel::sql_query(format!(
+            "UPDATE report_counters SET minute = {} WHERE publication_id = 1",
+            crate::support::database::shifted(Some("minute"), -61)
+        ))
         .execute(&mut app.conn())
         .unwrap();
     }
@@ -642,7 +643,10 @@ async fn the_rate_limit_answers_429_with_retry_after_and_survives_a_restart() {
     .await;
     assert_eq!(status, Status::Created, "{body}");
     assert_eq!(
-        app.count("SELECT COUNT(*) AS n FROM report_counters WHERE minute < datetime('now', '-60 minutes')"),
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM report_counters WHERE minute < {}",
+            crate::support::database::shifted(None, -60)
+        )),
         0,
         "old buckets are pruned"
     );
@@ -754,10 +758,16 @@ async fn a_repeated_report_gives_the_first_one_back() {
     {
         use diesel::RunQueryDsl;
         let mut conn = app.conn();
-        diesel::sql_query("UPDATE reports SET created_at = datetime(created_at, '-11 minutes')")
+        diesel::sql_query(format!(
+            "UPDATE reports SET created_at = {}",
+            crate::support::database::shifted(Some("created_at"), -11)
+        ))
             .execute(&mut conn)
             .unwrap();
-        diesel::sql_query("UPDATE report_counters SET minute = datetime(minute, '-61 minutes')")
+        diesel::sql_query(format!(
+            "UPDATE report_counters SET minute = {}",
+            crate::support::database::shifted(Some("minute"), -61)
+        ))
             .execute(&mut conn)
             .unwrap();
     }

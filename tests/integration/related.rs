@@ -337,7 +337,7 @@ async fn an_editor_opens_a_report_on_a_repeat_in_one_click() {
     );
     assert_eq!(
         app.count(&format!(
-            "SELECT COUNT(*) AS n FROM reports WHERE id = {id} AND reporter_name = '{}' AND reporter_email IS NULL AND notify = 0",
+            "SELECT COUNT(*) AS n FROM reports WHERE id = {id} AND reporter_name = '{}' AND reporter_email IS NULL AND notify = FALSE",
             editor.name
         )),
         1

@@ -355,8 +355,8 @@ async fn a_name_that_points_at_this_machine_is_refused_at_delivery_too() {
     set_webhook(&app, &admin, publication, "https://93.184.216.34/hook").await;
     // The address was public when saved; later it names this machine.
     let url = format!("http://localhost:{}/hook", receiver.addr.port());
-    diesel::sql_query("UPDATE webhooks SET url = ?")
-        .bind::<diesel::sql_types::Text, _>(&url)
+    diesel::update(errata::db::schema::webhooks::table)
+        .set(errata::db::schema::webhooks::url.eq(&url))
         .execute(&mut app.conn())
         .expect("updated");
     publish(&app, &editor, article, &[]).await;

@@ -125,11 +125,15 @@ CREATE TABLE reports (
     -- Kept by the events triggers below from the report's `transition` events.
     first_answered_at TIMESTAMP,
     first_resolved_at TIMESTAMP,
-    -- What editors search. 'simple': FTS5's unicode61 tokenizer does no stemming either. Not in
-    -- schema.rs: diesel names its columns, so it never reads this one.
+    -- What editors search. 'simple': FTS5's unicode61 tokenizer does no stemming either; and, as
+    -- it does, every run of characters other than letters and digits separates words (PostgreSQL's
+    -- own parser would keep `window.__pwned` or `3.5` whole, and tags out). Not in schema.rs:
+    -- diesel names its columns, so it never reads this one.
     search tsvector GENERATED ALWAYS AS (
-        to_tsvector('simple', coalesce(description, '') || ' ' || coalesce(suggested_correction, '')
-                              || ' ' || coalesce(quote_exact, ''))
+        to_tsvector('simple', regexp_replace(
+            coalesce(description, '') || ' ' || coalesce(suggested_correction, '') || ' '
+                || coalesce(quote_exact, ''),
+            '[^[:alnum:]]+', ' ', 'g'))
     ) STORED
 );
 CREATE INDEX reports_state ON reports (state, id);

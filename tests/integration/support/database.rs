@@ -108,3 +108,24 @@ pub fn drop_for(dir: &Path) {
     ))
     .execute(&mut admin(&base));
 }
+
+/// SQL for the time `base` (a column; `None`: now, in UTC) moved by `minutes` (negative: earlier),
+/// in the dialect of the engine the suite runs on, for tests that age rows.
+pub fn shifted(base: Option<&str>, minutes: i64) -> String {
+    match (is_postgres(), base) {
+        (true, Some(column)) => format!("({column} + INTERVAL '{minutes} minutes')"),
+        (true, None) => format!("((now() AT TIME ZONE 'UTC') + INTERVAL '{minutes} minutes')"),
+        (false, Some(column)) => format!("datetime({column}, '{minutes:+} minutes')"),
+        (false, None) => format!("datetime('now', '{minutes:+} minutes')"),
+    }
+}
+
+/// Ends a test of something only SQLite has (its WAL file, the FTS5 index's catch-up, `VACUUM
+/// INTO`), saying so, when the suite runs on PostgreSQL; `true` when it ended.
+pub fn sqlite_only(what: &str) -> bool {
+    if is_postgres() {
+        eprintln!("not run on PostgreSQL, which has no {what}");
+        return true;
+    }
+    false
+}
