@@ -211,10 +211,7 @@ impl Settings {
             return Err(bad("pool_size", "must be at least 1"));
         }
         if self.outbox_lease_s == 0 || self.outbox_lease_s > 24 * 3600 {
-            return Err(bad(
-                "outbox_lease_s",
-                "must be between 1 and 86400 (a day)",
-            ));
+            return Err(bad("outbox_lease_s", "must be between 1 and 86400 (a day)"));
         }
         if self.mail_poll_ms == 0 {
             return Err(bad("mail_poll_ms", "must be at least 1"));

@@ -527,10 +527,7 @@ pub fn fill(conn: &mut Conn, plan: &FillPlan, mut progress: impl FnMut(u64)) -> 
             }
             // Into the search index with the batch, as the server's catch-up would do.
             db::search::catch_up(conn)?;
-            db::sequences_past_ids(
-                conn,
-                &["reports", "anchors", "correction_notes", "events"],
-            )?;
+            db::sequences_past_ids(conn, &["reports", "anchors", "correction_notes", "events"])?;
             Ok(())
         })?;
         filled.reports += batch;

@@ -416,7 +416,9 @@ mod tests {
             first[0].target.as_ref().map(|t| t.0.as_str()),
             Some("https://cms.example/hook")
         );
-        assert!(claim_due(&mut conn, 10, lease()).expect("claimed").is_empty());
+        assert!(claim_due(&mut conn, 10, lease())
+            .expect("claimed")
+            .is_empty());
         // The worker that claimed it dies: once the lease is over, another takes it up.
         diesel::update(d::table.find(id))
             .set(d::lease_until.eq(Some(now() - chrono::Duration::seconds(1))))

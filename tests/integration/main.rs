@@ -17,6 +17,7 @@ mod dashboard_stats;
 mod demo;
 mod http_errors;
 mod input;
+mod instances;
 mod mail;
 mod mail_editor;
 mod notifications;

@@ -85,8 +85,7 @@ fn scalar(errata: &Errata, sql: &str) -> i64 {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
-    let mut conn =
-        errata::db::connect(&errata.database_url()).expect("the database");
+    let mut conn = errata::db::connect(&errata.database_url()).expect("the database");
     diesel::sql_query(sql)
         .get_result::<N>(&mut conn)
         .expect(sql)
@@ -731,13 +730,13 @@ fn a_guards_server_error_is_logged_with_its_cause() {
     assert!(body.contains(r#""code":"internal""#), "{body}");
     assert!(!body.contains("publication_origins"), "never shown: {body}");
     assert!(
-        wait_until(10, || server
-            .log()
-            .contains(if crate::support::database::is_postgres() {
+        wait_until(10, || server.log().contains(
+            if crate::support::database::is_postgres() {
                 "relation \"publication_origins\" does not exist"
             } else {
                 "no such table: publication_origins"
-            })),
+            }
+        )),
         "the cause is logged: {}",
         server.log()
     );

@@ -762,14 +762,14 @@ async fn a_repeated_report_gives_the_first_one_back() {
             "UPDATE reports SET created_at = {}",
             crate::support::database::shifted(Some("created_at"), -11)
         ))
-            .execute(&mut conn)
-            .unwrap();
+        .execute(&mut conn)
+        .unwrap();
         diesel::sql_query(format!(
             "UPDATE report_counters SET minute = {}",
             crate::support::database::shifted(Some("minute"), -61)
         ))
-            .execute(&mut conn)
-            .unwrap();
+        .execute(&mut conn)
+        .unwrap();
     }
     let (status, _, later) = file_api(&app, "198.51.100.40:4000", exact, words).await;
     assert_eq!(status, Status::Created, "{later}");

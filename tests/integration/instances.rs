@@ -1,0 +1,391 @@
+//! Several instances on one PostgreSQL database, as a large newsroom runs Errata behind a load
+//! balancer: the real binary twice, on one database, with mail to a real SMTP server on loopback.
+//! Reports filed and resolved across both are each written once, each resolution is mailed once,
+//! both answer one ETag, and a killed instance's claims on mail pass to the other after the lease.
+//!
+//! These run when the suite runs on PostgreSQL (`ERRATA_TEST_DATABASE=postgres`, as `.ci/run`
+//! does); a SQLite file belongs to one server, so on SQLite there is nothing to share.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use diesel::prelude::*;
+use serde_json::json;
+
+use crate::support::binary::{free_port, wait_until, Errata, Server};
+use crate::support::database;
+use crate::support::smtp::Received;
+use crate::support::{SmtpSink, ARTICLE_URL, R1};
+
+const REPORTS: usize = 1_000;
+const CONNECTIONS: usize = 16;
+
+/// The passages reports quote (several, so that they spread over the article).
+const PASSAGES: [&str; 4] = [
+    "roughly 14,000 vehicles a day",
+    "18 months",
+    "May 7",
+    "a $48 million bond",
+];
+
+fn runtime() -> rocket::tokio::runtime::Runtime {
+    rocket::tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime")
+}
+
+fn needs_postgres() -> bool {
+    if database::is_postgres() {
+        return false;
+    }
+    eprintln!(
+        "runs with ERRATA_TEST_DATABASE=postgres: several instances share a PostgreSQL database"
+    );
+    true
+}
+
+/// One HTTP request on a connection of its own: status and body (`None` if the server went away).
+fn request(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &str,
+) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .ok()?;
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n{auth}\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).ok()?;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, rest) = text.split_once("\r\n\r\n")?;
+    let status = head.split_whitespace().nth(1)?.parse().ok()?;
+    Some((status, rest.to_owned()))
+}
+
+/// `count` as SQL on the installation's database.
+fn count(errata: &Errata, sql: &str) -> i64 {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = errata::db::connect(&errata.database_url()).expect("db");
+    diesel::sql_query(sql)
+        .get_result::<N>(&mut conn)
+        .expect(sql)
+        .n
+}
+
+fn message_id(m: &Received) -> String {
+    m.data
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("Message-ID:")
+                .or_else(|| l.strip_prefix("Message-Id:"))
+        })
+        .map(|v| v.trim().to_owned())
+        .unwrap_or_else(|| panic!("a Message-ID in {}", m.data))
+}
+
+/// The outbox's Message-IDs of one template, as the messages carry them.
+fn queued_ids(errata: &Errata, template: &str) -> BTreeSet<String> {
+    use errata::db::schema::outbox;
+    let mut conn = errata::db::connect(&errata.database_url()).expect("db");
+    outbox::table
+        .filter(outbox::template.eq(template))
+        .select(outbox::message_id)
+        .load::<String>(&mut conn)
+        .expect("the outbox")
+        .into_iter()
+        .map(|id| {
+            if id.starts_with('<') {
+                id
+            } else {
+                format!("<{id}>")
+            }
+        })
+        .collect()
+}
+
+/// Files `n` reports, spread over `ports` and `CONNECTIONS` threads at once; their ids.
+fn file_reports(ports: &[u16], n: usize) -> Vec<i64> {
+    let next = Arc::new(AtomicUsize::new(0));
+    let threads: Vec<_> = (0..CONNECTIONS)
+        .map(|_| {
+            let next = next.clone();
+            let ports = ports.to_vec();
+            std::thread::spawn(move || {
+                let mut ids = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= n {
+                        return ids;
+                    }
+                    let body = json!({
+                        "article_url": ARTICLE_URL,
+                        "passage": { "exact": PASSAGES[i % PASSAGES.len()] },
+                        "category": "factual_error",
+                        "description": format!("Report {i}: this does not match the city's figures."),
+                        "reporter": { "name": "Reader", "email": format!("reader{i}@example.org"), "notify": true },
+                    })
+                    .to_string();
+                    let port = ports[i % ports.len()];
+                    let (status, answer) =
+                        request(port, "POST", "/api/v1/reports", None, &body).expect("an answer");
+                    assert_eq!(status, 201, "report {i} on port {port}: {answer}");
+                    let answer: serde_json::Value = serde_json::from_str(&answer).expect("JSON");
+                    ids.push(answer["id"].as_i64().expect("an id"));
+                }
+            })
+        })
+        .collect();
+    threads
+        .into_iter()
+        .flat_map(|t| t.join().expect("a filing thread"))
+        .collect()
+}
+
+/// An installation on one PostgreSQL database with the test article, and its editor's token.
+fn installation(smtp_port: u16) -> (Errata, String) {
+    let errata = Errata::new()
+        .env("ROCKET_REPORT_RATE_LIMIT", "0")
+        .env("ROCKET_SMTP_URL", &format!("smtp://127.0.0.1:{smtp_port}"))
+        .env("ROCKET_MAIL_RETRY_BASE_S", "1")
+        .env("ROCKET_OUTBOX_LEASE_S", "5");
+    let token = errata.user_with_token("chief@newsroom.test", "editor");
+    (errata, token)
+}
+
+fn put_article(server: &Server, token: &str) {
+    let (status, body) = server.json(
+        "PUT",
+        "/api/v1/articles",
+        Some(token),
+        Some(
+            json!({ "url": ARTICLE_URL, "title": "Council approves bridge bond", "body_text": R1 }),
+        ),
+    );
+    assert!(status == 200 || status == 201, "{body}");
+}
+
+#[test]
+fn two_instances_file_and_resolve_each_report_once_and_mail_each_resolution_once() {
+    if needs_postgres() {
+        return;
+    }
+    let rt = runtime();
+    let sink = rt.block_on(SmtpSink::start());
+    let (errata, token) = installation(sink.port());
+    let a = errata.serve();
+    let b = errata.serve();
+    put_article(&a, &token);
+
+    let started = Instant::now();
+    let ids = file_reports(&[a.port, b.port], REPORTS);
+    let filing = started.elapsed();
+    let unique: BTreeSet<i64> = ids.iter().copied().collect();
+    assert_eq!(unique.len(), REPORTS, "every filing has an id of its own");
+    assert_eq!(
+        count(&errata, "SELECT COUNT(*) AS n FROM reports"),
+        REPORTS as i64
+    );
+    assert_eq!(
+        count(
+            &errata,
+            "SELECT COUNT(DISTINCT reference) AS n FROM reports"
+        ),
+        REPORTS as i64,
+        "every reference once"
+    );
+    assert_eq!(
+        count(&errata, "SELECT n FROM report_counts WHERE state = 'new'"),
+        REPORTS as i64,
+        "the tab counter saw every filing once"
+    );
+    // The readers confirm their addresses (the link in their receipt), so resolutions reach them.
+    count(
+        &errata,
+        "WITH c AS (UPDATE reports SET email_confirmed_at = created_at RETURNING 1) \
+         SELECT COUNT(*) AS n FROM c",
+    );
+
+    // Resolved across both, at the same concurrency.
+    let next = Arc::new(AtomicUsize::new(0));
+    let ids = Arc::new(ids);
+    let threads: Vec<_> = (0..CONNECTIONS)
+        .map(|_| {
+            let (next, ids, token) = (next.clone(), ids.clone(), token.clone());
+            let ports = [a.port, b.port];
+            std::thread::spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(id) = ids.get(i) else { return };
+                let body = json!({ "to": "resolved", "resolution": "no_error" }).to_string();
+                let path = format!("/api/v1/reports/{id}/transitions");
+                let (status, answer) =
+                    request(ports[i % 2], "POST", &path, Some(&token), &body).expect("an answer");
+                assert_eq!(status, 200, "resolving {id}: {answer}");
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().expect("a resolving thread");
+    }
+    assert_eq!(
+        count(
+            &errata,
+            "SELECT COUNT(*) AS n FROM reports WHERE state = 'resolved'"
+        ),
+        REPORTS as i64
+    );
+
+    // Every message queued reaches the SMTP server once, whichever instance sent it.
+    let resolved = queued_ids(&errata, "report_resolved");
+    assert_eq!(resolved.len(), REPORTS, "one resolution message per report");
+    let total = count(&errata, "SELECT COUNT(*) AS n FROM outbox") as usize;
+    let got = rt.block_on(sink.wait_for(total, 180));
+    assert_eq!(got.len(), total, "{}\n{}", a.log(), b.log());
+    // A little longer: nothing arrives twice.
+    std::thread::sleep(Duration::from_secs(3));
+    let got = sink.messages();
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for m in &got {
+        *seen.entry(message_id(m)).or_default() += 1;
+    }
+    let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "sent more than once: {twice:?}");
+    assert_eq!(got.len(), total);
+    let delivered: BTreeSet<String> = seen.into_keys().collect();
+    assert!(
+        resolved.is_subset(&delivered),
+        "every resolution delivered ({} missing)",
+        resolved.difference(&delivered).count()
+    );
+    assert_eq!(
+        count(
+            &errata,
+            "SELECT COUNT(*) AS n FROM outbox WHERE state <> 'sent'"
+        ),
+        0
+    );
+
+    // Both answer the same corrections with the same validator.
+    let path = format!("/api/v1/corrections?url={ARTICLE_URL}");
+    let etag = |server: &Server| -> String {
+        let mut stream = TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+        let req = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        stream.write_all(req.as_bytes()).expect("sent");
+        let mut raw = String::new();
+        stream.read_to_string(&mut raw).expect("read");
+        assert!(raw.starts_with("HTTP/1.1 200"), "{raw}");
+        raw.lines()
+            .find_map(|l| {
+                let (name, value) = l.split_once(':')?;
+                name.eq_ignore_ascii_case("etag")
+                    .then(|| value.trim().to_owned())
+            })
+            .unwrap_or_else(|| panic!("an ETag in {raw}"))
+    };
+    assert_eq!(
+        etag(&a),
+        etag(&b),
+        "one ETag for the same article from both"
+    );
+    eprintln!(
+        "{REPORTS} reports filed across two instances at {CONNECTIONS} connections in {:.1} s; \
+         {total} messages delivered once each",
+        filing.as_secs_f64()
+    );
+}
+
+/// A port that takes connections and never answers: an SMTP server that hangs, so the instance
+/// sending to it holds its claims until it is killed.
+fn black_hole() -> (u16, std::thread::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = listener.local_addr().expect("an address").port();
+    let handle = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+            if held.len() > 64 {
+                return;
+            }
+        }
+    });
+    (port, handle)
+}
+
+#[test]
+fn a_killed_instances_claims_on_mail_pass_to_the_other_after_the_lease() {
+    if needs_postgres() {
+        return;
+    }
+    let rt = runtime();
+    let (hole, _hole) = black_hole();
+    let (errata, token) = installation(hole);
+    let a = errata.serve();
+    put_article(&a, &token);
+    let ids = file_reports(&[a.port], 5);
+    assert_eq!(ids.len(), 5);
+    // Instance A has claimed the receipts and hangs on its SMTP server.
+    assert!(
+        wait_until(20, || count(
+            &errata,
+            "SELECT COUNT(*) AS n FROM outbox WHERE state = 'sending' AND lease_until IS NOT NULL"
+        ) == 5),
+        "A holds the claims: {}",
+        a.log()
+    );
+    let killed_at = Instant::now();
+    a.stop();
+
+    // Instance B, with a working SMTP server, takes them up once the lease (5 s) is over.
+    let sink = rt.block_on(SmtpSink::start_on(free_port()));
+    let b_install = errata_on(&errata, sink.port());
+    let b = b_install.serve();
+    let got = rt.block_on(sink.wait_for(5, 60));
+    assert_eq!(got.len(), 5, "{}", b.log());
+    assert!(
+        killed_at.elapsed() >= Duration::from_secs(3),
+        "taken up only once the lease ran out"
+    );
+    std::thread::sleep(Duration::from_secs(6));
+    let got = sink.messages();
+    let distinct: BTreeSet<String> = got.iter().map(message_id).collect();
+    assert_eq!((got.len(), distinct.len()), (5, 5), "each exactly once");
+    assert_eq!(distinct, queued_ids(&errata, "report_received"));
+    assert_eq!(
+        count(
+            &errata,
+            "SELECT COUNT(*) AS n FROM outbox WHERE state <> 'sent'"
+        ),
+        0
+    );
+    drop(b);
+}
+
+/// A second installation on the same database as `errata`, mailing through `smtp_port`.
+fn errata_on(errata: &Errata, smtp_port: u16) -> Errata {
+    Errata::new()
+        .env("ROCKET_DATABASE_URL", &errata.database_url())
+        .env("ROCKET_REPORT_RATE_LIMIT", "0")
+        .env("ROCKET_SMTP_URL", &format!("smtp://127.0.0.1:{smtp_port}"))
+        .env("ROCKET_MAIL_RETRY_BASE_S", "1")
+        .env("ROCKET_OUTBOX_LEASE_S", "5")
+}
