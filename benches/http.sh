@@ -13,6 +13,9 @@
 #   BASELINE_BIN=/path/to/perf-baseline benches/http.sh # a baseline built already
 #   KINDS="post" benches/http.sh     # only some paths (of get, 304, post)
 #   PERF_OUT=/tmp/prof ROUNDS=1 benches/http.sh   # also `perf record` Errata under each load
+#   ERRATA_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench BEFORE_BIN=same/errata benches/http.sh
+#                                    # Errata on an empty PostgreSQL database, "before" on SQLite:
+#                                    # the after/before column is then PostgreSQL against SQLite
 #
 # The Errata side: a release build of this tree, on a fresh database with one article of about
 # 3,000 words (the first paragraphs of the kit's peer article) carrying three published
@@ -98,12 +101,13 @@ wait_for() {
     exit 1
 }
 
-# Starts an Errata (binary $1) on port $2 with a database of its own in $WORK/$3, registers the
-# article and publishes the notes; sets STARTED_PID.
+# Starts an Errata (binary $1) on port $2 with a database of its own in $WORK/$3 (or the empty
+# database at the URL $4), registers the article and publishes the notes; sets STARTED_PID.
 start_errata() {
     local bin="$1" port="$2" dir="$WORK/$3" token id
+    local database="${4:-$WORK/$3/errata.db}"
     mkdir -p "$dir"
-    local env=(ROCKET_DATABASE_URL="$dir/errata.db" ROCKET_DEMO=false ROCKET_MAIL_DIR="$dir/mail"
+    local env=(ROCKET_DATABASE_URL="$database" ROCKET_DEMO=false ROCKET_MAIL_DIR="$dir/mail"
         ROCKET_ADDRESS=127.0.0.1 ROCKET_PORT="$port" ROCKET_LOG_LEVEL=off
         ROCKET_REPORT_RATE_LIMIT=0 ROCKET_PUBLIC_URL="http://127.0.0.1:$port" ROCKET_CLI_COLORS=false)
     (cd "$dir" && env "${env[@]}" "$bin" user add --email bench@newsroom.test --name Bench \
@@ -126,7 +130,7 @@ start_errata() {
 }
 
 echo "== starting the servers"
-start_errata "$ERRATA_BIN" "$ERRATA_PORT" errata
+start_errata "$ERRATA_BIN" "$ERRATA_PORT" errata "${ERRATA_DATABASE_URL:-}"
 ERRATA_PID=$STARTED_PID
 SIDES=(errata)
 if [ -n "${BEFORE_BIN:-}" ]; then
@@ -232,7 +236,11 @@ done
 ERRATA_MEM="$(mem "$ERRATA_PID")"
 BASE_MEM="$(mem "$BASE_PID")"
 BEFORE_MEM="$([ -n "${BEFORE_PID:-}" ] && mem "$BEFORE_PID" || true)"
-REPORTS="$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from reports").fetchone()[0])' "$WORK/errata/errata.db")"
+if [ -n "${ERRATA_DATABASE_URL:-}" ]; then
+    REPORTS="$(psql -At "$ERRATA_DATABASE_URL" -c 'SELECT COUNT(*) FROM reports')"
+else
+    REPORTS="$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from reports").fetchone()[0])' "$WORK/errata/errata.db")"
+fi
 WAL="$(stat -c %s "$WORK/errata/errata.db-wal" 2>/dev/null || echo 0)"
 
 echo

@@ -228,11 +228,15 @@ pub fn upsert(conn: &mut Conn, input: &ArticleInput) -> Result<Upserted> {
     let sha = sha256_hex(&canonical);
     db::write(conn, |conn| {
         let t = now();
-        let existing: Option<Article> = articles::table
-            .filter(articles::url.eq(&url))
-            .select(Article::as_select())
-            .first(conn)
-            .optional()?;
+        // The article's row stays locked to the end of the write, which re-anchors its passages
+        // onto the new revision (`anchoring::commit_revision`): two revisions of one article,
+        // even sent to two instances at once, are taken one after the other.
+        let existing: Option<Article> = db::first_locked!(
+            conn,
+            articles::table
+                .filter(articles::url.eq(&url))
+                .select(Article::as_select())
+        )?;
         let Some(article) = existing else {
             let publication_id = publication_for(conn, &url)?;
             let article: Article = diesel::insert_into(articles::table)

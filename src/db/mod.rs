@@ -1,7 +1,9 @@
-//! The database: an r2d2 pool of SQLite connections with our pragmas, the embedded migrations, and
+//! The database: an r2d2 pool of connections to SQLite (a file, the default) or PostgreSQL (a
+//! `postgres://` URL, which several instances may share), each engine's embedded migrations, and
 //! `Db::run`, which runs blocking diesel work off the async executor. In the server every write
-//! (`write`) goes through one connection with group commit (`writer`), and WAL checkpoints run in
-//! the background (`checkpoint`), not inside requests.
+//! (`write`) goes through one connection with group commit (`writer`); on SQLite, WAL checkpoints
+//! run in the background (`checkpoint`), not inside requests. Everything one engine has and the
+//! other lacks is matched on here, in `db`, and nowhere else.
 
 mod checkpoint;
 pub mod errors;
@@ -74,6 +76,20 @@ macro_rules! load_unclaimed {
     };
 }
 pub use load_unclaimed;
+
+/// The first row of `$query`, locked until the write's commit: on PostgreSQL with `FOR UPDATE`,
+/// so that a write of another instance that reads it the same way waits for this one; on SQLite
+/// as it is, since its write lock already holds off every other writer.
+#[macro_export]
+macro_rules! first_locked {
+    ($conn:expr, $query:expr) => {
+        match &mut *$conn {
+            $crate::db::Conn::Postgres(c) => $query.for_update().first(c).optional(),
+            $crate::db::Conn::Sqlite(c) => $query.first(c).optional(),
+        }
+    };
+}
+pub use first_locked;
 
 /// Which engine a `database_url` names: `postgres://` or `postgresql://` is PostgreSQL; anything
 /// else (a file path, or `sqlite:` before one) is a SQLite file.
