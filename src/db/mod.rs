@@ -8,6 +8,7 @@ pub mod errors;
 pub mod schema;
 pub mod search;
 mod text_enum;
+pub mod transfer;
 mod writer;
 
 use std::cell::RefCell;
@@ -204,11 +205,15 @@ impl Drop for WriterFor {
 fn open(database_url: &str, limits: Limits) -> Result<Conn, Error> {
     use diesel::Connection;
     let cannot = |e: diesel::ConnectionError| {
-        Error::internal_while(format!("cannot open database {}", redacted(database_url)), e)
+        Error::internal_while(
+            format!("cannot open database {}", redacted(database_url)),
+            e,
+        )
     };
     match Engine::of(database_url) {
         Engine::Sqlite => {
-            let mut conn = SqliteConnection::establish(sqlite_path(database_url)).map_err(cannot)?;
+            let mut conn =
+                SqliteConnection::establish(sqlite_path(database_url)).map_err(cannot)?;
             conn.batch_execute(PRAGMAS)?;
             Ok(Conn::Sqlite(conn))
         }

@@ -85,8 +85,7 @@ fn scalar(errata: &Errata, sql: &str) -> i64 {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
-    let mut conn =
-        errata::db::connect(&errata.database_url()).expect("the database");
+    let mut conn = errata::db::connect(&errata.database_url()).expect("the database");
     diesel::sql_query(sql)
         .get_result::<N>(&mut conn)
         .expect(sql)

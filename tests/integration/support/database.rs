@@ -40,9 +40,8 @@ fn with_database(base: &str, name: &str) -> String {
 }
 
 fn admin(base: &str) -> PgConnection {
-    PgConnection::establish(base).unwrap_or_else(|e| {
-        panic!("ERRATA_TEST_DATABASE: cannot reach PostgreSQL at {base}: {e}")
-    })
+    PgConnection::establish(base)
+        .unwrap_or_else(|e| panic!("ERRATA_TEST_DATABASE: cannot reach PostgreSQL at {base}: {e}"))
 }
 
 /// Drops the databases of earlier runs whose process is gone (once per process).
@@ -64,8 +63,10 @@ fn sweep(base: &str) {
             let pid = datname[PREFIX.len()..].split('_').next().unwrap_or("");
             let alive = Path::new(&format!("/proc/{pid}")).exists();
             if !alive {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{datname}\" WITH (FORCE)"))
-                    .execute(&mut conn);
+                let _ = diesel::sql_query(format!(
+                    "DROP DATABASE IF EXISTS \"{datname}\" WITH (FORCE)"
+                ))
+                .execute(&mut conn);
             }
         }
     });
