@@ -19,6 +19,7 @@ mod http_errors;
 mod input;
 mod mail;
 mod mail_editor;
+mod migrate_data;
 mod notifications;
 mod operations;
 mod publishing;
