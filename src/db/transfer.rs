@@ -93,13 +93,16 @@ struct Column {
 }
 
 /// One table as the target declares it: the columns to copy (never a generated one, such as
-/// `reports.search`), its primary key, and its identity column if it has one.
+/// `reports.search`), its primary key, its identity column if it has one, and the columns of its
+/// foreign keys to itself (`reports.duplicate_of`), which are written once all its rows are in: a
+/// report may follow a later one.
 #[derive(Debug, Clone)]
 struct Table {
     name: String,
     columns: Vec<Column>,
     key: Vec<String>,
     identity: Option<String>,
+    later: Vec<String>,
 }
 
 impl Table {
@@ -427,6 +430,7 @@ fn target_tables(target: &mut PgConnection) -> Result<Vec<Table>, Error> {
                 .map(|k| k.column_name.clone())
                 .collect(),
             identity: None,
+            later: Vec::new(),
         };
         for c in columns.iter().filter(|c| c.table_name == name) {
             let kind = Kind::of(&c.data_type).ok_or_else(|| {
@@ -484,8 +488,8 @@ fn check_source_columns(source: &mut SqliteConnection, tables: &[Table]) -> Resu
 }
 
 /// The tables in an order where each comes after those its foreign keys point to (the target's
-/// keys: they are the ones checked as rows go in). A table pointing to itself (reports'
-/// `duplicate_of`) is copied in key order, which puts the earlier report first.
+/// keys: they are the ones checked as rows go in), each with its columns that point to itself
+/// (`Table::later`).
 fn copy_order(target: &mut PgConnection, tables: &[Table]) -> Result<Vec<Table>, Error> {
     #[derive(diesel::QueryableByName)]
     struct Edge {
@@ -493,13 +497,18 @@ fn copy_order(target: &mut PgConnection, tables: &[Table]) -> Result<Vec<Table>,
         child: String,
         #[diesel(sql_type = Text)]
         parent: String,
+        #[diesel(sql_type = Text)]
+        column_name: String,
     }
     let edges: Vec<Edge> = diesel::sql_query(
-        "SELECT c.relname::text AS child, p.relname::text AS parent \
+        "SELECT c.relname::text AS child, p.relname::text AS parent, \
+                a.attname::text AS column_name \
          FROM pg_constraint k \
          JOIN pg_class c ON c.oid = k.conrelid \
          JOIN pg_class p ON p.oid = k.confrelid \
-         WHERE k.contype = 'f' AND k.connamespace = current_schema()::regnamespace",
+         JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey) \
+         WHERE k.contype = 'f' AND k.connamespace = current_schema()::regnamespace \
+         ORDER BY c.relname, a.attnum",
     )
     .load(target)?;
     let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
@@ -516,6 +525,14 @@ fn copy_order(target: &mut PgConnection, tables: &[Table]) -> Result<Vec<Table>,
     Ok(order
         .into_iter()
         .filter_map(|n| tables.iter().find(|t| t.name == n).cloned())
+        .map(|mut t| {
+            t.later = edges
+                .iter()
+                .filter(|e| e.child == t.name && e.parent == t.name)
+                .map(|e| e.column_name.clone())
+                .collect();
+            t
+        })
         .collect())
 }
 
@@ -616,8 +633,20 @@ fn copy_table(
         quoted(&t.name),
         t.key_order()
     );
+    let values = t
+        .columns
+        .iter()
+        .map(|c| {
+            if t.later.contains(&c.name) {
+                "NULL".to_owned()
+            } else {
+                quoted(&c.name)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
     let insert = format!(
-        "INSERT INTO {table} ({cols}) SELECT {cols} FROM json_populate_recordset(NULL::{table}, $1::json)",
+        "INSERT INTO {table} ({cols}) SELECT {values} FROM json_populate_recordset(NULL::{table}, $1::json)",
         table = quoted(&t.name),
         cols = t.column_list()
     );
@@ -659,12 +688,82 @@ fn copy_table(
         }
     }
     flush(&mut batch, &mut in_batch)?;
+    copy_later_columns(source, target, t)?;
     on(Step::TableDone {
         table: &t.name,
         rows: copied,
         seconds: started.elapsed().as_secs_f64(),
     });
     Ok(copied)
+}
+
+/// Writes the columns that point into the table itself, now that every row they may name is in.
+fn copy_later_columns(
+    source: &mut SqliteConnection,
+    target: &mut PgConnection,
+    t: &Table,
+) -> Result<(), Error> {
+    if t.later.is_empty() {
+        return Ok(());
+    }
+    let fields: Vec<&String> = t.key.iter().chain(&t.later).collect();
+    let object = fields
+        .iter()
+        .map(|c| format!("'{}', {}", c.replace('\'', "''"), quoted(c)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let read = format!(
+        "SELECT json_object({object}) AS line FROM {} WHERE {} ORDER BY {}",
+        quoted(&t.name),
+        t.later
+            .iter()
+            .map(|c| format!("{} IS NOT NULL", quoted(c)))
+            .collect::<Vec<_>>()
+            .join(" OR "),
+        t.key_order()
+    );
+    let update = format!(
+        "UPDATE {table} AS t SET {set} FROM json_populate_recordset(NULL::{table}, $1::json) AS s \
+         WHERE {matched}",
+        table = quoted(&t.name),
+        set = t
+            .later
+            .iter()
+            .map(|c| format!("{0} = s.{0}", quoted(c)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        matched = t
+            .key
+            .iter()
+            .map(|k| format!("t.{0} = s.{0}", quoted(k)))
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    );
+    let lines: Vec<Line> = diesel::sql_query(&read)
+        .load(source)
+        .map_err(|e| Error::internal_while(format!("reading {} from SQLite", t.name), e))?;
+    for chunk in lines.chunks(BATCH_ROWS) {
+        let batch = format!(
+            "[{}]",
+            chunk
+                .iter()
+                .map(|l| l.line.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let n = diesel::sql_query(&update)
+            .bind::<Text, _>(&batch)
+            .execute(target)
+            .map_err(|e| Error::internal_while(format!("linking rows of {}", t.name), e))?;
+        if n != chunk.len() {
+            return Err(Error::internal(format!(
+                "{}: {} links sent, {n} written",
+                t.name,
+                chunk.len()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Sets the table's identity past its largest id, so the next row PostgreSQL numbers does not
