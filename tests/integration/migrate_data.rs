@@ -268,4 +268,32 @@ fn migrate_data_says_what_is_wrong_with_its_arguments() {
         "postgres://postgres@127.0.0.1:1/nowhere",
     ));
     assert!(said.contains("cannot open database"), "{said}");
+
+    // A source behind this version's migrations is refused, and left as it is: its tables would
+    // lack columns the target has.
+    let mut sqlite = errata::db::connect(&from).expect("the SQLite file");
+    let forget = "DELETE FROM __diesel_schema_migrations \
+                  WHERE version = (SELECT MAX(version) FROM __diesel_schema_migrations)";
+    diesel::sql_query(forget)
+        .execute(&mut sqlite)
+        .expect("one migration forgotten");
+    let applied = "SELECT COUNT(*) AS n FROM __diesel_schema_migrations";
+    let before = count(&mut sqlite, applied);
+    let said = source.fails(&migrate_data_args(&from, &target.url));
+    assert!(
+        said.contains("1 migration(s) not applied") && said.contains("errata migrate"),
+        "{said}"
+    );
+    assert_eq!(
+        count(&mut sqlite, applied),
+        before,
+        "the source is only read"
+    );
+    let tables = "SELECT COUNT(*) AS n FROM information_schema.tables \
+                  WHERE table_schema = 'public'";
+    assert_eq!(
+        count(&mut target.conn(), tables),
+        0,
+        "the target is not even migrated"
+    );
 }
