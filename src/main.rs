@@ -51,6 +51,17 @@ enum Command {
         /// Where to write the copy; it must not exist yet.
         path: PathBuf,
     },
+    /// Copy a SQLite database into a new, empty PostgreSQL database: every table, ids kept, in one
+    /// transaction, verified by row counts and checksums before it commits. Stop the server first:
+    /// what it writes during the copy is not copied.
+    MigrateData {
+        /// The SQLite file to copy from (PATH or sqlite:PATH); it is only read.
+        #[arg(long)]
+        from: String,
+        /// The PostgreSQL database to copy into (postgres://USER@HOST:PORT/NAME).
+        #[arg(long)]
+        to: String,
+    },
     /// Developer tools (hidden): synthetic data for benchmarks. Never on a newsroom's database.
     #[command(subcommand, hide = true)]
     Dev(DevCommand),
@@ -218,6 +229,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(),
+        // Names its own two databases: the configured one plays no part.
+        Command::MigrateData { from, to } => migrate_data(&from, &to),
         other => admin(other),
     };
     match result {
@@ -282,7 +295,7 @@ fn admin(command: Command) -> Result<(), String> {
     let err = |e: errata::error::Error| e.describe();
     errata::install_hooks();
     match command {
-        Command::Serve => unreachable!("handled by main"),
+        Command::Serve | Command::MigrateData { .. } => unreachable!("handled by main"),
         Command::Migrate => {
             if applied.is_empty() {
                 println!("The database is up to date.");
@@ -627,6 +640,72 @@ fn fill(conn: &mut errata::db::Conn, plan: &errata::synthetic::FillPlan) -> Resu
         filled.events,
         filled.notes,
         filled.reports as f64 / secs.max(0.001)
+    );
+    Ok(())
+}
+
+fn migrate_data(from: &str, to: &str) -> Result<(), String> {
+    use errata::db::transfer::{self, Step};
+    let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg} {per_sec}")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    let mut bar: Option<indicatif::ProgressBar> = None;
+    let mut header = false;
+    let mut on = |step: Step| match step {
+        Step::Copying { table, rows } => {
+            let b = indicatif::ProgressBar::new(rows).with_style(style.clone());
+            b.set_message(table.to_owned());
+            bar = Some(b);
+        }
+        Step::Copied { rows } => {
+            if let Some(b) = &bar {
+                b.inc(rows);
+            }
+        }
+        Step::TableDone {
+            table,
+            rows,
+            seconds,
+        } => {
+            if let Some(b) = bar.take() {
+                b.finish_and_clear();
+            }
+            println!("copied {table:<20} {rows:>9} rows in {seconds:.2} s");
+        }
+        Step::Verified(v) => {
+            if !header {
+                println!();
+                println!("{:<20} {:>9}  {:<12}  OK", "TABLE", "ROWS", "SHA-256");
+                header = true;
+            }
+            let rows = if v.source_rows == v.target_rows {
+                v.source_rows.to_string()
+            } else {
+                format!("{}/{}", v.source_rows, v.target_rows)
+            };
+            println!(
+                "{:<20} {:>9}  {:<12}  {}",
+                v.table,
+                rows,
+                &v.target_sha256[..12],
+                if v.equal() { "ok" } else { "DIFFERS" }
+            );
+        }
+    };
+    let moved = transfer::migrate_data(from, to, &mut on).map_err(|e| {
+        // Our own failures name their cause: this is a terminal, not a client to hide it from.
+        match (e.is_server_error(), e.cause()) {
+            (true, Some(cause)) => cause.to_string(),
+            _ => e.describe(),
+        }
+    })?;
+    println!(
+        "\nCopied {} rows of {} tables to {} in {:.1} s ({:.0} rows/s; {:.1} s with the checks).",
+        moved.rows,
+        moved.tables.len(),
+        errata::db::redacted(to),
+        moved.copy_seconds,
+        moved.rows as f64 / moved.copy_seconds.max(0.001),
+        moved.seconds
     );
     Ok(())
 }

@@ -10,6 +10,7 @@ pub mod errors;
 pub mod schema;
 pub mod search;
 mod text_enum;
+pub mod transfer;
 mod writer;
 
 use std::cell::RefCell;

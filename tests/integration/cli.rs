@@ -263,6 +263,7 @@ fn every_command_has_help() {
         vec!["mail", "retry", "--help"],
         vec!["mail", "discard", "--help"],
         vec!["backup", "--help"],
+        vec!["migrate-data", "--help"],
     ] {
         let out = errata(&dir, &args, None);
         assert!(

@@ -20,6 +20,7 @@ mod input;
 mod instances;
 mod mail;
 mod mail_editor;
+mod migrate_data;
 mod notifications;
 mod operations;
 mod publishing;

@@ -82,7 +82,15 @@ pub fn url_for(dir: &Path) -> String {
     if let Ok(name) = std::fs::read_to_string(&named) {
         return with_database(&base, name.trim());
     }
-    sweep(&base);
+    let name = create_database(&base);
+    std::fs::write(&named, &name).expect("the database's name is kept in the folder");
+    with_database(&base, &name)
+}
+
+/// Creates a new database on the server of `base`, named for this process (so that `sweep` drops
+/// it after a run that was killed); returns its name.
+fn create_database(base: &str) -> String {
+    sweep(base);
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let name = format!(
         "{PREFIX}{}_{}_{}",
@@ -91,10 +99,46 @@ pub fn url_for(dir: &Path) -> String {
         rand::random::<u32>()
     );
     diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
-        .execute(&mut admin(&base))
+        .execute(&mut admin(base))
         .expect("CREATE DATABASE");
-    std::fs::write(&named, &name).expect("the database's name is kept in the folder");
-    with_database(&base, &name)
+    name
+}
+
+/// The PostgreSQL server for tests that need one whatever engine the suite runs on (moving data
+/// from SQLite into PostgreSQL): the one `ERRATA_TEST_DATABASE` names, else the local one.
+pub fn postgres_server() -> String {
+    postgres().unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// A new, empty PostgreSQL database on `postgres_server()`, dropped with this value.
+pub struct PgDatabase {
+    base: String,
+    name: String,
+    pub url: String,
+}
+
+impl PgDatabase {
+    pub fn create() -> PgDatabase {
+        let base = postgres_server();
+        let name = create_database(&base);
+        let url = with_database(&base, &name);
+        PgDatabase { base, name, url }
+    }
+
+    /// A connection to it, for looking at rows.
+    pub fn conn(&self) -> errata::db::Conn {
+        errata::db::connect(&self.url).expect("the test's PostgreSQL database")
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let _ = diesel::sql_query(format!(
+            "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+            self.name
+        ))
+        .execute(&mut admin(&self.base));
+    }
 }
 
 /// Drops the PostgreSQL database of `dir`, if it has one (servers still connected are cut off).
