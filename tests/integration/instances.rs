@@ -40,16 +40,6 @@ fn runtime() -> rocket::tokio::runtime::Runtime {
         .expect("a runtime")
 }
 
-fn needs_postgres() -> bool {
-    if database::is_postgres() {
-        return false;
-    }
-    eprintln!(
-        "runs with ERRATA_TEST_DATABASE=postgres: several instances share a PostgreSQL database"
-    );
-    true
-}
-
 /// One HTTP request on a connection of its own: status and body (`None` if the server went away).
 fn request(
     port: u16,
@@ -187,7 +177,7 @@ fn put_article(server: &Server, token: &str) {
 
 #[test]
 fn two_instances_file_and_resolve_each_report_once_and_mail_each_resolution_once() {
-    if needs_postgres() {
+    if database::postgres_only("sharing one database between instances") {
         return;
     }
     let rt = runtime();
@@ -333,7 +323,7 @@ fn black_hole() -> (u16, std::thread::JoinHandle<()>) {
 
 #[test]
 fn a_killed_instances_claims_on_mail_pass_to_the_other_after_the_lease() {
-    if needs_postgres() {
+    if database::postgres_only("sharing one database between instances") {
         return;
     }
     let rt = runtime();

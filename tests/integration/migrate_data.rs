@@ -57,6 +57,9 @@ fn migrate_data_args<'a>(from: &'a str, to: &'a str) -> [&'a str; 5] {
 /// a server on the copy answers the API as the server on the file does.
 #[test]
 fn migrate_data_moves_a_newsroom_and_the_api_answers_the_same() {
+    if crate::support::database::postgres_only("a copy into PostgreSQL") {
+        return;
+    }
     let source = on_sqlite();
     with_demo(&source);
     source.ok(&[
@@ -200,6 +203,9 @@ fn migrate_data_moves_a_newsroom_and_the_api_answers_the_same() {
 /// written to it.
 #[test]
 fn migrate_data_refuses_a_target_that_is_not_empty() {
+    if crate::support::database::postgres_only("a copy into PostgreSQL") {
+        return;
+    }
     let source = on_sqlite();
     with_demo(&source);
     let target = PgDatabase::create();
@@ -236,6 +242,9 @@ fn migrate_data_refuses_a_target_that_is_not_empty() {
 /// a message that says so, a failed exit, and no file made in passing.
 #[test]
 fn migrate_data_says_what_is_wrong_with_its_arguments() {
+    if crate::support::database::postgres_only("a copy into PostgreSQL") {
+        return;
+    }
     let source = on_sqlite();
     with_demo(&source);
     let dir = source.dir.path();

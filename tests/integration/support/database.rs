@@ -174,3 +174,14 @@ pub fn sqlite_only(what: &str) -> bool {
     }
     false
 }
+
+/// Ends a test that needs a PostgreSQL server (several instances on one database, a copy from
+/// SQLite into PostgreSQL), saying so, when the suite runs on SQLite, which needs no server; `true`
+/// when it ended. `ERRATA_TEST_DATABASE=postgres` runs them (`.ci/run` does).
+pub fn postgres_only(what: &str) -> bool {
+    if is_postgres() {
+        return false;
+    }
+    eprintln!("runs with ERRATA_TEST_DATABASE=postgres: {what} needs a PostgreSQL server");
+    true
+}
