@@ -171,6 +171,11 @@ pub fn build(figment: Figment) -> Result<Rocket<Build>, StartError> {
         lease: settings.outbox_lease(),
     };
     let described = transport.describe();
+    let database = format!(
+        "{} {}",
+        db.engine().name(),
+        db::redacted(&settings.database_url)
+    );
     let worker_site = app.site.clone();
     Ok(rocket::custom(figment)
         .manage(app)
@@ -184,6 +189,7 @@ pub fn build(figment: Figment) -> Result<Rocket<Build>, StartError> {
         .attach(web::request_log::RequestLog)
         .attach(AdHoc::on_liftoff("mail worker", move |rocket| {
             Box::pin(async move {
+                log::info!("database: {database}");
                 log::info!("mail: delivering through {described}");
                 let shutdown = rocket.shutdown();
                 rocket::tokio::spawn(worker::run(

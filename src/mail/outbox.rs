@@ -131,10 +131,17 @@ pub struct Due {
     pub list_unsubscribe: Option<String>,
 }
 
+/// Messages a worker has claimed, and the end of its lease on them, which also names the claim
+/// (`renew_claim`).
+pub struct Claimed {
+    pub until: NaiveDateTime,
+    pub due: Vec<Due>,
+}
+
 /// Claims up to `limit` messages that are due (queued and past their time, or sending with an
 /// expired lease) by marking them `sending` with a lease of `lease`, in one write transaction, so
 /// that no two workers (of this instance or of others on the same database) take the same message.
-pub fn claim_due(conn: &mut Conn, limit: i64, lease: chrono::Duration) -> Result<Vec<Due>> {
+pub fn claim_due(conn: &mut Conn, limit: i64, lease: chrono::Duration) -> Result<Claimed> {
     db::write(conn, |conn| {
         let t = now();
         let due: Vec<Due> = db::load_unclaimed!(
@@ -153,13 +160,38 @@ pub fn claim_due(conn: &mut Conn, limit: i64, lease: chrono::Duration) -> Result
                 .select(Due::as_select())
         )?;
         let ids: Vec<i64> = due.iter().map(|d| d.id).collect();
+        let until = t + lease;
         diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
             .set((
                 outbox::state.eq(OutboxState::Sending),
-                outbox::lease_until.eq(t + lease),
+                outbox::lease_until.eq(until),
             ))
             .execute(conn)?;
-        Ok(due)
+        Ok(Claimed { until, due })
+    })
+}
+
+/// Right before a claimed message is sent: renews the claim for another `lease` if it is still
+/// this worker's (its lease is still `held`, the one the claim set), and answers whether it was. A worker that went through a long
+/// claim slower than its lease may find a message taken up by another (which sends it): it must
+/// not send it too.
+pub fn renew_claim(
+    conn: &mut Conn,
+    id: i64,
+    held: NaiveDateTime,
+    lease: chrono::Duration,
+) -> Result<bool> {
+    db::write(conn, |conn| {
+        let until = now() + lease;
+        let renewed = diesel::update(
+            outbox::table
+                .find(id)
+                .filter(outbox::state.eq(OutboxState::Sending))
+                .filter(outbox::lease_until.eq(held)),
+        )
+        .set(outbox::lease_until.eq(until))
+        .execute(conn)?;
+        Ok(renewed == 1)
     })
 }
 
@@ -395,6 +427,45 @@ mod tests {
     }
 
     #[test]
+    fn a_claim_taken_up_by_another_worker_is_not_renewed_by_the_first() {
+        let mut conn = crate::db::connect(":memory:").expect("a database");
+        crate::db::migrate(&mut conn).expect("migrations");
+        let site = Site {
+            base_url: "http://errata.test".into(),
+            host: "errata.test".into(),
+            words: |_, id, _| id.to_owned(),
+        };
+        let id = enqueue(
+            &mut conn,
+            &site,
+            Email {
+                template: "report_received",
+                to: "a@example.org".into(),
+                subject: "s".into(),
+                text: "t".into(),
+                html: "h".into(),
+                report_id: None,
+                note_id: None,
+                list_unsubscribe: None,
+            },
+        )
+        .expect("queued");
+        let short = chrono::Duration::milliseconds(1);
+        let first = claim_due(&mut conn, 10, short).expect("claimed");
+        assert_eq!(first.due.len(), 1);
+        assert!(renew_claim(&mut conn, id, first.until, short).expect("renewed"));
+        // The lease runs out while the first worker is busy: a second worker takes it up.
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        let second = claim_due(&mut conn, 10, lease()).expect("claimed again");
+        assert_eq!(second.due.len(), 1);
+        assert!(
+            !renew_claim(&mut conn, id, first.until, lease()).expect("asked"),
+            "the first worker must not send it now"
+        );
+        assert!(renew_claim(&mut conn, id, second.until, lease()).expect("asked"));
+    }
+
+    #[test]
     fn a_failed_attempt_on_a_message_discarded_meanwhile_leaves_it_discarded() {
         let mut conn = crate::db::connect(":memory:").expect("a database");
         crate::db::migrate(&mut conn).expect("migrations");
@@ -415,7 +486,13 @@ mod tests {
         };
         let failed = enqueue(&mut conn, &site, email("a@example.org")).expect("queued");
         let sent = enqueue(&mut conn, &site, email("b@example.org")).expect("queued");
-        assert_eq!(claim_due(&mut conn, 10, lease()).expect("claimed").len(), 2);
+        assert_eq!(
+            claim_due(&mut conn, 10, lease())
+                .expect("claimed")
+                .due
+                .len(),
+            2
+        );
         // The reader unsubscribes while both are being sent.
         diesel::update(outbox::table)
             .set(outbox::state.eq(OutboxState::Discarded))

@@ -63,11 +63,21 @@ pub async fn deliver_due(
     from: &Mailbox,
     policy: RetryPolicy,
 ) -> Result<usize> {
-    let due = db
+    let claimed = db
         .run(move |conn| outbox::claim_due(conn, 50, policy.lease))
         .await?;
+    let held = claimed.until;
     let mut sent = 0;
-    for row in due {
+    for row in claimed.due {
+        // Still this worker's (the claim's lease is still on it), for long enough to send it.
+        let id = row.id;
+        if !db
+            .run(move |conn| outbox::renew_claim(conn, id, held, policy.lease))
+            .await?
+        {
+            log::info!("mail {id}: its claim ran out and another worker took it up");
+            continue;
+        }
         // A message that cannot even be built (a bad address) will never go: no retries.
         let attempt = match build(&row, from) {
             Ok(message) => match transport.send(message).await {

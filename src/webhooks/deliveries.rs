@@ -82,6 +82,8 @@ pub struct Due {
     pub body: String,
     pub attempts: i64,
     pub target: Option<(String, String)>,
+    /// The end of the worker's lease on it, which also names the claim (`renew_claim`).
+    pub held: NaiveDateTime,
 }
 
 /// Claims up to `limit` due deliveries (queued and past their time, or sending with an expired
@@ -128,11 +130,9 @@ pub fn claim_due(conn: &mut Conn, limit: i64, lease: chrono::Duration) -> Result
             ))
             .load(conn)?;
         let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        let held = t + lease;
         diesel::update(d::table.filter(d::id.eq_any(&ids)))
-            .set((
-                d::state.eq(DeliveryState::Sending),
-                d::lease_until.eq(t + lease),
-            ))
+            .set((d::state.eq(DeliveryState::Sending), d::lease_until.eq(held)))
             .execute(conn)?;
         Ok(rows
             .into_iter()
@@ -142,8 +142,32 @@ pub fn claim_due(conn: &mut Conn, limit: i64, lease: chrono::Duration) -> Result
                 body,
                 attempts,
                 target: url.zip(secret),
+                held,
             })
             .collect())
+    })
+}
+
+/// Right before a claimed delivery is sent: renews the claim for another `lease` if it is still
+/// this worker's (its lease is still `held`, the one the claim set), and answers whether it was:
+/// after the lease ran out another worker may have taken it up (and sends it: this one must not).
+pub fn renew_claim(
+    conn: &mut Conn,
+    id: i64,
+    held: NaiveDateTime,
+    lease: chrono::Duration,
+) -> Result<bool> {
+    db::write(conn, |conn| {
+        let until = now() + lease;
+        let renewed = diesel::update(
+            d::table
+                .find(id)
+                .filter(d::state.eq(DeliveryState::Sending))
+                .filter(d::lease_until.eq(held)),
+        )
+        .set(d::lease_until.eq(until))
+        .execute(conn)?;
+        Ok(renewed == 1)
     })
 }
 

@@ -79,6 +79,15 @@ pub async fn deliver_due(db: &Db, policy: Policy) -> Result<usize> {
         .await?;
     let mut delivered = 0;
     for row in due {
+        // Still this worker's (the claim's lease is still on it), for long enough to send it.
+        let (id, held) = (row.id, row.held);
+        if !db
+            .run(move |conn| deliveries::renew_claim(conn, id, held, policy.lease))
+            .await?
+        {
+            log::info!("webhook delivery {id}: its claim ran out and another worker took it up");
+            continue;
+        }
         let outcome = attempt(&row, policy).await;
         if let Some(error) = &outcome.error {
             log::warn!(

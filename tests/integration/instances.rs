@@ -152,13 +152,14 @@ fn file_reports(ports: &[u16], n: usize) -> Vec<i64> {
         .collect()
 }
 
-/// An installation on one PostgreSQL database with the test article, and its editor's token.
-fn installation(smtp_port: u16) -> (Errata, String) {
+/// An installation on one PostgreSQL database, mailing through `smtp_port` with claims on mail
+/// that hold `lease_s` seconds, and its editor's token.
+fn installation(smtp_port: u16, lease_s: u32) -> (Errata, String) {
     let errata = Errata::new()
         .env("ROCKET_REPORT_RATE_LIMIT", "0")
         .env("ROCKET_SMTP_URL", &format!("smtp://127.0.0.1:{smtp_port}"))
         .env("ROCKET_MAIL_RETRY_BASE_S", "1")
-        .env("ROCKET_OUTBOX_LEASE_S", "5");
+        .env("ROCKET_OUTBOX_LEASE_S", &lease_s.to_string());
     let token = errata.user_with_token("chief@newsroom.test", "editor");
     (errata, token)
 }
@@ -182,7 +183,9 @@ fn two_instances_file_and_resolve_each_report_once_and_mail_each_resolution_once
     }
     let rt = runtime();
     let sink = rt.block_on(SmtpSink::start());
-    let (errata, token) = installation(sink.port());
+    // (A lease far longer than any send here, even on a loaded machine: each message is sent by
+    // the instance that claimed it.)
+    let (errata, token) = installation(sink.port(), 120);
     let a = errata.serve();
     let b = errata.serve();
     put_article(&a, &token);
@@ -328,7 +331,7 @@ fn a_killed_instances_claims_on_mail_pass_to_the_other_after_the_lease() {
     }
     let rt = runtime();
     let (hole, _hole) = black_hole();
-    let (errata, token) = installation(hole);
+    let (errata, token) = installation(hole, 5);
     let a = errata.serve();
     put_article(&a, &token);
     let ids = file_reports(&[a.port], 5);
