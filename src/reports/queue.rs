@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use super::workflow::State;
 use super::*;
 use crate::anchoring::{self, AnchorRow};
-use crate::db::schema::{articles, publications, report_counts, reports};
+use crate::db::schema::{articles, publications, report_counts, reports, revisions};
 use crate::db::{self, Conn};
 use crate::error::Result;
 use crate::text::anchor_status::AnchorStatus;
@@ -385,14 +385,23 @@ pub fn readers_of_new_report(
     .get_result::<i64>(conn)?;
     // Older ones (filed on earlier revisions: revision ids grow) by their current place (their
     // newest anchor), when that is on this revision's text, the only text this report's offsets
-    // compare with.
-    let older = ReadersFromEarlierRevisions {
-        article_id,
-        revision_id,
-        start,
-        end,
-    }
-    .get_result::<i64>(conn)?;
+    // compare with. On an article's first revision (most are never revised) there are none, and
+    // the count is not asked: PostgreSQL's plan for it reads every anchor.
+    let first_revision: Option<i64> = revisions::table
+        .filter(revisions::article_id.eq(article_id))
+        .select(diesel::dsl::min(revisions::id))
+        .first(conn)?;
+    let older = if first_revision == Some(revision_id) {
+        0
+    } else {
+        ReadersFromEarlierRevisions {
+            article_id,
+            revision_id,
+            start,
+            end,
+        }
+        .get_result::<i64>(conn)?
+    };
     Ok((same_revision + older).min(READERS_COUNTED) + 1)
 }
 
