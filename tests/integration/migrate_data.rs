@@ -306,3 +306,29 @@ fn migrate_data_says_what_is_wrong_with_its_arguments() {
         "the target is not even migrated"
     );
 }
+
+/// The schema the PostgreSQL migrations make is the one `src/db/schema.rs` declares (every table,
+/// column, type, nullability and key; nothing more), as `migrations/postgres/check_schema.py`
+/// checks it; a migration for one engine without the other, or a schema.rs edit without either,
+/// fails here.
+#[rocket::async_test]
+async fn the_postgres_migrations_make_the_schema_schema_rs_declares() {
+    if crate::support::database::postgres_only("checking the PostgreSQL schema") {
+        return;
+    }
+    let app = crate::support::TestApp::new().await;
+    let out = std::process::Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/migrations/postgres/check_schema.py"
+        ))
+        .arg(&app.database_url)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
