@@ -634,17 +634,29 @@ pub fn next_id_from_sequence(conn: &mut Conn, table: &'static str) -> Result<Opt
 /// each table's id sequence on PostgreSQL past its largest id, so that the next row the database
 /// numbers does not take one of theirs. Nothing to do on SQLite, which numbers from the largest.
 pub fn sequences_past_ids(conn: &mut Conn, tables: &[&'static str]) -> Result<(), Error> {
-    use diesel::RunQueryDsl;
     let Conn::Postgres(c) = conn else {
         return Ok(());
     };
     for table in tables {
-        diesel::sql_query(format!(
-            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
-             GREATEST((SELECT MAX(id) FROM {table}), 1))"
-        ))
-        .execute(c)?;
+        sequence_past_ids(c, table, "id")?;
     }
+    Ok(())
+}
+
+/// Moves the identity sequence of `table.column` so that the next value it gives is one past the
+/// largest there (1 on an empty table). `table` and `column` are ours, never input.
+pub(crate) fn sequence_past_ids(
+    c: &mut PgConnection,
+    table: &str,
+    column: &str,
+) -> Result<(), Error> {
+    use diesel::RunQueryDsl;
+    diesel::sql_query(format!(
+        "SELECT setval(pg_get_serial_sequence('\"{table}\"', '{column}'), \
+         COALESCE((SELECT MAX(\"{column}\") FROM \"{table}\"), 0) + 1, false)"
+    ))
+    .execute(c)
+    .map_err(|e| Error::internal_while(format!("moving the id sequence of {table}"), e))?;
     Ok(())
 }
 

@@ -89,6 +89,11 @@ struct Hit {
 
 /// Up to `limit` ids of reports matching `query` (from `fts_query`), in id order (descending when
 /// `newest_first`), strictly after `after` in that order.
+///
+/// On SQLite, FTS5 takes the rowid bound and the order itself, walking its postings from the
+/// cursor. On PostgreSQL, the generated `reports.search` column (a `tsvector` of the same three
+/// fields, with a GIN index) is matched against every word of the query: `fts_query`'s quoted
+/// words, which hold letters and digits only, so none can be a `tsquery` operator.
 pub fn matching_ids(
     conn: &mut Conn,
     query: &str,
@@ -96,16 +101,27 @@ pub fn matching_ids(
     newest_first: bool,
     limit: i64,
 ) -> Result<Vec<i64>> {
-    // FTS5 takes the rowid bound and the order itself, walking its postings from the cursor.
-    if conn.engine() == Engine::Postgres {
-        return matching_ids_postgres(conn, query, after, newest_first, limit);
-    }
-    let sql = if newest_first {
-        "SELECT rowid AS id FROM reports_fts WHERE reports_fts MATCH ? AND rowid < ? \
-         ORDER BY rowid DESC LIMIT ?"
-    } else {
-        "SELECT rowid AS id FROM reports_fts WHERE reports_fts MATCH ? AND rowid > ? \
-         ORDER BY rowid ASC LIMIT ?"
+    let (sql, query) = match (conn.engine(), newest_first) {
+        (Engine::Sqlite, true) => (
+            "SELECT rowid AS id FROM reports_fts WHERE reports_fts MATCH ? AND rowid < ? \
+             ORDER BY rowid DESC LIMIT ?",
+            query.to_owned(),
+        ),
+        (Engine::Sqlite, false) => (
+            "SELECT rowid AS id FROM reports_fts WHERE reports_fts MATCH ? AND rowid > ? \
+             ORDER BY rowid ASC LIMIT ?",
+            query.to_owned(),
+        ),
+        (Engine::Postgres, true) => (
+            "SELECT id FROM reports WHERE search @@ to_tsquery('simple', $1) AND id < $2 \
+             ORDER BY id DESC LIMIT $3",
+            tsquery(query),
+        ),
+        (Engine::Postgres, false) => (
+            "SELECT id FROM reports WHERE search @@ to_tsquery('simple', $1) AND id > $2 \
+             ORDER BY id ASC LIMIT $3",
+            tsquery(query),
+        ),
     };
     let bound = after.unwrap_or(if newest_first { i64::MAX } else { i64::MIN });
     let hits: Vec<Hit> = diesel::sql_query(sql)
@@ -116,41 +132,27 @@ pub fn matching_ids(
     Ok(hits.into_iter().map(|h| h.id).collect())
 }
 
-/// `matching_ids` on PostgreSQL: the generated `reports.search` column (a `tsvector` of the same
-/// three fields, with a GIN index) against every word of the query (`fts_query`'s quoted words,
-/// which hold letters and digits only, so none can be a `tsquery` operator).
-fn matching_ids_postgres(
-    conn: &mut Conn,
-    query: &str,
-    after: Option<i64>,
-    newest_first: bool,
-    limit: i64,
-) -> Result<Vec<i64>> {
-    let words: Vec<&str> = query
+/// `fts_query`'s quoted words as a PostgreSQL `tsquery` that wants all of them, lower-cased as
+/// `to_tsvector` stores them.
+fn tsquery(fts_query: &str) -> String {
+    fts_query
         .split('"')
         .map(str::trim)
         .filter(|w| !w.is_empty())
-        .collect();
-    let tsquery = words.join(" & ");
-    let sql = if newest_first {
-        "SELECT id FROM reports WHERE search @@ to_tsquery('simple', $1) AND id < $2 \
-         ORDER BY id DESC LIMIT $3"
-    } else {
-        "SELECT id FROM reports WHERE search @@ to_tsquery('simple', $1) AND id > $2 \
-         ORDER BY id ASC LIMIT $3"
-    };
-    let bound = after.unwrap_or(if newest_first { i64::MAX } else { i64::MIN });
-    let hits: Vec<Hit> = diesel::sql_query(sql)
-        .bind::<Text, _>(tsquery.to_lowercase())
-        .bind::<BigInt, _>(bound)
-        .bind::<BigInt, _>(limit)
-        .load(conn)?;
-    Ok(hits.into_iter().map(|h| h.id).collect())
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" & ")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn postgres_wants_every_word_lower_cased() {
+        let query = fts_query("Ferry  NOT pier, 9.5").expect("words");
+        assert_eq!(tsquery(&query), "ferry & not & pier & 9 & 5");
+    }
 
     #[test]
     fn words_become_quoted_whole_words_and_operators_are_plain_words() {

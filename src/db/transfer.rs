@@ -769,19 +769,10 @@ fn copy_later_columns(
 /// Sets the table's identity past its largest id, so the next row PostgreSQL numbers does not
 /// take a copied row's id.
 fn set_identity(target: &mut PgConnection, t: &Table) -> Result<(), Error> {
-    let Some(id) = &t.identity else {
-        return Ok(());
-    };
-    let sql = format!(
-        "SELECT setval(pg_get_serial_sequence('{table}', '{id}'), COALESCE(MAX({col}), 0) + 1, \
-         false) AS n FROM {table}",
-        table = quoted(&t.name),
-        col = quoted(id)
-    );
-    diesel::sql_query(&sql)
-        .get_result::<Count>(target)
-        .map_err(|e| Error::internal_while(format!("setting the identity of {}", t.name), e))?;
-    Ok(())
+    match &t.identity {
+        Some(id) => super::sequence_past_ids(target, &t.name, id),
+        None => Ok(()),
+    }
 }
 
 /// Rows and SHA-256 of the source table: each row a JSON array of its values in key order.

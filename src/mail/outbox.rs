@@ -426,30 +426,33 @@ mod tests {
         assert_eq!(backoff(u64::MAX, 5).num_seconds(), 6 * 3600);
     }
 
+    fn site() -> Site {
+        Site {
+            base_url: "http://errata.test".into(),
+            host: "errata.test".into(),
+            words: |_, id, _| id.to_owned(),
+        }
+    }
+
+    fn email(to: &str) -> Email {
+        Email {
+            template: "report_received",
+            to: to.into(),
+            subject: "s".into(),
+            text: "t".into(),
+            html: "h".into(),
+            report_id: None,
+            note_id: None,
+            list_unsubscribe: None,
+        }
+    }
+
     #[test]
     fn a_claim_taken_up_by_another_worker_is_not_renewed_by_the_first() {
         let mut conn = crate::db::connect(":memory:").expect("a database");
         crate::db::migrate(&mut conn).expect("migrations");
-        let site = Site {
-            base_url: "http://errata.test".into(),
-            host: "errata.test".into(),
-            words: |_, id, _| id.to_owned(),
-        };
-        let id = enqueue(
-            &mut conn,
-            &site,
-            Email {
-                template: "report_received",
-                to: "a@example.org".into(),
-                subject: "s".into(),
-                text: "t".into(),
-                html: "h".into(),
-                report_id: None,
-                note_id: None,
-                list_unsubscribe: None,
-            },
-        )
-        .expect("queued");
+        let site = site();
+        let id = enqueue(&mut conn, &site, email("a@example.org")).expect("queued");
         let short = chrono::Duration::milliseconds(1);
         let first = claim_due(&mut conn, 10, short).expect("claimed");
         assert_eq!(first.due.len(), 1);
@@ -469,21 +472,7 @@ mod tests {
     fn a_failed_attempt_on_a_message_discarded_meanwhile_leaves_it_discarded() {
         let mut conn = crate::db::connect(":memory:").expect("a database");
         crate::db::migrate(&mut conn).expect("migrations");
-        let site = Site {
-            base_url: "http://errata.test".into(),
-            host: "errata.test".into(),
-            words: |_, id, _| id.to_owned(),
-        };
-        let email = |to: &str| Email {
-            template: "report_received",
-            to: to.into(),
-            subject: "s".into(),
-            text: "t".into(),
-            html: "h".into(),
-            report_id: None,
-            note_id: None,
-            list_unsubscribe: None,
-        };
+        let site = site();
         let failed = enqueue(&mut conn, &site, email("a@example.org")).expect("queued");
         let sent = enqueue(&mut conn, &site, email("b@example.org")).expect("queued");
         assert_eq!(

@@ -1,8 +1,6 @@
 //! Intake is crash-safe: the real binary, killed with SIGKILL at a random moment while readers
 //! file reports as fast as they can, has every report it acknowledged with 201 in its file.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -11,7 +9,7 @@ use diesel::prelude::*;
 use rand::Rng;
 use serde_json::{json, Value};
 
-use crate::support::binary::{Errata, Server};
+use crate::support::binary::{request_on, Errata, Server};
 use crate::support::R1;
 
 const ARTICLE: &str = "https://news.example.com/2026/11/kessler-bridge-bond";
@@ -20,22 +18,7 @@ const CLIENTS: usize = 12;
 /// One `POST /api/v1/reports` over its own connection: the status and body, or `None` when the
 /// server went away before answering.
 fn file_report(port: u16, body: &str) -> Option<(u16, String)> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .ok()?;
-    let request = format!(
-        "POST /api/v1/reports HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).ok()?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).ok()?;
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, rest) = text.split_once("\r\n\r\n")?;
-    let status = head.split_whitespace().nth(1)?.parse().ok()?;
-    Some((status, rest.to_owned()))
+    request_on(port, "POST", "/api/v1/reports", None, body)
 }
 
 /// The real binary serving the article every filing here quotes, with no report rate limit.

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use diesel::prelude::*;
 use serde_json::json;
 
-use crate::support::binary::{free_port, wait_until, Errata, Server};
+use crate::support::binary::{free_port, request_on as request, wait_until, Errata, Server};
 use crate::support::database;
 use crate::support::smtp::Received;
 use crate::support::{SmtpSink, ARTICLE_URL, R1};
@@ -38,49 +38,6 @@ fn runtime() -> rocket::tokio::runtime::Runtime {
         .enable_all()
         .build()
         .expect("a runtime")
-}
-
-/// One HTTP request on a connection of its own: status and body (`None` if the server went away).
-fn request(
-    port: u16,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: &str,
-) -> Option<(u16, String)> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .ok()?;
-    let auth = token
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n{auth}\
-         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).ok()?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).ok()?;
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, rest) = text.split_once("\r\n\r\n")?;
-    let status = head.split_whitespace().nth(1)?.parse().ok()?;
-    Some((status, rest.to_owned()))
-}
-
-/// `count` as SQL on the installation's database.
-fn count(errata: &Errata, sql: &str) -> i64 {
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let mut conn = errata::db::connect(&errata.database_url()).expect("db");
-    diesel::sql_query(sql)
-        .get_result::<N>(&mut conn)
-        .expect(sql)
-        .n
 }
 
 fn message_id(m: &Received) -> String {
@@ -196,25 +153,21 @@ fn two_instances_file_and_resolve_each_report_once_and_mail_each_resolution_once
     let unique: BTreeSet<i64> = ids.iter().copied().collect();
     assert_eq!(unique.len(), REPORTS, "every filing has an id of its own");
     assert_eq!(
-        count(&errata, "SELECT COUNT(*) AS n FROM reports"),
+        errata.count("SELECT COUNT(*) AS n FROM reports"),
         REPORTS as i64
     );
     assert_eq!(
-        count(
-            &errata,
-            "SELECT COUNT(DISTINCT reference) AS n FROM reports"
-        ),
+        errata.count("SELECT COUNT(DISTINCT reference) AS n FROM reports"),
         REPORTS as i64,
         "every reference once"
     );
     assert_eq!(
-        count(&errata, "SELECT n FROM report_counts WHERE state = 'new'"),
+        errata.count("SELECT n FROM report_counts WHERE state = 'new'"),
         REPORTS as i64,
         "the tab counter saw every filing once"
     );
     // The readers confirm their addresses (the link in their receipt), so resolutions reach them.
-    count(
-        &errata,
+    errata.count(
         "WITH c AS (UPDATE reports SET email_confirmed_at = created_at RETURNING 1) \
          SELECT COUNT(*) AS n FROM c",
     );
@@ -241,17 +194,14 @@ fn two_instances_file_and_resolve_each_report_once_and_mail_each_resolution_once
         t.join().expect("a resolving thread");
     }
     assert_eq!(
-        count(
-            &errata,
-            "SELECT COUNT(*) AS n FROM reports WHERE state = 'resolved'"
-        ),
+        errata.count("SELECT COUNT(*) AS n FROM reports WHERE state = 'resolved'"),
         REPORTS as i64
     );
 
     // Every message queued reaches the SMTP server once, whichever instance sent it.
     let resolved = queued_ids(&errata, "report_resolved");
     assert_eq!(resolved.len(), REPORTS, "one resolution message per report");
-    let total = count(&errata, "SELECT COUNT(*) AS n FROM outbox") as usize;
+    let total = errata.count("SELECT COUNT(*) AS n FROM outbox") as usize;
     let got = rt.block_on(sink.wait_for(total, 180));
     assert_eq!(got.len(), total, "{}\n{}", a.log(), b.log());
     // A little longer: nothing arrives twice.
@@ -271,10 +221,7 @@ fn two_instances_file_and_resolve_each_report_once_and_mail_each_resolution_once
         resolved.difference(&delivered).count()
     );
     assert_eq!(
-        count(
-            &errata,
-            "SELECT COUNT(*) AS n FROM outbox WHERE state <> 'sent'"
-        ),
+        errata.count("SELECT COUNT(*) AS n FROM outbox WHERE state <> 'sent'"),
         0
     );
 
@@ -338,8 +285,7 @@ fn a_killed_instances_claims_on_mail_pass_to_the_other_after_the_lease() {
     assert_eq!(ids.len(), 5);
     // Instance A has claimed the receipts and hangs on its SMTP server.
     assert!(
-        wait_until(20, || count(
-            &errata,
+        wait_until(20, || errata.count(
             "SELECT COUNT(*) AS n FROM outbox WHERE state = 'sending' AND lease_until IS NOT NULL"
         ) == 5),
         "A holds the claims: {}",
@@ -364,10 +310,7 @@ fn a_killed_instances_claims_on_mail_pass_to_the_other_after_the_lease() {
     assert_eq!((got.len(), distinct.len()), (5, 5), "each exactly once");
     assert_eq!(distinct, queued_ids(&errata, "report_received"));
     assert_eq!(
-        count(
-            &errata,
-            "SELECT COUNT(*) AS n FROM outbox WHERE state <> 'sent'"
-        ),
+        errata.count("SELECT COUNT(*) AS n FROM outbox WHERE state <> 'sent'"),
         0
     );
     drop(b);

@@ -79,19 +79,6 @@ fn subjects(sink: &SmtpSink) -> Vec<String> {
         .collect()
 }
 
-fn scalar(errata: &Errata, sql: &str) -> i64 {
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let mut conn = errata::db::connect(&errata.database_url()).expect("the database");
-    diesel::sql_query(sql)
-        .get_result::<N>(&mut conn)
-        .expect(sql)
-        .n
-}
-
 /// The release blocker: with `smtp_url` set the binary used to abort at start. Now it serves, and
 /// a reader who reported an error is emailed through SMTP when a correction resolves it.
 #[test]
@@ -161,10 +148,9 @@ fn the_binary_with_smtp_emails_the_reader_when_a_correction_resolves_their_repor
         "lettre logged in with the URL's credentials"
     );
     // The worker records a send just after the server's answer: give it that moment.
-    assert!(wait_until(10, || scalar(
-        &errata,
-        "SELECT COUNT(*) AS n FROM outbox WHERE state = 'sent'"
-    ) == 2));
+    assert!(wait_until(10, || errata
+        .count("SELECT COUNT(*) AS n FROM outbox WHERE state = 'sent'")
+        == 2));
 }
 
 /// The SMTP server is down when Errata starts: it still starts, queues, retries, and once the
@@ -187,8 +173,7 @@ fn mail_queued_while_smtp_is_down_arrives_once_when_it_comes_up() {
         "ada@reader.example",
     );
     assert!(
-        wait_until(20, || scalar(
-            &errata,
+        wait_until(20, || errata.count(
             "SELECT COUNT(*) AS n FROM outbox WHERE state = 'queued' AND attempts >= 1"
         ) == 1),
         "the first attempt failed and the message waits: {}",
@@ -201,10 +186,7 @@ fn mail_queued_while_smtp_is_down_arrives_once_when_it_comes_up() {
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(sink.messages().len(), 1);
     assert_eq!(
-        scalar(
-            &errata,
-            "SELECT COUNT(*) AS n FROM outbox WHERE state = 'sent'"
-        ),
+        errata.count("SELECT COUNT(*) AS n FROM outbox WHERE state = 'sent'"),
         1
     );
 }
@@ -301,8 +283,7 @@ fn the_log_holds_no_secret_and_no_readers_data() {
     assert_eq!(status, 200);
     assert!(
         wait_until(30, || sink.messages().len() == 1
-            && scalar(
-                &errata,
+            && errata.count(
                 "SELECT COUNT(*) AS n FROM outbox WHERE state = 'failed'"
             ) == 1),
         "one receipt delivered, one refused: {}",
@@ -520,10 +501,9 @@ fn failed_mail_is_listed_retried_once_or_discarded_from_the_command_line() {
     );
     report(&server, "18 months", "Bo", "bo@reader.example");
     assert!(
-        wait_until(20, || scalar(
-            &errata,
-            "SELECT COUNT(*) AS n FROM outbox WHERE state = 'failed'"
-        ) == 2),
+        wait_until(20, || errata
+            .count("SELECT COUNT(*) AS n FROM outbox WHERE state = 'failed'")
+            == 2),
         "{}",
         server.log()
     );
@@ -587,8 +567,7 @@ fn failed_mail_is_listed_retried_once_or_discarded_from_the_command_line() {
     let got = rt.block_on(sink.wait_for(2, 30));
     assert_eq!(got.len(), 2);
     assert_eq!(
-        scalar(
-            &errata,
+        errata.count(
             "SELECT COUNT(*) AS n FROM events WHERE actor_label = 'cli' AND outbox_id IS NOT NULL"
         ),
         3
@@ -656,7 +635,7 @@ fn a_backup_taken_while_the_server_writes_restores_every_row() {
     // The copy is a whole database: every report in it is also in the original, unchanged,
     // with its anchor and its events.
     let copy = Errata::new().env("ROCKET_DATABASE_URL", backup.to_str().expect("utf-8"));
-    let in_copy = |sql: &str| scalar(&copy, sql);
+    let in_copy = |sql: &str| copy.count(sql);
     let reports = in_copy("SELECT COUNT(*) AS n FROM reports");
     assert!(reports >= 5, "{reports}");
     assert_eq!(

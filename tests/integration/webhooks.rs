@@ -600,19 +600,6 @@ fn cli_publication(errata: &Errata) -> i64 {
     1
 }
 
-fn cli_count(errata: &Errata, sql: &str) -> i64 {
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let mut conn = errata::db::connect(&errata.database_url()).expect("db");
-    diesel::sql_query(sql)
-        .get_result::<N>(&mut conn)
-        .expect(sql)
-        .n
-}
-
 #[test]
 fn the_cli_edits_trust_indicators_and_sets_the_webhook() {
     let errata = Errata::new();
@@ -628,22 +615,19 @@ fn the_cli_edits_trust_indicators_and_sets_the_webhook() {
     ]);
     assert!(out.contains("https://daily.example.com/policy"), "{out}");
     assert_eq!(
-        cli_count(&errata, "SELECT COUNT(*) AS n FROM publications WHERE policy_url = 'https://daily.example.com/policy' AND contact_email = 'desk@daily.example.com'"),
+        errata.count("SELECT COUNT(*) AS n FROM publications WHERE policy_url = 'https://daily.example.com/policy' AND contact_email = 'desk@daily.example.com'"),
         1
     );
     assert_eq!(
-        cli_count(&errata, "SELECT COUNT(*) AS n FROM events WHERE kind = 'publication_changed' AND actor_label = 'cli'"),
+        errata.count("SELECT COUNT(*) AS n FROM events WHERE kind = 'publication_changed' AND actor_label = 'cli'"),
         1
     );
-    let events = cli_count(&errata, "SELECT COUNT(*) AS n FROM events");
+    let events = errata.count("SELECT COUNT(*) AS n FROM events");
     let err = errata.fails(&["publication", "edit", &id, "--policy-url", "ftp://x"]);
     assert!(err.contains("policy_url"), "{err}");
     let err = errata.fails(&["publication", "edit", "99", "--contact", "a@b.example"]);
     assert!(err.contains("no publication 99"), "{err}");
-    assert_eq!(
-        cli_count(&errata, "SELECT COUNT(*) AS n FROM events"),
-        events
-    );
+    assert_eq!(errata.count("SELECT COUNT(*) AS n FROM events"), events);
 
     // The webhook: a private address is refused by default; the secret comes from stdin.
     let out = errata.run(
@@ -677,21 +661,19 @@ fn the_cli_edits_trust_indicators_and_sets_the_webhook() {
     );
     assert!(!String::from_utf8_lossy(&out.stdout).contains(SECRET));
     assert_eq!(
-        cli_count(
-            &errata,
-            &format!("SELECT COUNT(*) AS n FROM webhooks WHERE secret = '{SECRET}'")
-        ),
+        errata.count(&format!(
+            "SELECT COUNT(*) AS n FROM webhooks WHERE secret = '{SECRET}'"
+        )),
         1
     );
     assert_eq!(
-        cli_count(
-            &errata,
+        errata.count(
             "SELECT COUNT(*) AS n FROM events WHERE kind = 'webhook_set' AND actor_label = 'cli'"
         ),
         1
     );
     errata.ok(&["publication", "webhook", &id, "--remove"]);
-    assert_eq!(cli_count(&errata, "SELECT COUNT(*) AS n FROM webhooks"), 0);
+    assert_eq!(errata.count("SELECT COUNT(*) AS n FROM webhooks"), 0);
 }
 
 #[rocket::async_test]

@@ -68,6 +68,21 @@ impl Errata {
         PathBuf::from(self.database_url())
     }
 
+    /// A number the SQL `sql` answers (as a column `n`) on the installation's database.
+    pub fn count(&self, sql: &str) -> i64 {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = errata::db::connect(&self.database_url()).expect("the database");
+        diesel::sql_query(sql)
+            .get_result::<N>(&mut conn)
+            .expect(sql)
+            .n
+    }
+
     /// `ROCKET_DATABASE_URL`: the database every command and server of this installation uses.
     pub fn database_url(&self) -> String {
         self.env
@@ -341,6 +356,37 @@ fn dechunk(mut rest: &str) -> String {
         rest = after[n..].trim_start_matches("\r\n");
     }
     out
+}
+
+/// One HTTP request to the server on `port` over a connection of its own, with a JSON body and a
+/// bearer token when given: its status and body, or `None` when the server went away first (a
+/// test that kills servers under load counts on that).
+pub fn request_on(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &str,
+) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .ok()?;
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n{auth}\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).ok()?;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, rest) = text.split_once("\r\n\r\n")?;
+    let status = head.split_whitespace().nth(1)?.parse().ok()?;
+    Some((status, rest.to_owned()))
 }
 
 /// Waits (at most `secs`) until `done` holds, checking every 100 ms.
