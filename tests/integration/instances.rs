@@ -325,3 +325,36 @@ fn errata_on(errata: &Errata, smtp_port: u16) -> Errata {
         .env("ROCKET_MAIL_RETRY_BASE_S", "1")
         .env("ROCKET_OUTBOX_LEASE_S", "5")
 }
+
+/// A PostgreSQL URL that cannot be reached stops `errata migrate` and the server with a message
+/// that names it (without its password), and is never taken for a SQLite file of that name. Needs
+/// no server: nothing listens on port 1.
+#[test]
+fn an_unreachable_postgres_url_is_named_and_never_becomes_a_file() {
+    let errata = Errata::new().env(
+        "ROCKET_DATABASE_URL",
+        "postgres://errata:hunter22@127.0.0.1:1/newsroom",
+    );
+    for args in [&["migrate"][..], &["serve"][..]] {
+        let err = errata.fails(args);
+        assert!(
+            err.contains("cannot open database postgres://errata:***@127.0.0.1:1/newsroom"),
+            "errata {args:?}: {err}"
+        );
+        assert!(
+            !err.contains("hunter22"),
+            "the password is never shown: {err}"
+        );
+    }
+    let files: Vec<_> = std::fs::read_dir(errata.dir.path())
+        .expect("the folder")
+        .map(|e| {
+            e.expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|name| name != "pg-database")
+        .collect();
+    assert!(files.is_empty(), "nothing was created: {files:?}");
+}
