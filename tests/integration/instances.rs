@@ -358,3 +358,128 @@ fn an_unreachable_postgres_url_is_named_and_never_becomes_a_file() {
         .collect();
     assert!(files.is_empty(), "nothing was created: {files:?}");
 }
+
+/// One request with its own headers; the status, the `Set-Cookie` values (name=value) and body.
+fn exchange(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, Vec<String>, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("a timeout");
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\
+         Content-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    stream
+        .write_all(format!("{head}\r\n{body}").as_bytes())
+        .expect("sent");
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).expect("an answer");
+    let (head, body) = raw.split_once("\r\n\r\n").expect("a head");
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status");
+    let cookies = head
+        .lines()
+        .filter_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("set-cookie")
+                .then(|| value.trim().split(';').next().unwrap_or("").to_owned())
+        })
+        .collect();
+    (status, cookies, body.to_owned())
+}
+
+/// What holds one user's session and one sender's rate limit lives in the database: a sign-in form
+/// from one instance is accepted by the other, the session it opens works on both, and a sender's
+/// filings count against one limit across both.
+#[test]
+fn sessions_and_rate_limits_hold_across_instances() {
+    if database::postgres_only("sharing one database between instances") {
+        return;
+    }
+    let errata = Errata::new().env("ROCKET_REPORT_RATE_LIMIT", "2");
+    let added = errata.run(
+        &[
+            "user",
+            "add",
+            "--email",
+            "chief@newsroom.test",
+            "--name",
+            "Chief",
+            "--role",
+            "editor",
+            "--password-stdin",
+        ],
+        Some("a long test password\n"),
+    );
+    assert!(added.status.success(), "{added:?}");
+    let a = errata.serve();
+    let b = errata.serve();
+
+    // The form from A (its token in a private cookie A encrypted), sent to B.
+    let (status, cookies, form) = exchange(a.port, "GET", "/signin", &[], "");
+    assert_eq!(status, 200);
+    let csrf = form
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the form's token");
+    let body = format!(
+        "email=chief%40newsroom.test&password=a+long+test+password&csrf_token={csrf}&next=%2Fdashboard"
+    );
+    let cookie = cookies.join("; ");
+    let (status, session, answer) = exchange(
+        b.port,
+        "POST",
+        "/signin",
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Cookie", &cookie),
+        ],
+        &body,
+    );
+    assert_eq!(status, 303, "B accepts A's form: {answer}");
+    let session = session.join("; ");
+    for server in [&a, &b] {
+        let (status, _, page) = exchange(
+            server.port,
+            "GET",
+            "/dashboard",
+            &[("Cookie", &session)],
+            "",
+        );
+        assert_eq!(status, 200, "signed in on port {}: {page}", server.port);
+    }
+
+    // Two filings on A, then the same sender on B: over the limit of 2.
+    put_article(&a, &errata.user_with_token("desk@newsroom.test", "editor"));
+    let file = |port: u16, i: usize| {
+        let body = json!({
+            "article_url": ARTICLE_URL,
+            "passage": { "exact": PASSAGES[i] },
+            "category": "factual_error",
+            "description": format!("Report {i}: this does not match the city's figures."),
+        })
+        .to_string();
+        request(port, "POST", "/api/v1/reports", None, &body).expect("an answer")
+    };
+    assert_eq!(file(a.port, 0).0, 201);
+    assert_eq!(file(a.port, 1).0, 201);
+    let (status, answer) = file(b.port, 2);
+    assert_eq!(
+        status, 429,
+        "the limit counts both instances' filings: {answer}"
+    );
+}
