@@ -27,6 +27,10 @@ pub struct Settings {
     /// The longest one statement may run on PostgreSQL, in milliseconds (0: no limit). SQLite
     /// statements have no time limit; a wait for its write lock ends after 10 s.
     pub statement_timeout_ms: u64,
+    /// How long browsers and shared caches may keep the public corrections answer
+    /// (`/api/v1/corrections`), in seconds: its `Cache-Control: max-age`. The server itself never
+    /// answers from a copy older than the database (another instance's change shows within 50 ms).
+    pub cache_max_age: u64,
     /// How long a worker's claim on an outgoing message or webhook delivery holds, in seconds.
     /// Past it, the claim is taken to be a dead worker's (or a dead instance's), and the message
     /// is sent by another. Longer than a send can take (mail 20 s, a webhook `webhook_timeout_s`).
@@ -68,6 +72,7 @@ impl Default for Settings {
             pool_size: 8,
             statement_timeout_ms: 30_000,
             outbox_lease_s: 300,
+            cache_max_age: 60,
             mail_poll_ms: 5000,
             mail_retry_base_s: 30,
             mail_max_attempts: 10,
@@ -210,6 +215,9 @@ impl Settings {
         if self.pool_size == 0 {
             return Err(bad("pool_size", "must be at least 1"));
         }
+        if self.cache_max_age > 24 * 3600 {
+            return Err(bad("cache_max_age", "must be at most 86400 (a day)"));
+        }
         if self.outbox_lease_s == 0 || self.outbox_lease_s > 24 * 3600 {
             return Err(bad("outbox_lease_s", "must be between 1 and 86400 (a day)"));
         }
@@ -292,6 +300,10 @@ mod tests {
         assert_eq!(with("demo", "perhaps").unwrap_err().key, "demo");
         assert_eq!(with("pool_size", 0).unwrap_err().key, "pool_size");
         assert_eq!(with("outbox_lease_s", 0).unwrap_err().key, "outbox_lease_s");
+        assert_eq!(
+            with("cache_max_age", 86_401).unwrap_err().key,
+            "cache_max_age"
+        );
         assert_eq!(with("database_url", "").unwrap_err().key, "database_url");
         assert_eq!(
             with("mail_retry_base_s", 0).unwrap_err().key,

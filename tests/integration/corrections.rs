@@ -354,6 +354,27 @@ async fn the_public_list_is_cached_with_an_etag_that_changes_with_a_new_note() {
     );
 }
 
+/// `cache_max_age` is what browsers and caches are told they may keep the public list.
+#[rocket::async_test]
+async fn the_public_list_may_be_kept_for_cache_max_age() {
+    for (setting, expected) in [
+        (None, "public, max-age=60, stale-while-revalidate=300"),
+        (Some(5), "public, max-age=5, stale-while-revalidate=300"),
+    ] {
+        let mut builder = TestApp::builder();
+        if let Some(seconds) = setting {
+            builder = builder.set("cache_max_age", json!(seconds));
+        }
+        let app = builder.start().await;
+        let token = app.editor();
+        app.article(&token).await;
+        let path = format!("/api/v1/corrections?url={}", urlencode(ARTICLE_URL));
+        let answer = app.client.get(path).dispatch().await;
+        assert_eq!(answer.status(), Status::Ok);
+        assert_eq!(answer.headers().get_one("Cache-Control"), Some(expected));
+    }
+}
+
 #[rocket::async_test]
 async fn note_bodies_are_sanitised() {
     let app = TestApp::new().await;

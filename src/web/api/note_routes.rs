@@ -131,6 +131,8 @@ pub(super) async fn annotations(
 pub struct Cacheable {
     cached: std::sync::Arc<Cached>,
     not_modified: bool,
+    /// How long browsers and caches may keep it (`cache_max_age`).
+    max_age: u64,
 }
 
 impl<'r> Responder<'r, 'static> for Cacheable {
@@ -140,7 +142,10 @@ impl<'r> Responder<'r, 'static> for Cacheable {
             .header(Header::new("ETag", self.cached.etag.clone()))
             .header(Header::new(
                 "Cache-Control",
-                "public, max-age=60, stale-while-revalidate=300",
+                format!(
+                    "public, max-age={}, stale-while-revalidate=300",
+                    self.max_age
+                ),
             ));
         if self.not_modified {
             builder.status(Status::NotModified);
@@ -207,5 +212,6 @@ pub(super) async fn corrections_for_url(
     Ok(Cacheable {
         cached,
         not_modified,
+        max_age: app.settings.cache_max_age,
     })
 }
