@@ -362,6 +362,8 @@ pub const OTHERS_SEEN_WITHIN: Duration = Duration::from_millis(50);
 /// `data_version`, or PostgreSQL's WAL position (which every commit of every instance moves on).
 struct Watch {
     conn: std::sync::Mutex<Conn>,
+    /// Opens the connection again after it failed.
+    reopen: writer::Reopen,
     /// The value last read.
     last: std::sync::atomic::AtomicI64,
     /// When it was read, in nanoseconds after `epoch` (0: never).
@@ -370,9 +372,10 @@ struct Watch {
 }
 
 impl Watch {
-    fn new(conn: Conn) -> Watch {
+    fn new(conn: Conn, reopen: writer::Reopen) -> Watch {
         Watch {
             conn: std::sync::Mutex::new(conn),
+            reopen,
             last: std::sync::atomic::AtomicI64::new(0),
             asked_at: std::sync::atomic::AtomicU64::new(0),
             epoch: std::time::Instant::now(),
@@ -395,10 +398,16 @@ impl Watch {
                 "SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::BIGINT AS data_version"
             }
         };
-        let value = diesel::sql_query(query)
-            .get_result::<DataVersion>(&mut *conn)
-            .ok()?
-            .data_version;
+        let value = match diesel::sql_query(query).get_result::<DataVersion>(&mut *conn) {
+            Ok(v) => v.data_version,
+            Err(_) => {
+                // A connection cut (a PostgreSQL restart) stays cut: the next ask uses a new one.
+                if let Ok(fresh) = (self.reopen)() {
+                    *conn = fresh;
+                }
+                return None;
+            }
+        };
         // The value first, then the time: whoever sees the new time sees the new value.
         self.last.store(value, Ordering::Release);
         self.asked_at.store(now, Ordering::Release);
@@ -441,11 +450,21 @@ impl Db {
         let engine = conn.engine();
         sqlite_pragmas(&mut conn, SERVER_PRAGMAS)?;
         sqlite_pragmas(&mut conn, WRITER_PRAGMAS)?;
-        let writer = Arc::new(writer::Writer::new(conn));
+        let reopen_url = database_url.to_owned();
+        let writer = Arc::new(writer::Writer::new(conn).reopening(Box::new(move || {
+            let mut conn = open(&reopen_url, limits)?;
+            sqlite_pragmas(&mut conn, SERVER_PRAGMAS)?;
+            sqlite_pragmas(&mut conn, WRITER_PRAGMAS)?;
+            Ok(conn)
+        })));
         if engine == Engine::Sqlite {
             checkpoint::start(database_url, Arc::downgrade(&writer))?;
         }
-        let watch = Arc::new(Watch::new(open(database_url, limits)?));
+        let watch_url = database_url.to_owned();
+        let watch = Arc::new(Watch::new(
+            open(database_url, limits)?,
+            Box::new(move || open(&watch_url, limits)),
+        ));
         Ok(Db {
             pool,
             engine,

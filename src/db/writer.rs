@@ -36,7 +36,13 @@ pub(crate) struct Writer {
     batches: AtomicU64,
     /// Units of work run so far (with `batches`, how many share a commit: `/metrics`).
     units: AtomicU64,
+    /// Opens a new connection in place of one that can no longer begin a transaction (a
+    /// PostgreSQL server restarted, or the connection cut): a server's writer must outlive it.
+    reopen: Option<Reopen>,
 }
+
+/// Opens the writer's connection again (`Writer::reopening`).
+pub(crate) type Reopen = Box<dyn Fn() -> Result<Conn, Error> + Send + Sync>;
 
 struct State {
     conn: Conn,
@@ -65,7 +71,30 @@ impl Writer {
             arriving: AtomicUsize::new(0),
             batches: AtomicU64::new(0),
             units: AtomicU64::new(0),
+            reopen: None,
         }
+    }
+
+    /// The writer, opening its connection again with `reopen` when it cannot begin a batch.
+    pub(crate) fn reopening(self, reopen: Reopen) -> Writer {
+        Writer {
+            reopen: Some(reopen),
+            ..self
+        }
+    }
+
+    /// Begins a batch's transaction; when that fails and the writer may reopen its connection,
+    /// it does, once, and begins again on the new one.
+    fn begin(&self, state: &mut State) -> Result<(), Error> {
+        let Err(e) = super::begin_write(&mut state.conn) else {
+            return Ok(());
+        };
+        let Some(reopen) = &self.reopen else {
+            return Err(e);
+        };
+        log::warn!("database: the writer's connection failed ({e}); opening a new one");
+        state.conn = reopen()?;
+        super::begin_write(&mut state.conn)
     }
 
     pub(crate) fn batches(&self) -> u64 {
@@ -107,7 +136,7 @@ impl Writer {
         let batch = match state.open {
             Some(batch) => batch,
             None => {
-                super::begin_write(&mut state.conn)?;
+                self.begin(&mut state)?;
                 state.last += 1;
                 state.open = Some(state.last);
                 state.units = 0;

@@ -483,3 +483,46 @@ fn sessions_and_rate_limits_hold_across_instances() {
         "the limit counts both instances' filings: {answer}"
     );
 }
+
+/// The database server cuts every connection (a PostgreSQL restart or failover does): the server
+/// opens new ones and goes on filing reports, without a restart of its own.
+#[rocket::async_test]
+async fn connections_cut_by_the_database_server_are_opened_again() {
+    if database::postgres_only("cutting connections from the database server") {
+        return;
+    }
+    let app = crate::support::TestApp::new().await;
+    let token = app.editor();
+    app.article(&token).await;
+    app.report("roughly 14,000 vehicles a day", None).await;
+    let cut = app.count(
+        "SELECT COUNT(*) AS n FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()) AS cut",
+    );
+    assert!(
+        cut >= 2,
+        "the pool's and the writer's connections were cut ({cut})"
+    );
+    // The first request after the cut may meet a dead pooled connection; none may fail for good.
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        let (status, answer) = app
+            .post(
+                "/api/v1/reports",
+                None,
+                json!({
+                    "article_url": ARTICLE_URL,
+                    "passage": { "exact": "18 months" },
+                    "category": "factual_error",
+                    "description": "Repairs take 24 months per the city's own plan.",
+                }),
+            )
+            .await;
+        answers.push((status.code, answer));
+        if status.code == 201 {
+            break;
+        }
+    }
+    assert_eq!(answers.last().map(|a| a.0), Some(201), "{answers:?}");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM reports"), 2);
+}
