@@ -121,7 +121,7 @@ fn installation(smtp_port: u16, lease_s: u32) -> (Errata, String) {
     (errata, token)
 }
 
-fn put_article(server: &Server, token: &str) {
+fn put_article(server: &Server, token: &str) -> i64 {
     let (status, body) = server.json(
         "PUT",
         "/api/v1/articles",
@@ -131,6 +131,7 @@ fn put_article(server: &Server, token: &str) {
         ),
     );
     assert!(status == 200 || status == 201, "{body}");
+    body["id"].as_i64().expect("the article's id")
 }
 
 #[test]
@@ -226,25 +227,9 @@ fn two_instances_file_and_resolve_each_report_once_and_mail_each_resolution_once
     );
 
     // Both answer the same corrections with the same validator.
-    let path = format!("/api/v1/corrections?url={ARTICLE_URL}");
-    let etag = |server: &Server| -> String {
-        let mut stream = TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
-        let req = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-        stream.write_all(req.as_bytes()).expect("sent");
-        let mut raw = String::new();
-        stream.read_to_string(&mut raw).expect("read");
-        assert!(raw.starts_with("HTTP/1.1 200"), "{raw}");
-        raw.lines()
-            .find_map(|l| {
-                let (name, value) = l.split_once(':')?;
-                name.eq_ignore_ascii_case("etag")
-                    .then(|| value.trim().to_owned())
-            })
-            .unwrap_or_else(|| panic!("an ETag in {raw}"))
-    };
     assert_eq!(
-        etag(&a),
-        etag(&b),
+        corrections_etag(a.port),
+        corrections_etag(b.port),
         "one ETag for the same article from both"
     );
     eprintln!(
@@ -525,4 +510,62 @@ async fn connections_cut_by_the_database_server_are_opened_again() {
     }
     assert_eq!(answers.last().map(|a| a.0), Some(201), "{answers:?}");
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM reports"), 2);
+}
+
+/// The ETag of the public corrections answer for the test article on `port`.
+fn corrections_etag(port: u16) -> String {
+    let path = format!("/api/v1/corrections?url={ARTICLE_URL}");
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let req = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    stream.write_all(req.as_bytes()).expect("sent");
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).expect("read");
+    assert!(raw.starts_with("HTTP/1.1 200"), "{raw}");
+    raw.lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("etag")
+                .then(|| value.trim().to_owned())
+        })
+        .unwrap_or_else(|| panic!("an ETag in {raw}"))
+}
+
+/// A correction published through one instance shows in the other's public answer at once (each
+/// instance keeps the answer in memory, and asks the database whether anything was committed at
+/// most every 50 ms), with the same ETag on both.
+#[test]
+fn a_correction_published_on_one_instance_shows_on_the_other_at_once() {
+    if database::postgres_only("sharing one database between instances") {
+        return;
+    }
+    let (errata, token) = installation(free_port(), 120);
+    let a = errata.serve();
+    let b = errata.serve();
+    let article = put_article(&a, &token);
+    let before = corrections_etag(b.port);
+    assert_eq!(corrections_etag(a.port), before);
+    let (status, note) = a.json(
+        "POST",
+        &format!("/api/v1/articles/{article}/corrections"),
+        Some(&token),
+        Some(json!({
+            "kind": "correction",
+            "wrong": "roughly 14,000 vehicles a day",
+            "right": "roughly 12,000 vehicles a day",
+            "body_markdown": "An earlier version misstated the bridge's traffic.",
+            "passage": { "exact": "roughly 14,000 vehicles a day" },
+        })),
+    );
+    assert_eq!(status, 201, "{note}");
+    let published = Instant::now();
+    assert!(
+        wait_until(2, || corrections_etag(b.port) != before),
+        "B still answers the answer from before the note"
+    );
+    let seen_after = published.elapsed();
+    assert_eq!(corrections_etag(a.port), corrections_etag(b.port));
+    eprintln!(
+        "B answered the new note {} ms after A published it",
+        seen_after.as_millis()
+    );
 }
