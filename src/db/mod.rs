@@ -265,9 +265,15 @@ fn open(database_url: &str, limits: Limits) -> Result<Conn, Error> {
 /// A database URL fit for a log line: a PostgreSQL password is replaced by `***`.
 pub use crate::config::redact_url as redacted;
 
-/// Opens one connection with the same settings as the pool (for the CLI and migrations).
+/// Opens one connection with the same settings as the pool, for the CLI and migrations: with no
+/// statement time limit (a migration on a large database, an operator's command, may take long).
 pub fn connect(database_url: &str) -> Result<Conn, Error> {
-    open(database_url, Limits::default())
+    open(
+        database_url,
+        Limits {
+            statement_timeout: Duration::ZERO,
+        },
+    )
 }
 
 /// Readies a connection for loading many rows at once (the synthetic fill): on SQLite a page
@@ -714,6 +720,21 @@ pub fn setting_or_init(
 mod tests {
     use super::*;
     use diesel::prelude::*;
+
+    #[test]
+    fn the_url_names_the_engine_and_the_file() {
+        assert_eq!(Engine::of("postgres://u@h/db"), Engine::Postgres);
+        assert_eq!(Engine::of("postgresql://u@h/db"), Engine::Postgres);
+        assert_eq!(Engine::of("errata.db"), Engine::Sqlite);
+        assert_eq!(Engine::of("sqlite:errata.db"), Engine::Sqlite);
+        assert_eq!(Engine::of("/var/lib/postgres.db"), Engine::Sqlite);
+        assert_eq!(sqlite_path("sqlite:errata.db"), "errata.db");
+        assert_eq!(
+            sqlite_path("sqlite:///var/lib/errata.db"),
+            "/var/lib/errata.db"
+        );
+        assert_eq!(sqlite_path("errata.db"), "errata.db");
+    }
 
     #[test]
     fn nested_writes_join_the_outer_transaction() {
