@@ -1,10 +1,13 @@
 //! Several instances on one PostgreSQL database, as a large newsroom runs Errata behind a load
 //! balancer: the real binary twice, on one database, with mail to a real SMTP server on loopback.
-//! Reports filed and resolved across both are each written once, each resolution is mailed once,
-//! both answer one ETag, and a killed instance's claims on mail pass to the other after the lease.
+//! Reports filed and resolved across both are each written once, each message is mailed once,
+//! both answer one ETag and see each other's corrections at once, sign-ins and rate limits hold
+//! across both, and a killed instance's claims on mail pass to the other after the lease. A server
+//! whose connections the database cuts goes on.
 //!
 //! These run when the suite runs on PostgreSQL (`ERRATA_TEST_DATABASE=postgres`, as `.ci/run`
-//! does); a SQLite file belongs to one server, so on SQLite there is nothing to share.
+//! does); a SQLite file belongs to one server, so on SQLite there is nothing to share. (The test
+//! of an unreachable PostgreSQL URL needs no server, and runs on both.)
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
