@@ -174,7 +174,7 @@ pub fn build(figment: Figment) -> Result<Rocket<Build>, StartError> {
     let database = format!(
         "{} {}",
         db.engine().name(),
-        db::redacted(&settings.database_url)
+        config::redact_url(&settings.database_url)
     );
     let worker_site = app.site.clone();
     Ok(rocket::custom(figment)

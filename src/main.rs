@@ -702,7 +702,7 @@ fn migrate_data(from: &str, to: &str) -> Result<(), String> {
         "\nCopied {} rows of {} tables to {} in {:.1} s ({:.0} rows/s; {:.1} s with the checks).",
         moved.rows,
         moved.tables.len(),
-        errata::db::redacted(to),
+        errata::config::redact_url(to),
         moved.copy_seconds,
         moved.rows as f64 / moved.copy_seconds.max(0.001),
         moved.seconds

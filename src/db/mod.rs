@@ -238,7 +238,10 @@ fn open(database_url: &str, limits: Limits) -> Result<Conn, Error> {
     use diesel::Connection;
     let cannot = |e: diesel::ConnectionError| {
         Error::internal_while(
-            format!("cannot open database {}", redacted(database_url)),
+            format!(
+                "cannot open database {}",
+                crate::config::redact_url(database_url)
+            ),
             e,
         )
     };
@@ -261,9 +264,6 @@ fn open(database_url: &str, limits: Limits) -> Result<Conn, Error> {
         }
     }
 }
-
-/// A database URL fit for a log line: a PostgreSQL password is replaced by `***`.
-pub use crate::config::redact_url as redacted;
 
 /// Opens one connection with the same settings as the pool, for the CLI and migrations: with no
 /// statement time limit (a migration on a large database, an operator's command, may take long).
@@ -448,7 +448,10 @@ impl Db {
             .build(manager)
             .map_err(|e| {
                 Error::internal_while(
-                    format!("cannot open database {}", redacted(database_url)),
+                    format!(
+                        "cannot open database {}",
+                        crate::config::redact_url(database_url)
+                    ),
                     e,
                 )
             })?;
@@ -456,13 +459,14 @@ impl Db {
         let engine = conn.engine();
         sqlite_pragmas(&mut conn, SERVER_PRAGMAS)?;
         sqlite_pragmas(&mut conn, WRITER_PRAGMAS)?;
-        let reopen_url = database_url.to_owned();
-        let writer = Arc::new(writer::Writer::new(conn).reopening(Box::new(move || {
-            let mut conn = open(&reopen_url, limits)?;
-            sqlite_pragmas(&mut conn, SERVER_PRAGMAS)?;
-            sqlite_pragmas(&mut conn, WRITER_PRAGMAS)?;
-            Ok(conn)
-        })));
+        // A SQLite file cannot drop a connection; a PostgreSQL server can (a restart, a
+        // failover), and the writer must outlive that.
+        let mut writer = writer::Writer::new(conn);
+        if engine == Engine::Postgres {
+            let url = database_url.to_owned();
+            writer = writer.reopening(Box::new(move || open(&url, limits)));
+        }
+        let writer = Arc::new(writer);
         if engine == Engine::Sqlite {
             checkpoint::start(database_url, Arc::downgrade(&writer))?;
         }
@@ -483,8 +487,9 @@ impl Db {
 
     /// A number that moves whenever anything is committed to the database: at once for every
     /// write of this process (they all go through its writer, whose batches it counts), and
-    /// within `OTHERS_SEEN_WITHIN` for writes of other processes (the CLI), seen through SQLite's
-    /// `data_version` on a connection that never writes. While it stays the same, nothing read
+    /// within `OTHERS_SEEN_WITHIN` for writes of other processes (the CLI, other instances), seen
+    /// on a connection that never writes: SQLite's `data_version`, or PostgreSQL's WAL position
+    /// (which every commit on the server moves, this process's too). While it stays the same, nothing read
     /// from the database can have changed (up to that delay for other processes). Cheap enough
     /// to ask on every request on the async executor: two atomic loads and a clock read, and
     /// one query per `OTHERS_SEEN_WITHIN`; `None` if the data version cannot be read.

@@ -181,7 +181,7 @@ pub fn migrate_data(from: &str, to: &str, on: &mut dyn FnMut(Step)) -> Result<Mo
             "--to",
             format!(
                 "`{}` is not a PostgreSQL URL; name the new database as postgres://USER@HOST:PORT/NAME",
-                super::redacted(to)
+                crate::config::redact_url(to)
             ),
         ));
     }
