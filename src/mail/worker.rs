@@ -71,9 +71,10 @@ pub async fn deliver_due(
     for row in claimed.due {
         // Still this worker's (the claim's lease is still on it), for long enough to send it.
         let id = row.id;
-        if !db
-            .run(move |conn| outbox::renew_claim(conn, id, held, policy.lease))
-            .await?
+        if !crate::time::claim_is_fresh(held, policy.lease)
+            && !db
+                .run(move |conn| outbox::renew_claim(conn, id, held, policy.lease))
+                .await?
         {
             log::info!("mail {id}: its claim ran out and another worker took it up");
             continue;

@@ -81,9 +81,10 @@ pub async fn deliver_due(db: &Db, policy: Policy) -> Result<usize> {
     for row in due {
         // Still this worker's (the claim's lease is still on it), for long enough to send it.
         let (id, held) = (row.id, row.held);
-        if !db
-            .run(move |conn| deliveries::renew_claim(conn, id, held, policy.lease))
-            .await?
+        if !crate::time::claim_is_fresh(held, policy.lease)
+            && !db
+                .run(move |conn| deliveries::renew_claim(conn, id, held, policy.lease))
+                .await?
         {
             log::info!("webhook delivery {id}: its claim ran out and another worker took it up");
             continue;

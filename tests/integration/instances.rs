@@ -572,3 +572,58 @@ fn a_correction_published_on_one_instance_shows_on_the_other_at_once() {
         seen_after.as_millis()
     );
 }
+
+/// One instance claims more mail than it can send within the lease (the SMTP server is slow): the
+/// other takes up what the lease left, and the first sends only what is still its own. Every
+/// message arrives once.
+#[test]
+fn a_claim_slower_than_its_lease_is_shared_and_nothing_is_sent_twice() {
+    if database::postgres_only("sharing one database between instances") {
+        return;
+    }
+    const MESSAGES: usize = 24;
+    let rt = runtime();
+    // The receipts are queued and fail at once (nothing listens on the port, one attempt only).
+    let (errata, token) = installation(free_port(), 4);
+    let errata = errata.env("ROCKET_MAIL_MAX_ATTEMPTS", "1");
+    let first = errata.serve();
+    put_article(&first, &token);
+    let ids = file_reports(&[first.port], MESSAGES);
+    assert_eq!(ids.len(), MESSAGES);
+    assert!(
+        wait_until(30, || errata
+            .count("SELECT COUNT(*) AS n FROM outbox WHERE state = 'failed'")
+            == MESSAGES as i64),
+        "{}",
+        first.log()
+    );
+    first.stop();
+
+    // Two instances on a slow SMTP server (a quarter second a message): the one that claims all
+    // of them needs six seconds, past its lease of four.
+    let sink = rt.block_on(SmtpSink::start());
+    sink.delay_replies(Duration::from_millis(250));
+    let errata = errata.env(
+        "ROCKET_SMTP_URL",
+        &format!("smtp://127.0.0.1:{}", sink.port()),
+    );
+    let a = errata.serve();
+    let b = errata.serve();
+    errata.ok(&["mail", "retry", "--failed"]);
+    let got = rt.block_on(sink.wait_for(MESSAGES, 60));
+    assert_eq!(got.len(), MESSAGES, "{}\n{}", a.log(), b.log());
+    std::thread::sleep(Duration::from_secs(5));
+    let got = sink.messages();
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for m in &got {
+        *seen.entry(message_id(m)).or_default() += 1;
+    }
+    let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "sent more than once: {twice:?}");
+    assert_eq!(seen.len(), MESSAGES);
+    let (log_a, log_b) = (a.log(), b.log());
+    assert!(
+        (log_a + &log_b).contains("its claim ran out and another worker took it up"),
+        "the lease ran out during a claim (else this shows nothing)"
+    );
+}
